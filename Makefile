@@ -1,0 +1,52 @@
+# stampede: build, test, benchmark, fuzz.
+GO        ?= go
+FUZZTIME  ?= 10s
+BENCHTIME ?= 1s
+NODE_DEPS := testdata/node/node_modules/.package-lock.json
+
+.PHONY: all build test test-short bench fuzz serve vet fmt clean node-deps
+
+all: build
+
+build:
+	$(GO) build -o bin/stampede ./cmd/stampede
+
+## serve: the main job on the embedded default: the reference server on 127.0.0.1:8080.
+serve: build
+	./bin/stampede serve
+
+## test: vet, then every test with the race detector (needs Node for the interop tests, Redis on 127.0.0.1:6379).
+test: vet $(NODE_DEPS)
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
+
+$(NODE_DEPS): testdata/node/package.json testdata/node/package-lock.json
+	cd testdata/node && npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: $(NODE_DEPS)
+
+## bench: benchmarks of the codecs, the room hub and the server (see README for figures).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## fuzz: every native fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Exit codes of CLI.md.
+const (
+	exitOK          = 0
+	exitFailed      = 1 // a check or threshold failed
+	exitUsage       = 2 // could not run: bad flags, bad input, unreachable target
+	exitInterrupted = 3 // a finite command stopped by SIGINT/SIGTERM
+)
+
+// env reads the environment; tests replace it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	summary string
+	usage   string
+	run     func(ctx context.Context, e env, args []string) int
+}
+
+// commands is the one explicit map of subcommands.
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   serveCommand,
+		"version": versionCommand,
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
+}
+
+func run(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 {
+		printHelp(e.stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return helpCommand(e, rest)
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(e.stderr, "stampede: unknown command %q\n\n", name)
+		printHelp(e.stderr)
+		return exitUsage
+	}
+	return cmd.run(ctx, e, rest)
+}
+
+func helpCommand(e env, args []string) int {
+	if len(args) == 0 {
+		printHelp(e.stdout)
+		return exitOK
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "stampede: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	fmt.Fprint(e.stdout, cmd.usage)
+	return exitOK
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, "stampede tests and load-simulates Socket.IO backends such as open-webui's.\n\nUsage:\n  stampede <command> [flags]\n\nCommands:\n")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprint(w, "  help      show help for a command: stampede help serve\n")
+}
+
+// usageError is a bad flag or value: exit 2 with the message.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u)
+}

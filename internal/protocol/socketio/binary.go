@@ -1,0 +1,150 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Message is a decoded packet together with its binary attachments, in
+// placeholder order.
+type Message struct {
+	Packet
+	Attachments [][]byte
+}
+
+// Errors of the attachment state machine (SIO-6).
+var (
+	ErrUnexpectedText   = fmt.Errorf("%w: text packet while binary attachments are awaited", ErrMalformed)
+	ErrUnexpectedBinary = fmt.Errorf("%w: binary attachment without a binary packet", ErrMalformed)
+)
+
+// Decoder reassembles binary packets from one connection's stream of text and
+// binary Engine.IO messages (SIO-5). Not safe for concurrent use.
+type Decoder struct {
+	pending Message // the binary packet being reassembled, when waiting
+	waiting bool
+}
+
+// Awaiting reports how many attachments the decoder still expects.
+func (d *Decoder) Awaiting() int {
+	if !d.waiting {
+		return 0
+	}
+	return d.pending.Packet.Attachments - len(d.pending.Attachments)
+}
+
+// DecodeText feeds a text message. It returns ok=false while a binary packet
+// still awaits attachments.
+func (d *Decoder) DecodeText(s []byte) (msg Message, ok bool, err error) {
+	if d.waiting {
+		d.Reset()
+		return Message{}, false, ErrUnexpectedText
+	}
+	p, err := Decode(s)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if p.Type.IsBinary() && p.Attachments > 0 {
+		d.pending = Message{Packet: p, Attachments: make([][]byte, 0, min(p.Attachments, 16))}
+		d.waiting = true
+		return Message{}, false, nil
+	}
+	return Message{Packet: p}, true, nil
+}
+
+// DecodeBinary feeds one binary attachment. The decoder keeps b; the caller
+// must not reuse it.
+func (d *Decoder) DecodeBinary(b []byte) (msg Message, ok bool, err error) {
+	if !d.waiting {
+		return Message{}, false, ErrUnexpectedBinary
+	}
+	d.pending.Attachments = append(d.pending.Attachments, b)
+	if len(d.pending.Attachments) < d.pending.Packet.Attachments {
+		return Message{}, false, nil
+	}
+	m := d.pending
+	d.Reset()
+	return m, true, nil
+}
+
+// Reset drops a half-received binary packet.
+func (d *Decoder) Reset() { *d = Decoder{} }
+
+// placeholder is the JSON form of an attachment's place (SIO-5).
+type placeholder struct {
+	Placeholder bool `json:"_placeholder"`
+	Num         int  `json:"num"`
+}
+
+// ErrBadPlaceholder means a placeholder names an attachment that is missing.
+var ErrBadPlaceholder = fmt.Errorf("%w: placeholder without attachment", ErrMalformed)
+
+// Reconstruct decodes data into Go values (as encoding/json does into any)
+// with each placeholder replaced by its attachment as []byte.
+func Reconstruct(data json.RawMessage, attachments [][]byte) (any, error) {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, malformed("payload: %v", err)
+	}
+	return fill(v, attachments)
+}
+
+func fill(v any, atts [][]byte) (any, error) {
+	switch x := v.(type) {
+	case []any:
+		for i := range x {
+			var err error
+			if x[i], err = fill(x[i], atts); err != nil {
+				return nil, err
+			}
+		}
+	case map[string]any:
+		if ph, ok := x["_placeholder"].(bool); ok && ph {
+			n, ok := x["num"].(float64)
+			if !ok || n < 0 || int(n) >= len(atts) || float64(int(n)) != n {
+				return nil, ErrBadPlaceholder
+			}
+			return atts[int(n)], nil
+		}
+		for k, e := range x {
+			var err error
+			if x[k], err = fill(e, atts); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v, nil
+}
+
+// Deconstruct replaces every []byte inside v (maps, slices and arrays of any)
+// with a placeholder and returns the JSON and the attachments in order.
+func Deconstruct(v any) (json.RawMessage, [][]byte, error) {
+	var atts [][]byte
+	data, err := json.Marshal(strip(v, &atts))
+	if err != nil {
+		return nil, nil, errors.Join(ErrMalformed, err)
+	}
+	return data, atts, nil
+}
+
+func strip(v any, atts *[][]byte) any {
+	switch x := v.(type) {
+	case []byte:
+		*atts = append(*atts, x)
+		return placeholder{Placeholder: true, Num: len(*atts) - 1}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = strip(e, atts)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = strip(e, atts)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,10 @@
+// Package socketio encodes and decodes Socket.IO v5 packets (PROTOCOL.md
+// section 2, SIO-1 … SIO-6): namespaces, ack ids, CONNECT_ERROR and binary
+// attachments with placeholders.
+//
+// It is a pure codec: no goroutines, no I/O. Decode and Decoder validate the
+// packet the way Node's socket.io-parser does, so a malformed packet (SIO-6)
+// is an error wrapping ErrMalformed and never a panic. A Decoder holds the
+// state of one connection (a binary packet waiting for its attachments) and
+// must not be shared between goroutines.
+package socketio

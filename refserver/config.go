@@ -1,0 +1,98 @@
+package refserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+)
+
+// Config sets up a Server. The zero value of a field is its default.
+type Config struct {
+	// Path of the Socket.IO endpoint; default "/ws/socket.io" (EIO-1), or
+	// "/socket.io" in lab mode.
+	Path string
+	// Transports: "websocket" (default, as open-webui), "polling", or both
+	// ("polling,websocket": polling first, upgrade allowed). EIO-14.
+	Transports   []string
+	PingInterval time.Duration // default 25s; 300ms in lab mode (EIO-4)
+	PingTimeout  time.Duration // default 20s; 200ms in lab mode
+	MaxPayload   int           // default 1000000 bytes (EIO-10)
+	CORSOrigins  []string      // EIO-12 allow-list; empty or "*" allows all
+	// Lab serves the echo contract as the whole server (PROTOCOL.md
+	// section 10): namespaces / and /custom, path /socket.io, both
+	// transports, pings 300ms/200ms, unless set otherwise above.
+	Lab    bool
+	Logger *slog.Logger
+}
+
+// ErrConfig is wrapped by every configuration error.
+var ErrConfig = errors.New("refserver: bad config")
+
+// withDefaults fills in defaults and checks values.
+func (c Config) withDefaults() (Config, error) {
+	if c.Path == "" {
+		c.Path = "/ws/socket.io"
+		if c.Lab {
+			c.Path = "/socket.io"
+		}
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		return c, fmt.Errorf("%w: path %q must start with /", ErrConfig, c.Path)
+	}
+	c.Path = strings.TrimSuffix(c.Path, "/")
+	if c.Path == "" || c.Path == "/engine.io" {
+		return c, fmt.Errorf("%w: path %q is reserved", ErrConfig, c.Path+"/")
+	}
+	if len(c.Transports) == 0 {
+		c.Transports = []string{engineio.TransportWebsocket}
+		if c.Lab {
+			c.Transports = []string{engineio.TransportPolling, engineio.TransportWebsocket}
+		}
+	}
+	for _, t := range c.Transports {
+		if t != engineio.TransportPolling && t != engineio.TransportWebsocket {
+			return c, fmt.Errorf("%w: unknown transport %q (want websocket, polling or polling,websocket)", ErrConfig, t)
+		}
+	}
+	if c.Lab {
+		c.PingInterval = orDefault(c.PingInterval, 300*time.Millisecond)
+		c.PingTimeout = orDefault(c.PingTimeout, 200*time.Millisecond)
+	}
+	c.PingInterval = orDefault(c.PingInterval, 25*time.Second)
+	c.PingTimeout = orDefault(c.PingTimeout, 20*time.Second)
+	if c.MaxPayload == 0 {
+		c.MaxPayload = 1000000
+	}
+	if c.PingInterval < 0 || c.PingTimeout < 0 || c.MaxPayload < 0 {
+		return c, fmt.Errorf("%w: ping interval, ping timeout and max payload must be positive", ErrConfig)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// ParseTransports parses the --transports value: "websocket", "polling" or
+// "polling,websocket".
+func ParseTransports(v string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		t = strings.TrimSpace(t)
+		if t != engineio.TransportPolling && t != engineio.TransportWebsocket {
+			return nil, fmt.Errorf("%w: unknown transport %q (want websocket, polling or polling,websocket)", ErrConfig, t)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

@@ -1,0 +1,13 @@
+// Package refserver is stampede's reference Socket.IO server: the behaviour
+// of PROTOCOL.md served over real sockets, so that load runs and conformance
+// checks have a known-good target.
+//
+// A Server is an http.Handler built by New(Config). It mounts an Engine.IO
+// v4 server (package engine) carrying Socket.IO v5 (package sio) at
+// Config.Path, the echo contract of PROTOCOL.md section 10 (the namespace
+// /echo, or / and /custom in lab mode, and the raw Engine.IO echo at
+// /engine.io/), GET /healthz and GET /metrics in Prometheus text format.
+//
+// Concurrency: see packages engine and sio. Shutdown may be called once from
+// any goroutine; it closes every session and waits for them within its ctx.
+package refserver

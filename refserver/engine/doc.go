@@ -1,0 +1,17 @@
+// Package engine is the refserver's Engine.IO v4 server (PROTOCOL.md
+// section 1, EIO-1 … EIO-15): the handshake and its HTTP errors, the
+// websocket and long-polling transports, the polling → websocket upgrade,
+// server-sent pings with the pong timeout, maxPayload, CORS and the
+// upgrade-header check.
+//
+// Concurrency: each websocket session has exactly one persistent goroutine,
+// its read loop (gorilla/websocket allows one concurrent reader). Writes go
+// through a per-session queue; Send never blocks the caller: it starts a
+// short-lived drain goroutine when no write is in flight, so a broadcaster is
+// never held up by a slow client. Reply writes on the calling goroutine and
+// is meant for the session's own read loop (Handler.OnMessage), where waiting
+// on this client's socket only delays this client. A polling session has no
+// goroutine of its own: the HTTP handlers of its GET and POST requests do the
+// work. Handler callbacks for one session never run concurrently and arrive
+// in order.
+package engine

@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+)
+
+// servePollGet holds a GET until there is something to send (EIO-8).
+func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case s.ws != nil: // upgraded: polling is over for this sid
+		s.mu.Unlock()
+		s.srv.fail(w, FailBadRequest)
+		return
+	case s.getActive: // a second concurrent GET closes the session
+		s.mu.Unlock()
+		s.srv.fail(w, FailBadRequest)
+		s.Close(ErrPollOverlap)
+		return
+	}
+	s.getActive = true
+	for len(s.queue) == 0 && !s.closed && s.ws == nil {
+		s.mu.Unlock()
+		select {
+		case <-s.pollWake:
+		case <-r.Context().Done(): // the client went away
+			s.mu.Lock()
+			s.getActive = false
+			s.mu.Unlock()
+			s.fail(ErrTransportClose)
+			return
+		}
+		s.mu.Lock()
+	}
+	var body []byte
+	switch {
+	case s.ws != nil: // upgraded while waiting (EIO-9)
+		body = noopFrame.Data
+	case len(s.queue) == 0: // failed while waiting
+		body = closeFrame.Data
+	default:
+		body = appendFrames(nil, s.queue)
+		s.queue = nil
+	}
+	s.getActive = false
+	done := s.closed
+	s.mu.Unlock()
+	s.writePollBody(w, body)
+	if done {
+		s.finalize()
+	}
+}
+
+func appendFrames(dst []byte, frames []Frame) []byte {
+	for i, f := range frames {
+		if i > 0 {
+			dst = append(dst, engineio.RecordSeparator)
+		}
+		if f.Binary {
+			dst = engineio.AppendText(dst, engineio.Packet{Type: engineio.Message, Data: f.Data, Binary: true})
+		} else {
+			dst = append(dst, f.Data...)
+		}
+	}
+	return dst
+}
+
+func (s *Session) writePollBody(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	s.srv.stats.BytesOut.Add(uint64(len(body)))
+	w.Write(body)
+}
+
+// servePollPost reads packets from the client (EIO-8, EIO-10).
+func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case s.ws != nil:
+		s.mu.Unlock()
+		s.srv.fail(w, FailBadRequest)
+		return
+	case s.postBusy:
+		s.mu.Unlock()
+		s.srv.fail(w, FailBadRequest)
+		s.Close(ErrPollOverlap)
+		return
+	}
+	s.postBusy = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postBusy = false
+		s.mu.Unlock()
+	}()
+
+	max := s.srv.cfg.MaxPayload
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if err != nil {
+		s.srv.fail(w, FailBadRequest)
+		s.fail(ErrTransportError)
+		return
+	}
+	if len(body) > max { // Node answers 413 and keeps the session
+		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	s.srv.stats.BytesIn.Add(uint64(len(body)))
+	pkts, err := engineio.DecodePayload(body)
+	if err != nil { // an unparsable packet closes the session
+		s.srv.fail(w, FailBadRequest)
+		s.fail(ErrParse)
+		return
+	}
+	for _, p := range pkts {
+		if reason := s.handlePacket(p); reason != nil {
+			s.pollEnd(reason)
+			break
+		}
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.Write([]byte("ok"))
+}
+
+// pollEnd ends a polling session on the client's word: a pending GET gets a
+// noop (EIO-8: POST `1` answers the pending GET with `6`).
+func (s *Session) pollEnd(reason error) {
+	s.mu.Lock()
+	if s.reason == nil {
+		s.reason = reason
+	}
+	s.closed = true
+	if s.getActive {
+		s.queue = append(s.queue[:0], noopFrame)
+	}
+	s.wakePoll()
+	s.mu.Unlock()
+	go s.finalize()
+}

@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+)
+
+// Frame is one Engine.IO frame ready for the wire. A text frame holds the
+// whole text packet (type digit included, e.g. `42["ev"]`); a binary frame
+// holds raw attachment bytes. Frames are immutable once queued, so one frame
+// may be queued to many sessions (a broadcast encodes once).
+type Frame struct {
+	Binary bool
+	Data   []byte
+}
+
+// PacketFrame returns the frame of an Engine.IO packet.
+func PacketFrame(p engineio.Packet) Frame {
+	if p.Binary {
+		return Frame{Binary: true, Data: p.Data}
+	}
+	return Frame{Data: engineio.AppendText(nil, p)}
+}
+
+// MessageFrame returns the text frame of a message packet carrying payload
+// (a Socket.IO packet): "4" + payload.
+func MessageFrame(payload []byte) Frame {
+	b := make([]byte, 0, len(payload)+1)
+	b = append(b, '0'+byte(engineio.Message))
+	return Frame{Data: append(b, payload...)}
+}
+
+var (
+	pingFrame  = PacketFrame(engineio.Packet{Type: engineio.Ping})
+	closeFrame = PacketFrame(engineio.Packet{Type: engineio.Close})
+	noopFrame  = PacketFrame(engineio.Packet{Type: engineio.Noop})
+)
+
+// Session is one Engine.IO connection, on whichever transport it is now.
+type Session struct {
+	srv     *Server
+	id      string
+	handler Handler
+	done    chan struct{}
+	once    sync.Once
+	hmu     sync.Mutex // serialises handler calls (polling POSTs vs close)
+
+	// Value is free for the layer above (the Socket.IO connection).
+	Value any
+
+	mu        sync.Mutex
+	transport string
+	ws        *websocket.Conn // nil while polling
+	queue     []Frame
+	writing   bool // a drain is in flight (websocket)
+	closed    bool // no more frames accepted
+	closing   bool // a close frame goes out after the queue (websocket)
+	reason    error
+	upgrading bool
+	pollWake  chan struct{}
+	getActive bool
+	postBusy  bool
+	timer     *time.Timer
+	pongDue   bool
+	nextAt    time.Time
+}
+
+func newSession(srv *Server, id, transport string) *Session {
+	s := &Session{srv: srv, id: id, transport: transport, done: make(chan struct{})}
+	if transport == engineio.TransportPolling {
+		s.pollWake = make(chan struct{}, 1)
+	}
+	if srv.cfg.OnOpen != nil {
+		s.handler = srv.cfg.OnOpen(s)
+	}
+	if s.handler == nil {
+		s.handler = nopHandler{}
+	}
+	return s
+}
+
+type nopHandler struct{}
+
+func (nopHandler) OnMessage(*Session, engineio.Packet) {}
+func (nopHandler) OnClose(*Session, error)             {}
+
+// ID is the Engine.IO session id.
+func (s *Session) ID() string { return s.id }
+
+// Transport is the current transport name.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Done is closed when the session has ended and OnClose has returned.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+func (s *Session) openPacket() engineio.Packet {
+	cfg := s.srv.cfg
+	info := engineio.OpenInfo{
+		SID:          s.id,
+		Upgrades:     []string{},
+		PingInterval: int(cfg.PingInterval / time.Millisecond),
+		PingTimeout:  int(cfg.PingTimeout / time.Millisecond),
+		MaxPayload:   cfg.MaxPayload,
+	}
+	if s.transport == engineio.TransportPolling && s.srv.ws {
+		info.Upgrades = []string{engineio.TransportWebsocket} // EIO-9
+	}
+	return engineio.OpenPacket(info)
+}
+
+// start arms the ping timer: the first ping goes out pingInterval after the
+// open (EIO-6).
+func (s *Session) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextAt = time.Now().Add(s.srv.cfg.PingInterval)
+	s.timer = time.AfterFunc(s.srv.cfg.PingInterval, s.onTimer)
+}
+
+// onTimer sends a ping, or closes the session when the last ping went
+// unanswered for pingTimeout (EIO-5), whatever else the client sent.
+func (s *Session) onTimer() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	if now.Before(s.nextAt) { // a pong moved the deadline while we fired
+		s.timer.Reset(s.nextAt.Sub(now))
+		s.mu.Unlock()
+		return
+	}
+	if s.pongDue {
+		s.mu.Unlock()
+		s.fail(ErrPingTimeout)
+		return
+	}
+	s.pongDue = true
+	s.nextAt = now.Add(s.srv.cfg.PingTimeout)
+	s.timer.Reset(s.srv.cfg.PingTimeout)
+	s.mu.Unlock()
+	s.Send(pingFrame)
+}
+
+func (s *Session) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.pongDue || s.closed {
+		return
+	}
+	s.pongDue = false
+	s.nextAt = time.Now().Add(s.srv.cfg.PingInterval)
+	s.timer.Reset(s.srv.cfg.PingInterval)
+}
+
+// Send queues frames without blocking; they are written in order. Frames
+// sent after the session closed are dropped.
+func (s *Session) Send(frames ...Frame) { s.enqueue(frames, false) }
+
+// Reply queues frames and, on websocket, may write them on the calling
+// goroutine. Call it only from Handler.OnMessage of this session.
+func (s *Session) Reply(frames ...Frame) { s.enqueue(frames, true) }
+
+func (s *Session) enqueue(frames []Frame, inline bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.queue)+len(frames) > s.srv.cfg.MaxQueue {
+		s.mu.Unlock()
+		s.fail(ErrSlowConsumer)
+		return
+	}
+	s.queue = append(s.queue, frames...)
+	s.srv.stats.PacketsOut.Add(uint64(len(frames)))
+	if s.ws == nil {
+		s.wakePoll()
+		s.mu.Unlock()
+		return
+	}
+	if s.writing {
+		s.mu.Unlock()
+		return
+	}
+	s.writing = true
+	s.mu.Unlock()
+	if inline {
+		s.drain()
+	} else {
+		go s.drain()
+	}
+}
+
+// Close ends the session gracefully with reason: queued frames are flushed,
+// then a close frame (websocket) or packet `1` (polling) is sent.
+func (s *Session) Close(reason error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.reason = reason
+	if s.ws == nil {
+		s.queue = append(s.queue, closeFrame)
+		s.wakePoll()
+		s.mu.Unlock()
+		// A client that never polls again is dropped after pingTimeout.
+		time.AfterFunc(s.srv.cfg.PingTimeout, s.finalize)
+		return
+	}
+	s.closing = true
+	busy := s.writing
+	ws := s.ws
+	s.mu.Unlock()
+	if !busy {
+		s.sendCloseFrame(ws)
+	}
+}
+
+// fail tears the session down at once: no close handshake.
+func (s *Session) fail(reason error) {
+	s.mu.Lock()
+	if s.reason == nil {
+		s.reason = reason
+	}
+	s.closed = true
+	ws := s.ws
+	s.wakePoll()
+	s.mu.Unlock()
+	if ws != nil {
+		ws.NetConn().Close() // the read loop ends and finalizes
+		return
+	}
+	go s.finalize()
+}
+
+
+// finalize runs once: the handler's OnClose, then the session is forgotten.
+func (s *Session) finalize() {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		reason := s.reason
+		if reason == nil {
+			reason = ErrTransportClose
+		}
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		ws, transport := s.ws, s.transport
+		s.queue = nil
+		s.wakePoll()
+		s.mu.Unlock()
+		if ws != nil {
+			ws.NetConn().Close()
+		}
+		s.srv.transportGauge(transport).Add(-1)
+		s.hmu.Lock()
+		s.handler.OnClose(s, reason)
+		s.hmu.Unlock()
+		s.srv.remove(s)
+		close(s.done)
+	})
+}
+
+// handlePacket acts on one packet from the client, on either transport, and
+// returns a non-nil reason when the session must end.
+func (s *Session) handlePacket(p engineio.Packet) error {
+	s.srv.stats.PacketsIn.Add(1)
+	switch p.Type {
+	case engineio.Message:
+		s.hmu.Lock()
+		s.handler.OnMessage(s, p)
+		s.hmu.Unlock()
+	case engineio.Pong:
+		s.onPong()
+	case engineio.Ping:
+		return ErrClientPing // EIO-6: the refserver closes, as Node does
+	case engineio.Close:
+		return ErrClientClose
+	}
+	return nil
+}
+
+func (s *Session) wakePoll() {
+	if s.pollWake == nil {
+		return
+	}
+	select {
+	case s.pollWake <- struct{}{}:
+	default:
+	}
+}
+
+// Drop closes the transport at once, without a close packet, as a network
+// failure would.
+func (s *Session) Drop() { s.fail(ErrTransportClose) }

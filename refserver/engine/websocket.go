@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+)
+
+// closeWait bounds how long a graceful close waits for the client's close frame.
+const closeWait = time.Second
+
+// upgradeTimeout bounds the probe exchange of EIO-9, as Node's upgradeTimeout.
+const upgradeTimeout = 10 * time.Second
+
+// openWebsocket runs a session that starts on websocket (EIO-14 default).
+func (s *Server) openWebsocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.stats.Failures[FailUpgrade].Add(1) // gorilla already answered 400
+		return
+	}
+	sess := s.newSession(engineio.TransportWebsocket)
+	if sess == nil {
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "shutting down"), time.Now().Add(time.Second))
+		conn.Close()
+		return
+	}
+	s.stats.Connections.Add(1)
+	conn.SetReadLimit(int64(s.cfg.MaxPayload)) // EIO-10: larger messages close with 1009
+	sess.mu.Lock()
+	sess.ws = conn
+	sess.queue = append(sess.queue, PacketFrame(sess.openPacket()))
+	sess.writing = true
+	sess.mu.Unlock()
+	sess.drain()
+	sess.start()
+	// The read loop runs in its own goroutine so that this handler returns
+	// and net/http's per-request buffers are freed (PERFORMANCE.md).
+	go sess.readLoop(conn)
+}
+
+// readLoop is the session's one reader. It ends the session when it ends.
+func (s *Session) readLoop(conn *websocket.Conn) {
+	defer s.srv.stats.Connections.Add(-1)
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil {
+			s.setReason(readError(err))
+			break
+		}
+		s.srv.stats.BytesIn.Add(uint64(len(data)))
+		p := engineio.DecodeBinary(data)
+		if mt == websocket.TextMessage {
+			if p, err = engineio.DecodeText(data); err != nil {
+				s.setReason(ErrParse) // EIO-15
+				conn.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.CloseProtocolError, "parse error"), time.Now().Add(time.Second))
+				break
+			}
+		}
+		if reason := s.handlePacket(p); reason != nil {
+			s.setReason(reason)
+			break
+		}
+	}
+	s.finalize()
+}
+
+func readError(err error) error {
+	var ce *websocket.CloseError
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		return ErrPayloadTooLarge
+	case errors.As(err, &ce):
+		return ErrTransportClose
+	}
+	return ErrTransportError
+}
+
+func (s *Session) setReason(err error) {
+	s.mu.Lock()
+	if s.reason == nil {
+		s.reason = err
+	}
+	s.mu.Unlock()
+}
+
+// drain writes queued frames until the queue is empty. Only one drain runs
+// at a time (s.writing).
+func (s *Session) drain() {
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		if len(batch) == 0 {
+			s.writing = false
+			closing, ws := s.closing, s.ws
+			s.mu.Unlock()
+			if closing {
+				s.sendCloseFrame(ws)
+			}
+			return
+		}
+		ws := s.ws
+		s.mu.Unlock()
+		for _, f := range batch {
+			if err := s.write(ws, f); err != nil {
+				s.fail(ErrTransportError)
+				return
+			}
+		}
+	}
+}
+
+func (s *Session) write(ws *websocket.Conn, f Frame) error {
+	mt := websocket.TextMessage
+	if f.Binary {
+		mt = websocket.BinaryMessage
+	}
+	ws.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
+	s.srv.stats.BytesOut.Add(uint64(len(f.Data)))
+	return ws.WriteMessage(mt, f.Data)
+}
+
+func (s *Session) sendCloseFrame(ws *websocket.Conn) {
+	code := websocket.CloseNormalClosure
+	s.mu.Lock()
+	if s.reason == ErrServerShutdown {
+		code = websocket.CloseGoingAway
+	}
+	s.mu.Unlock()
+	deadline := time.Now().Add(closeWait)
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), deadline)
+	ws.SetReadDeadline(deadline) // the read loop ends even if the client never answers
+}
+
+// upgrade accepts the websocket of a polling session and runs the probe
+// exchange of EIO-9: `2probe` → `3probe`, then `5` switches transports.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
+	if !s.ws || !websocket.IsWebSocketUpgrade(r) {
+		s.fail(w, FailBadRequest)
+		return
+	}
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.stats.Failures[FailUpgrade].Add(1)
+		return
+	}
+	sess.mu.Lock()
+	ok := !sess.closed && sess.ws == nil && !sess.upgrading
+	sess.upgrading = ok
+	sess.mu.Unlock()
+	if !ok { // EIO-15: a second websocket for the sid is closed
+		s.stats.Failures[FailUpgrade].Add(1)
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "upgrade refused"), time.Now().Add(time.Second))
+		conn.Close()
+		return
+	}
+	s.stats.Connections.Add(1)
+	conn.SetReadLimit(int64(s.cfg.MaxPayload))
+	go sess.probe(conn)
+}
+
+func (s *Session) probe(conn *websocket.Conn) {
+	if !s.probeExchange(conn) {
+		s.mu.Lock()
+		s.upgrading = false
+		s.mu.Unlock()
+		s.srv.stats.Connections.Add(-1)
+		conn.Close()
+		return
+	}
+	conn.SetReadDeadline(time.Time{})
+	s.readLoop(conn)
+}
+
+// probeExchange answers the probe and waits for the upgrade packet; on
+// success the session's transport is the websocket.
+func (s *Session) probeExchange(conn *websocket.Conn) bool {
+	conn.SetReadDeadline(time.Now().Add(upgradeTimeout))
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil || mt != websocket.TextMessage {
+			return false
+		}
+		p, err := engineio.DecodeText(data)
+		if err != nil {
+			return false
+		}
+		switch {
+		case p.Type == engineio.Ping && p.IsProbe():
+			conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
+			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
+				return false
+			}
+			s.mu.Lock()
+			s.queue = append(s.queue, noopFrame) // lets the client's pending GET return
+			s.wakePoll()
+			s.mu.Unlock()
+		case p.Type == engineio.Upgrade:
+			return s.switchTo(conn)
+		default:
+			return false
+		}
+	}
+}
+
+// switchTo makes conn the session's transport; what was queued for polling
+// goes out over it, and a pending GET is answered with a noop.
+func (s *Session) switchTo(conn *websocket.Conn) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.ws = conn
+	s.transport = engineio.TransportWebsocket
+	s.upgrading = false
+	s.queue = dropNoops(s.queue)
+	s.wakePoll()
+	start := len(s.queue) > 0 && !s.writing
+	if start {
+		s.writing = true
+	}
+	s.mu.Unlock()
+	s.srv.stats.SessionsPolling.Add(-1)
+	s.srv.stats.SessionsWebsocket.Add(1)
+	if start {
+		s.drain()
+	}
+	return true
+}
+
+func dropNoops(q []Frame) []Frame {
+	out := q[:0]
+	for _, f := range q {
+		if !f.Binary && len(f.Data) == 1 && f.Data[0] == noopFrame.Data[0] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}

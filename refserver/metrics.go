@@ -1,0 +1,7 @@
+package refserver
+
+import "net/http"
+
+func (s *Server) metricsHandler() http.Handler {
+	return http.NotFoundHandler()
+}

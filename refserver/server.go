@@ -1,0 +1,120 @@
+package refserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/sio"
+)
+
+// EnginePath is where the raw Engine.IO echo (ECHO-1) is served in every mode.
+const EnginePath = "/engine.io"
+
+// Server is the reference server.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	app    *engine.Server // Socket.IO at cfg.Path
+	raw    *engine.Server // raw Engine.IO echo at EnginePath
+	sio    *sio.Server
+	mux    *http.ServeMux
+	http   *http.Server
+	closed chan struct{}
+	once   sync.Once
+}
+
+// New builds a Server; it serves nothing until used as a handler or Serve.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), closed: make(chan struct{})}
+	getSIO := func() *sio.Server { return s.sio }
+	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO)}
+	if cfg.Lab {
+		nsps = append(nsps, echoNamespace("/", getSIO), echoNamespace("/custom", getSIO))
+	}
+	s.sio = sio.New(cfg.Logger, nsps...)
+	s.app = engine.New(s.engineConfig(s.sio.OnOpen))
+	s.raw = engine.New(s.engineConfig(func(*engine.Session) engine.Handler { return rawEcho{} }))
+
+	mount(s.mux, cfg.Path, s.app)
+	mount(s.mux, EnginePath, s.raw)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", s.metricsHandler())
+	return s, nil
+}
+
+func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engine.Config {
+	return engine.Config{
+		PingInterval: s.cfg.PingInterval,
+		PingTimeout:  s.cfg.PingTimeout,
+		MaxPayload:   s.cfg.MaxPayload,
+		Transports:   s.cfg.Transports,
+		CORSOrigins:  s.cfg.CORSOrigins,
+		OnOpen:       onOpen,
+		Logger:       s.log,
+	}
+}
+
+// mount serves h at path with and without the trailing slash, as
+// socket.io-client asks for "/path/".
+func mount(mux *http.ServeMux, path string, h http.Handler) {
+	mux.Handle(path+"/", h)
+	mux.Handle(path, h)
+}
+
+// Config returns the effective configuration, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// SocketIO returns the Socket.IO layer (rooms, sockets, broadcast).
+func (s *Server) SocketIO() *sio.Server { return s.sio }
+
+// ServeHTTP serves every endpoint of the refserver.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	select {
+	case <-s.closed:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"draining"}`))
+	default:
+		w.Write([]byte(`{"status":"ok"}`))
+	}
+}
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a
+// Shutdown, else the listener's error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting, closes every session (websocket close frames,
+// polling `1`), and waits for them to drain until ctx is done; then it
+// closes what is left and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.closed) })
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, e := range []*engine.Server{s.app, s.raw} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = e.Shutdown(ctx) }()
+	}
+	if s.http != nil {
+		errs[2] = s.http.Shutdown(ctx)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,184 @@
+package sio
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/refserver/engine"
+)
+
+// ErrProtocol closes a connection that sent a malformed packet (SIO-6).
+var ErrProtocol = errors.New("sio: protocol error")
+
+// conn is the Socket.IO side of one Engine.IO session.
+type conn struct {
+	srv  *Server
+	sess *engine.Session
+	dec  socketio.Decoder // read loop only
+
+	mu      sync.Mutex
+	sockets []*Socket // one per connected namespace; usually one
+}
+
+var invalidNamespace = json.RawMessage(`{"message":"Invalid namespace"}`)
+
+// OnMessage decodes one Engine.IO message and dispatches it.
+func (c *conn) OnMessage(_ *engine.Session, p engineio.Packet) {
+	var (
+		msg socketio.Message
+		ok  bool
+		err error
+	)
+	if p.Binary {
+		msg, ok, err = c.dec.DecodeBinary(p.Data)
+	} else {
+		msg, ok, err = c.dec.DecodeText(p.Data)
+	}
+	if err != nil {
+		c.srv.stats.Protocol.Add(1)
+		c.srv.log.Debug("malformed packet", "sid", c.sess.ID(), "err", err)
+		c.sess.Close(ErrProtocol)
+		return
+	}
+	if ok {
+		c.dispatch(msg)
+	}
+}
+
+func (c *conn) dispatch(m socketio.Message) {
+	switch m.Type {
+	case socketio.Connect:
+		c.connect(m.Namespace, m.Data)
+	case socketio.Disconnect:
+		if s := c.socket(m.Namespace); s != nil {
+			s.cleanup(ReasonClientDisconnect)
+		}
+	case socketio.Event, socketio.BinaryEvent:
+		if s := c.socket(m.Namespace); s != nil {
+			s.onEvent(m)
+		}
+	case socketio.Ack, socketio.BinaryAck:
+		if s := c.socket(m.Namespace); s != nil {
+			s.onAck(m)
+		}
+	}
+}
+
+func (c *conn) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.sockets {
+		if s.nsp.Name == nsp {
+			return s
+		}
+	}
+	return nil
+}
+
+// connect answers CONNECT (SIO-2, SIO-3): {"sid":…} or CONNECT_ERROR.
+func (c *conn) connect(name string, auth json.RawMessage) {
+	nsp := c.srv.nsps[name]
+	if nsp == nil {
+		c.reply(socketio.Packet{Type: socketio.ConnectError, Namespace: name, ID: socketio.NoID, Data: invalidNamespace})
+		return
+	}
+	if s := c.socket(name); s != nil { // a repeated CONNECT gets the same sid
+		c.reply(connectReply(s))
+		return
+	}
+	s := &Socket{id: newSID(), nsp: nsp, conn: c, srv: c.srv}
+	if nsp.Authorize != nil {
+		if err := nsp.Authorize(s, auth); err != nil {
+			c.reply(socketio.Packet{Type: socketio.ConnectError, Namespace: name, ID: socketio.NoID, Data: connectErrorData(err)})
+			return
+		}
+	}
+	c.mu.Lock()
+	c.sockets = append(c.sockets, s)
+	c.mu.Unlock()
+	c.srv.sockets.Store(s.id, s)
+	c.srv.stats.Sockets.Add(1)
+	c.reply(connectReply(s))
+	if nsp.Connected != nil {
+		nsp.Connected(s)
+	}
+}
+
+func connectReply(s *Socket) socketio.Packet {
+	data, _ := json.Marshal(struct {
+		SID string `json:"sid"`
+	}{s.id})
+	return socketio.Packet{Type: socketio.Connect, Namespace: s.nsp.Name, ID: socketio.NoID, Data: data}
+}
+
+func connectErrorData(err error) json.RawMessage {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		return ce.Data
+	}
+	data, _ := json.Marshal(struct {
+		Message string `json:"message"`
+	}{err.Error()})
+	return data
+}
+
+// reply writes a packet from the read loop.
+func (c *conn) reply(p socketio.Packet) {
+	c.sess.Reply(Frames(p, nil)...)
+}
+
+func (c *conn) remove(s *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.sockets {
+		if x == s {
+			c.sockets = append(c.sockets[:i], c.sockets[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// OnClose disconnects every socket of the session.
+func (c *conn) OnClose(_ *engine.Session, reason error) {
+	c.mu.Lock()
+	socks := append([]*Socket(nil), c.sockets...)
+	c.mu.Unlock()
+	r := closeReason(reason)
+	for _, s := range socks {
+		s.cleanup(r)
+	}
+}
+
+func closeReason(err error) string {
+	switch {
+	case errors.Is(err, engine.ErrPingTimeout):
+		return ReasonPingTimeout
+	case errors.Is(err, ErrProtocol), errors.Is(err, engine.ErrParse):
+		return ReasonParseError
+	case errors.Is(err, engine.ErrServerShutdown):
+		return ReasonShutdown
+	case errors.Is(err, engine.ErrTransportError):
+		return ReasonTransportError
+	}
+	return ReasonTransportClose
+}
+
+// Frames encodes a packet and its attachments as Engine.IO frames, once, so
+// that the same frames can be queued to many sessions.
+func Frames(p socketio.Packet, attachments [][]byte) []engine.Frame {
+	if p.Type.IsBinary() {
+		p.Attachments = len(attachments)
+	}
+	buf := make([]byte, 0, 16+len(p.Namespace)+len(p.Data))
+	buf = append(buf, '0'+byte(engineio.Message))
+	frames := make([]engine.Frame, 1, 1+len(attachments))
+	frames[0] = engine.Frame{Data: socketio.Append(buf, p)}
+	for _, a := range attachments {
+		frames = append(frames, engine.Frame{Binary: true, Data: a})
+	}
+	return frames
+}

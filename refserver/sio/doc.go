@@ -1,0 +1,12 @@
+// Package sio is the refserver's Socket.IO v5 layer (PROTOCOL.md section 2,
+// SIO-1 … SIO-8) over the engine package: namespaces with CONNECT and
+// CONNECT_ERROR, events and acks in both directions, binary events and acks,
+// and a sharded room hub for join/leave/broadcast.
+//
+// Concurrency: a connection's packets are decoded and its event handlers run
+// on the Engine.IO session's read loop, one at a time, in arrival order
+// (SIO-8). Handlers must not block; they may emit, join, leave and
+// broadcast, which never wait on another client. Rooms live in a Hub split
+// into shards, each with its own lock, so a broadcast to a large room holds
+// only that room's shard, and only for reading.
+package sio

@@ -1,0 +1,102 @@
+package sio
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/stampede-sio/stampede/refserver/engine"
+)
+
+// EventHandler handles one event from a socket. It runs on the socket's read
+// loop and must not block.
+type EventHandler func(s *Socket, ev *Event)
+
+// Namespace is a served namespace and its handlers. All fields are optional.
+type Namespace struct {
+	Name string
+	// Authorize runs on CONNECT with the auth payload (nil when absent). A
+	// non-nil error refuses the connection with CONNECT_ERROR carrying
+	// {"message": err.Error()}, or the data of a *ConnectError.
+	Authorize func(s *Socket, auth json.RawMessage) error
+	// Connected runs after the CONNECT reply is queued.
+	Connected func(s *Socket)
+	// Disconnected runs once when the socket leaves the namespace, for any reason.
+	Disconnected func(s *Socket, reason string)
+	// Events maps event names to handlers. Events without one get no ack (SIO-4).
+	Events map[string]EventHandler
+}
+
+// ConnectError refuses a CONNECT with this JSON payload.
+type ConnectError struct{ Data json.RawMessage }
+
+func (e *ConnectError) Error() string { return string(e.Data) }
+
+// Server dispatches Engine.IO sessions to namespaces.
+type Server struct {
+	nsps    map[string]*Namespace
+	hub     *Hub
+	sockets sync.Map // sid → *Socket
+	log     *slog.Logger
+	stats   Stats
+}
+
+// Stats are the Socket.IO layer's counters.
+type Stats struct {
+	Sockets    atomic.Int64
+	Deliveries atomic.Uint64 // sends to one socket by a broadcast
+	Broadcasts atomic.Uint64
+	Protocol   atomic.Uint64 // connections closed for a malformed packet
+}
+
+// Disconnect reasons, as socket.io names them.
+const (
+	ReasonClientDisconnect = "client namespace disconnect"
+	ReasonServerDisconnect = "server namespace disconnect"
+	ReasonTransportClose   = "transport close"
+	ReasonPingTimeout      = "ping timeout"
+	ReasonParseError       = "parse error"
+	ReasonShutdown         = "server shutting down"
+	ReasonTransportError   = "transport error"
+)
+
+// New returns a Server for the namespaces; their names must be distinct.
+func New(log *slog.Logger, nsps ...*Namespace) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{nsps: make(map[string]*Namespace, len(nsps)), hub: newHub(), log: log}
+	for _, n := range nsps {
+		s.nsps[n.Name] = n
+	}
+	return s
+}
+
+// OnOpen is the engine.Config.OnOpen hook: it attaches a connection to the
+// new Engine.IO session.
+func (s *Server) OnOpen(sess *engine.Session) engine.Handler {
+	return &conn{srv: s, sess: sess}
+}
+
+// Stats returns the live counters.
+func (s *Server) Stats() *Stats { return &s.stats }
+
+// Hub returns the room hub.
+func (s *Server) Hub() *Hub { return s.hub }
+
+// Socket returns the connected socket with this Socket.IO sid, or nil.
+func (s *Server) Socket(sid string) *Socket {
+	if v, ok := s.sockets.Load(sid); ok {
+		return v.(*Socket)
+	}
+	return nil
+}
+
+func newSID() string {
+	var b [15]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
