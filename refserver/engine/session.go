@@ -245,7 +245,6 @@ func (s *Session) fail(reason error) {
 	go s.finalize()
 }
 
-
 // finalize runs once: the handler's OnClose, then the session is forgotten.
 func (s *Session) finalize() {
 	s.once.Do(func() {
