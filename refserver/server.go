@@ -118,3 +118,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// SessionCount is the number of open Engine.IO sessions at Config.Path.
+func (s *Server) SessionCount() int { return s.app.SessionCount() }

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -98,20 +99,24 @@ func DecodePayload(body []byte) ([]Packet, error) {
 	if len(body) == 0 {
 		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
 	}
-	var pkts []Packet
-	for start := 0; start <= len(body); {
-		end := start
-		for end < len(body) && body[end] != RecordSeparator {
-			end++
+	pkts := make([]Packet, 0, bytes.Count(body, []byte{RecordSeparator})+1)
+	for {
+		end := bytes.IndexByte(body, RecordSeparator)
+		if end < 0 {
+			end = len(body)
 		}
-		p, err := DecodeText(body[start:end])
+		// Cap each record so that appending to a packet's Data cannot
+		// overwrite the records after it.
+		p, err := DecodeText(body[:end:end])
 		if err != nil {
 			return nil, err
 		}
 		pkts = append(pkts, p)
-		start = end + 1
+		if end == len(body) {
+			return pkts, nil
+		}
+		body = body[end+1:]
 	}
-	return pkts, nil
 }
 
 // AppendPayload appends the polling form of pkts, joined by RecordSeparator.

@@ -3,11 +3,16 @@ package socketio
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"unicode/utf8"
 )
 
 // EventName returns the name of an event payload `["name", ...]`. The payload
 // must be valid JSON; a missing or non-string name is ErrMalformed (SIO-6).
 func EventName(data json.RawMessage) (string, error) {
+	if name, _, ok := plainName(data); ok {
+		return name, nil
+	}
 	name, _, err := SplitEvent(data)
 	return name, err
 }
@@ -16,6 +21,15 @@ func EventName(data json.RawMessage) (string, error) {
 // raw argument array `[a1,a2]` (`[]` when there are none). The payload must
 // already be valid JSON.
 func SplitEvent(data json.RawMessage) (string, json.RawMessage, error) {
+	if name, end, ok := plainName(data); ok && compact(data[end:]) {
+		// data[end:] is `]` or `,a1,a2]`: exactly what JoinArgs would
+		// rebuild from the elements, once the comma becomes a bracket.
+		args := make(json.RawMessage, max(len(data)-end, 2))
+		args[0] = '['
+		copy(args[1:], data[end+1:])
+		args[len(args)-1] = ']'
+		return name, args, nil
+	}
 	args, err := Args(data)
 	if err != nil {
 		return "", nil, err
@@ -28,6 +42,43 @@ func SplitEvent(data json.RawMessage) (string, json.RawMessage, error) {
 		return "", nil, malformed("event name: %v", err)
 	}
 	return name, JoinArgs(args[1:]), nil
+}
+
+// plainName is the fast path of EventName and SplitEvent for what encoders
+// send: valid JSON starting `["` whose name needs no unescaping. It returns
+// the name and the index just past its closing quote; ok=false means the
+// general path must decide.
+func plainName(data []byte) (name string, end int, ok bool) {
+	if len(data) < 4 || data[0] != '[' || data[1] != '"' || !json.Valid(data) {
+		return "", 0, false
+	}
+	i := 2
+	for data[i] != '"' { // valid JSON closes the string
+		if data[i] == '\\' {
+			return "", 0, false
+		}
+		i++
+	}
+	if !utf8.Valid(data[2:i]) { // encoding/json would substitute U+FFFD
+		return "", 0, false
+	}
+	return string(data[2:i]), i + 1, true
+}
+
+// compact reports whether valid JSON b has no whitespace outside strings.
+func compact(b []byte) bool {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && isSpace(c):
+			return false
+		}
+	}
+	return true
 }
 
 // Args splits a JSON array into its raw elements.
@@ -57,16 +108,28 @@ func JoinArgs(args []json.RawMessage) json.RawMessage {
 }
 
 // EventData builds an event payload `["name", a1, ...]` from a name and a raw
-// argument array such as SplitEvent returns.
+// argument array such as SplitEvent returns. Empty args means no arguments;
+// args that are not an array are taken as a single argument.
 func EventData(name string, args json.RawMessage) json.RawMessage {
-	quoted, _ := json.Marshal(name) // a string always marshals
 	inner := bytes.TrimSpace(args)
-	if len(inner) >= 2 {
+	if len(inner) >= 2 && inner[0] == '[' && inner[len(inner)-1] == ']' {
 		inner = bytes.TrimSpace(inner[1 : len(inner)-1])
 	}
-	out := make([]byte, 0, len(quoted)+len(inner)+3)
+	var quoted []byte
+	size := len(name) + 2
+	if !plainString(name) {
+		quoted, _ = json.Marshal(name) // a string always marshals
+		size = len(quoted)
+	}
+	out := make([]byte, 0, size+len(inner)+3)
 	out = append(out, '[')
-	out = append(out, quoted...)
+	if quoted != nil {
+		out = append(out, quoted...)
+	} else {
+		out = append(out, '"')
+		out = append(out, name...)
+		out = append(out, '"')
+	}
 	if len(inner) > 0 {
 		out = append(out, ',')
 		out = append(out, inner...)
@@ -74,11 +137,28 @@ func EventData(name string, args json.RawMessage) json.RawMessage {
 	return append(out, ']')
 }
 
+// plainString reports whether json.Marshal would write s as is between
+// quotes: printable ASCII without the characters it escapes.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c >= utf8.RuneSelf, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
 // MarshalEvent builds an event payload from a name and Go values, which must
-// not contain []byte (use Deconstruct for binary).
+// not contain []byte (use Deconstruct for binary). A value JSON cannot hold
+// is an error wrapping ErrMalformed, as in Deconstruct.
 func MarshalEvent(name string, args ...any) (json.RawMessage, error) {
 	v := make([]any, 0, len(args)+1)
 	v = append(v, name)
 	v = append(v, args...)
-	return json.Marshal(v)
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, errors.Join(ErrMalformed, err)
+	}
+	return data, nil
 }
