@@ -35,6 +35,7 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --lab                  echo lab: path /socket.io, namespaces / and /custom echo,
                          polling,websocket, pings 300ms/200ms (other flags still override)
   --log-level LEVEL      debug | info | warn | error (default info)
+  --debug-addr ADDR      serve Go's net/http/pprof profiles on ADDR (off by default)
 
 Examples:
   stampede serve
@@ -51,6 +52,7 @@ var serveCommand = command{
 
 type serveFlags struct {
 	addr, path, transports, cors, logLevel string
+	debugAddr                              string
 	pingInterval, pingTimeout, drain       time.Duration
 	maxPayload                             int
 	lab                                    bool
@@ -74,6 +76,13 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "stampede serve: failed to listen: %v\n", err)
 		return exitUsage
+	}
+	if sf.debugAddr != "" {
+		if err := serveDebug(sf.debugAddr); err != nil {
+			ln.Close()
+			fmt.Fprintf(e.stderr, "stampede serve: --debug-addr: %v\n", err)
+			return exitUsage
+		}
 	}
 	c := srv.Config()
 	fmt.Fprintf(e.stdout, "stampede serve: ready on http://%s%s/ (transports %s, ping %s/%s, echo /echo and /engine.io/)\n",
@@ -112,6 +121,7 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.DurationVar(&sf.drain, "drain-timeout", 5*time.Second, "")
 	fs.BoolVar(&sf.lab, "lab", false, "")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "")
+	fs.StringVar(&sf.debugAddr, "debug-addr", "", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, serveUsage)
