@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +36,8 @@ func (d *Decoder) Awaiting() int {
 }
 
 // DecodeText feeds a text message. It returns ok=false while a binary packet
-// still awaits attachments.
+// still awaits attachments. A delivered message's Data aliases s; a binary
+// packet kept until its attachments arrive is copied, so s may be reused.
 func (d *Decoder) DecodeText(s []byte) (msg Message, ok bool, err error) {
 	if d.waiting {
 		d.Reset()
@@ -46,6 +48,7 @@ func (d *Decoder) DecodeText(s []byte) (msg Message, ok bool, err error) {
 		return Message{}, false, err
 	}
 	if p.Type.IsBinary() && p.Attachments > 0 {
+		p.Data = bytes.Clone(p.Data) // held across calls: the caller may reuse s
 		d.pending = Message{Packet: p, Attachments: make([][]byte, 0, min(p.Attachments, 16))}
 		d.waiting = true
 		return Message{}, false, nil
@@ -121,30 +124,46 @@ func fill(v any, atts [][]byte) (any, error) {
 // with a placeholder and returns the JSON and the attachments in order.
 func Deconstruct(v any) (json.RawMessage, [][]byte, error) {
 	var atts [][]byte
-	data, err := json.Marshal(strip(v, &atts))
+	stripped, err := strip(v, &atts, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := json.Marshal(stripped)
 	if err != nil {
 		return nil, nil, errors.Join(ErrMalformed, err)
 	}
 	return data, atts, nil
 }
 
-func strip(v any, atts *[][]byte) any {
+// maxDepth bounds strip's recursion, as encoding/json bounds decoding, so
+// that a cyclic value is an error instead of a fatal stack overflow.
+const maxDepth = 10000
+
+func strip(v any, atts *[][]byte, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, malformed("value nested deeper than %d (a cycle?)", maxDepth)
+	}
+	var err error
 	switch x := v.(type) {
 	case []byte:
 		*atts = append(*atts, x)
-		return placeholder{Placeholder: true, Num: len(*atts) - 1}
+		return placeholder{Placeholder: true, Num: len(*atts) - 1}, nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = strip(e, atts)
+			if out[i], err = strip(e, atts, depth+1); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = strip(e, atts)
+			if out[k], err = strip(e, atts, depth+1); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	}
-	return v
+	return v, nil
 }

@@ -6,5 +6,6 @@
 // packet the way Node's socket.io-parser does, so a malformed packet (SIO-6)
 // is an error wrapping ErrMalformed and never a panic. A Decoder holds the
 // state of one connection (a binary packet waiting for its attachments) and
-// must not be shared between goroutines.
+// must not be shared between goroutines. Decoded packets alias the input
+// slice, as in engineio: copy Data if the input buffer is reused.
 package socketio
