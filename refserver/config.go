@@ -1,6 +1,8 @@
 package refserver
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,7 +10,14 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/webui"
 )
+
+func randomSecret() []byte {
+	var b [32]byte
+	rand.Read(b[:])
+	return []byte(hex.EncodeToString(b[:]))
+}
 
 // Config sets up a Server. The zero value of a field is its default.
 type Config struct {
@@ -25,7 +34,19 @@ type Config struct {
 	// Lab serves the echo contract as the whole server (PROTOCOL.md
 	// section 10): namespaces / and /custom, path /socket.io, both
 	// transports, pings 300ms/200ms, unless set otherwise above.
-	Lab    bool
+	Lab bool
+
+	// The open-webui application layer on namespace "/" (not in lab mode).
+	Profile string // "documented" (default) or "open-webui"
+	// Secret signs and verifies tokens (WEBUI_SECRET_KEY); a random one is
+	// generated when empty (see Server.Secret).
+	Secret            []byte
+	Population        *webui.Population // default: webui.Generate(webui.DefaultSizes)
+	HeartbeatInterval time.Duration     // SESS-1; default 30s
+	SessionTimeout    time.Duration     // SESS-3; default max(4 × heartbeat, 120s)
+	Version           string            // served by GET /api/version
+
+	Faults Faults
 	Logger *slog.Logger
 }
 
@@ -69,6 +90,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PingInterval < 0 || c.PingTimeout < 0 || c.MaxPayload < 0 {
 		return c, fmt.Errorf("%w: ping interval, ping timeout and max payload must be positive", ErrConfig)
+	}
+	if _, err := webui.ParseProfile(c.Profile); err != nil {
+		return c, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if len(c.Secret) == 0 {
+		c.Secret = randomSecret()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -3,6 +3,7 @@ package refserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/refserver/sio"
+	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
 // EnginePath is where the raw Engine.IO echo (ECHO-1) is served in every mode.
@@ -26,6 +28,10 @@ type Server struct {
 	http   *http.Server
 	closed chan struct{}
 	once   sync.Once
+
+	webui   *webui.App // nil in lab mode
+	stopApp context.CancelFunc
+	appDone chan struct{}
 }
 
 // New builds a Server; it serves nothing until used as a handler or Serve.
@@ -35,12 +41,21 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), closed: make(chan struct{})}
+	// Built here, not in Serve, so that a Shutdown racing Serve (a signal at
+	// start-up) reaches it: Serve then returns at once.
+	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
 	getSIO := func() *sio.Server { return s.sio }
 	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO)}
 	if cfg.Lab {
 		nsps = append(nsps, echoNamespace("/", getSIO), echoNamespace("/custom", getSIO))
+	} else {
+		if s.webui, err = newApp(cfg); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		nsps = append(nsps, s.webui.Namespace())
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
+	s.startApp(s.sio)
 	s.app = engine.New(s.engineConfig(s.sio.OnOpen))
 	s.raw = engine.New(s.engineConfig(func(*engine.Session) engine.Handler { return rawEcho{} }))
 
@@ -93,7 +108,6 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // Serve accepts connections on ln until Shutdown. It returns nil after a
 // Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -112,10 +126,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = e.Shutdown(ctx) }()
 	}
-	if s.http != nil {
-		errs[2] = s.http.Shutdown(ctx)
-	}
+	// Sessions first, the listener after: a polling client between two GETs
+	// must still get through to fetch its `1`. The engines refuse new
+	// handshakes meanwhile.
 	wg.Wait()
+	errs[2] = s.http.Shutdown(ctx)
+	if s.stopApp != nil {
+		s.stopApp()
+		<-s.appDone
+	}
 	return errors.Join(errs...)
 }
 

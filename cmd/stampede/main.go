@@ -35,6 +35,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":   serveCommand,
+		"token":   tokenCommand,
 		"version": versionCommand,
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
 const serveUsage = `Usage: stampede serve [flags]
@@ -32,6 +34,18 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --max-payload N        largest packet or POST body in bytes (default 1000000)
   --cors-origins LIST    allowed Origins, ';'-separated, '*' for all (default *) [CORS_ALLOW_ORIGIN]
   --drain-timeout D      how long shutdown waits for sessions to close (default 5s)
+  --profile NAME         documented | open-webui: where the seeds and upstream differ (default documented)
+  --secret S             token signing key [WEBUI_SECRET_KEY]; when neither is set, a key is
+                         generated once and kept in the file named on stderr
+  --users N              size of the generated population (default 20000)
+  --channels N           channels c0001 … (default 200); c0001 has every user
+  --notes N              notes n0001 … (default 200)
+  --fixtures FILE        a YAML population instead of the generated one
+  --heartbeat-interval D served as features.websocket_heartbeat_interval, clamped 5s–90s
+                         (default 30s) [WEBSOCKET_HEARTBEAT_INTERVAL, seconds]
+  --session-timeout D    session reaper period and age limit (default max(4 × heartbeat, 120s))
+  --fault NAME[=ARG]     inject a fault, repeatable: accept-bad-tokens, drop-acks, no-ping,
+                         leak-user-rooms, echo-typing-to-others-only, delay-events=200ms
   --lab                  echo lab: path /socket.io, namespaces / and /custom echo,
                          polling,websocket, pings 300ms/200ms (other flags still override)
   --log-level LEVEL      debug | info | warn | error (default info)
@@ -41,6 +55,9 @@ Examples:
   stampede serve
   stampede serve --addr 127.0.0.1:9000 --transports polling,websocket
   stampede serve --lab --addr 127.0.0.1:3000
+  stampede serve --profile open-webui --users 50000 --heartbeat-interval 10s
+  stampede serve --ping-interval 1s --ping-timeout 1s --session-timeout 5s   # fast conformance runs
+  stampede serve --fault drop-acks --fault delay-events=200ms
   WEBSOCKET_SERVER_PING_INTERVAL=5 stampede serve --ping-timeout 2s
 `
 
@@ -56,6 +73,11 @@ type serveFlags struct {
 	pingInterval, pingTimeout, drain       time.Duration
 	maxPayload                             int
 	lab                                    bool
+
+	profile, secret, fixtures string
+	users, channels, notes    int
+	heartbeat, sessionTimeout time.Duration
+	faults                    refserver.Faults
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
@@ -66,6 +88,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if !cfg.Lab {
+		if err := appSetup(e, &cfg, sf); err != nil {
+			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
+			return exitUsage
+		}
 	}
 	srv, err := refserver.New(cfg)
 	if err != nil {
@@ -122,6 +150,15 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.BoolVar(&sf.lab, "lab", false, "")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "")
 	fs.StringVar(&sf.debugAddr, "debug-addr", "", "")
+	fs.StringVar(&sf.profile, "profile", "documented", "")
+	fs.StringVar(&sf.secret, "secret", "", "")
+	fs.StringVar(&sf.fixtures, "fixtures", "", "")
+	fs.IntVar(&sf.users, "users", webui.DefaultSizes.Users, "")
+	fs.IntVar(&sf.channels, "channels", webui.DefaultSizes.Channels, "")
+	fs.IntVar(&sf.notes, "notes", webui.DefaultSizes.Notes, "")
+	fs.DurationVar(&sf.heartbeat, "heartbeat-interval", 0, "")
+	fs.DurationVar(&sf.sessionTimeout, "session-timeout", 0, "")
+	fs.Func("fault", "", sf.faults.Set)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, serveUsage)
@@ -163,6 +200,13 @@ func serveEnv(e env, set map[string]bool, sf *serveFlags) error {
 		}
 		sf.transports = map[bool]string{true: "websocket", false: "polling"}[b]
 	}
+	if s := e.getenv("WEBSOCKET_HEARTBEAT_INTERVAL"); s != "" && !set["heartbeat-interval"] {
+		d, err := envSeconds("WEBSOCKET_HEARTBEAT_INTERVAL", s)
+		if err != nil {
+			return err
+		}
+		sf.heartbeat = d
+	}
 	if s := e.getenv("CORS_ALLOW_ORIGIN"); s != "" && !set["cors-origins"] {
 		sf.cors = s
 	}
@@ -178,7 +222,15 @@ func envSeconds(name, s string) (time.Duration, error) {
 }
 
 func serveConfig(e env, sf serveFlags) (refserver.Config, serveFlags, error) {
-	cfg := refserver.Config{Path: sf.path, PingInterval: sf.pingInterval, PingTimeout: sf.pingTimeout, Lab: sf.lab}
+	cfg := refserver.Config{Path: sf.path, PingInterval: sf.pingInterval, PingTimeout: sf.pingTimeout, Lab: sf.lab,
+		Profile: sf.profile, HeartbeatInterval: sf.heartbeat, SessionTimeout: sf.sessionTimeout, Faults: sf.faults,
+		Version: version}
+	if sf.heartbeat < 0 || sf.sessionTimeout < 0 {
+		return cfg, sf, usagef("--heartbeat-interval and --session-timeout must be positive")
+	}
+	if sf.users < 1 || sf.channels < 0 || sf.notes < 0 {
+		return cfg, sf, usagef("--users must be at least 1; --channels and --notes at least 0")
+	}
 	if sf.transports != "" {
 		t, err := refserver.ParseTransports(sf.transports)
 		if err != nil {
@@ -204,4 +256,31 @@ func serveConfig(e env, sf serveFlags) (refserver.Config, serveFlags, error) {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	return cfg, sf, nil
+}
+
+// appSetup resolves the secret and the population of the open-webui layer.
+func appSetup(e env, cfg *refserver.Config, sf serveFlags) error {
+	secret, from, created, err := resolveSecret(e, sf.secret, true)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(e.stderr, "stampede serve: no --secret or WEBUI_SECRET_KEY: generated a key and wrote it to %s\n", from)
+	}
+	cfg.Secret = secret
+	if sf.fixtures == "" {
+		cfg.Population = webui.Generate(webui.Sizes{Users: sf.users, Channels: sf.channels, Notes: sf.notes})
+		return nil
+	}
+	f, err := os.Open(sf.fixtures)
+	if err != nil {
+		return usagef("--fixtures: %v", err)
+	}
+	defer f.Close()
+	pop, err := webui.LoadFixtures(f)
+	if err != nil {
+		return usagef("--fixtures %s: %v", sf.fixtures, err)
+	}
+	cfg.Population = pop
+	return nil
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/stampede-sio/stampede/refserver/webui"
+)
+
+const tokenUsage = `Usage: stampede token --user ID [--secret S] [--expires 1h]
+
+Prints one open-webui JWT (HS256, claims id, exp, jti, iat) on stdout, signed
+with --secret, else WEBUI_SECRET_KEY, else the key stampede serve generated.
+--expires -1 mints a token without exp (as JWT_EXPIRES_IN=-1).
+
+Examples:
+  stampede token --user u000001
+  TOKEN=$(stampede token --user u000042 --expires 10m)
+`
+
+var tokenCommand = command{
+	summary: "mint a token for a user",
+	usage:   tokenUsage,
+	run:     runToken,
+}
+
+func runToken(_ context.Context, e env, args []string) int {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	user := fs.String("user", "", "")
+	secretFlag := fs.String("secret", "", "")
+	expires := fs.String("expires", "1h", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, tokenUsage)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
+		return exitUsage
+	}
+	if *user == "" || fs.NArg() > 0 {
+		fmt.Fprint(e.stderr, "stampede token: --user is required and no arguments are taken\n\n"+tokenUsage)
+		return exitUsage
+	}
+	ttl := time.Duration(-1)
+	if *expires != "-1" {
+		d, err := time.ParseDuration(*expires)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(e.stderr, "stampede token: --expires %q: want a positive duration or -1\n", *expires)
+			return exitUsage
+		}
+		ttl = d
+	}
+	secret, _, _, err := resolveSecret(e, *secretFlag, false)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
+		return exitUsage
+	}
+	tok, err := webui.Mint(secret, *user, ttl, time.Now())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintln(e.stdout, tok)
+	return exitOK
+}

@@ -1,0 +1,59 @@
+package refserver
+
+import (
+	"context"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/sio"
+	"github.com/stampede-sio/stampede/refserver/webui"
+)
+
+// newApp builds the open-webui layer for namespace "/" (issue 3).
+func newApp(cfg Config) (*webui.App, error) {
+	profile, err := webui.ParseProfile(cfg.Profile)
+	if err != nil {
+		return nil, err
+	}
+	enableWS := false
+	for _, t := range cfg.Transports {
+		enableWS = enableWS || t == engineio.TransportWebsocket
+	}
+	return webui.New(webui.Config{
+		Profile:           profile,
+		Secret:            cfg.Secret,
+		Population:        cfg.Population,
+		HeartbeatInterval: cfg.HeartbeatInterval,
+		SessionTimeout:    cfg.SessionTimeout,
+		EnableWebsocket:   enableWS,
+		Version:           cfg.Version,
+		Logger:            cfg.Logger,
+		Faults: webui.Faults{
+			AcceptBadTokens:        cfg.Faults.AcceptBadTokens,
+			LeakUserRooms:          cfg.Faults.LeakUserRooms,
+			EchoTypingToOthersOnly: cfg.Faults.EchoTypingToOthersOnly,
+		},
+	})
+}
+
+// startApp attaches the app to the Socket.IO layer, mounts its HTTP routes
+// and runs its reapers until Shutdown.
+func (s *Server) startApp(io *sio.Server) {
+	if s.webui == nil {
+		return
+	}
+	s.webui.Attach(io)
+	s.webui.Routes(s.mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopApp = cancel
+	s.appDone = make(chan struct{})
+	go func() {
+		defer close(s.appDone)
+		s.webui.Run(ctx)
+	}()
+}
+
+// App returns the open-webui layer, nil in lab mode.
+func (s *Server) App() *webui.App { return s.webui }
+
+// Secret returns the key tokens are signed with.
+func (s *Server) Secret() []byte { return s.cfg.Secret }

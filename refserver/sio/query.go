@@ -1,0 +1,22 @@
+package sio
+
+// InRoom reports whether the socket is in room.
+func (s *Socket) InRoom(room string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return containsRoom(s.rooms, room)
+}
+
+// Members returns a snapshot of a room's sockets, safe to act on (e.g.
+// Disconnect) without holding any hub lock.
+func (h *Hub) Members(nsp, room string) []*Socket {
+	k := roomKey{nsp, room}
+	sh := h.shard(k)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	out := make([]*Socket, 0, len(sh.rooms[k]))
+	for s := range sh.rooms[k] {
+		out = append(out, s)
+	}
+	return out
+}

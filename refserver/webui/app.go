@@ -1,0 +1,189 @@
+package webui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stampede-sio/stampede/refserver/sio"
+)
+
+// Config sets up an App. Zero values are defaults.
+type Config struct {
+	Profile    Profile
+	Secret     []byte      // WEBUI_SECRET_KEY; required
+	Population *Population // default: Generate(DefaultSizes)
+	// HeartbeatInterval is served to clients as
+	// features.websocket_heartbeat_interval (SESS-1); default 30s, clamped
+	// to 5s–90s as upstream does.
+	HeartbeatInterval time.Duration
+	// SessionTimeout is the reaper's period and age limit (SESS-3); default
+	// max(4 × HeartbeatInterval, 120s).
+	SessionTimeout time.Duration
+	// EnableWebsocket is served as features.enable_websocket (CLIENT-2).
+	EnableWebsocket bool
+	Version         string
+	DeploymentID    string
+	Faults          Faults
+	Logger          *slog.Logger
+}
+
+// Faults are this layer's fault injections, each breaking the behaviour ID
+// it names, so that conformance cases can be shown to fail.
+type Faults struct {
+	AcceptBadTokens        bool // AUTH-1, AUTH-3: every token naming a known user passes
+	LeakUserRooms          bool // AUTH-5, CHAT-1: user-join never leaves the previous user's room
+	EchoTypingToOthersOnly bool // CHAN-2: typing is not echoed to the sender
+}
+
+// Namespace is the open-webui namespace.
+const Namespace = "/"
+
+// App is the open-webui application layer.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	pop      *Population
+	auth     *Auth
+	revoked  Revocations
+	sessions SessionPool
+	usage    *UsagePool
+	sio      *sio.Server
+	reads    sync.Map // "channel:{id}:{user}" → last_read_at
+}
+
+// ErrNoSecret means Config.Secret is empty.
+var ErrNoSecret = errors.New("webui: no secret key")
+
+// New returns an App; Attach it to the Socket.IO server before serving.
+func New(cfg Config) (*App, error) {
+	if len(cfg.Secret) == 0 {
+		return nil, ErrNoSecret
+	}
+	if cfg.Population == nil {
+		cfg.Population = Generate(DefaultSizes)
+	}
+	if cfg.HeartbeatInterval == 0 {
+		cfg.HeartbeatInterval = 30 * time.Second
+	}
+	cfg.HeartbeatInterval = min(max(cfg.HeartbeatInterval, 5*time.Second), 90*time.Second)
+	if cfg.SessionTimeout == 0 {
+		cfg.SessionTimeout = max(4*cfg.HeartbeatInterval, 120*time.Second)
+	}
+	if cfg.Profile.Name == "" {
+		cfg.Profile = ProfileDocumented
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	revoked := NewMemoryRevocations()
+	a := &App{
+		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: revoked,
+		sessions: NewMemorySessions(), usage: NewUsagePool(),
+	}
+	a.auth = NewAuth(cfg.Secret, cfg.Population, revoked)
+	a.auth.AcceptAny = cfg.Faults.AcceptBadTokens
+	return a, nil
+}
+
+// Attach gives the App the Socket.IO server its namespace runs on.
+func (a *App) Attach(s *sio.Server) { a.sio = s }
+
+// Config returns the effective configuration.
+func (a *App) Config() Config { return a.cfg }
+
+// Population returns the users, channels and notes.
+func (a *App) Population() *Population { return a.pop }
+
+// Sessions returns the session pool.
+func (a *App) Sessions() SessionPool { return a.sessions }
+
+// Run runs the session reaper (SESS-3) and the usage reaper (CHAT-4) until
+// ctx is done.
+func (a *App) Run(ctx context.Context) {
+	sessions := time.NewTicker(a.cfg.SessionTimeout)
+	usage := time.NewTicker(usageTimeout)
+	defer sessions.Stop()
+	defer usage.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-sessions.C:
+			gone, err := a.sessions.Expire(now.Add(-a.cfg.SessionTimeout).Unix())
+			if err != nil {
+				a.log.Warn("session reaper failed", "err", err)
+			}
+			a.log.Debug("session reaper", "removed", len(gone))
+		case now := <-usage.C:
+			a.usage.Expire(now.Add(-usageTimeout).Unix())
+		}
+	}
+}
+
+// usageTimeout is CHAT-4's 3 s: entries older are reaped every 3 s.
+const usageTimeout = 3 * time.Second
+
+// socketState is what the app keeps on each socket of its namespace.
+type socketState struct {
+	mu     sync.Mutex
+	userID string // the session's user, kept to re-create a reaped entry (SESS-2)
+	docs   map[string]bool
+}
+
+func state(s *sio.Socket) *socketState {
+	st, _ := s.Data().(*socketState)
+	if st == nil {
+		return &socketState{}
+	}
+	return st
+}
+
+func (st *socketState) user() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.userID
+}
+
+func (st *socketState) setUser(id string) (previous string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	previous, st.userID = st.userID, id
+	return previous
+}
+
+// session returns the session of a socket (AUTH-7): identity always comes
+// from here, never from payload fields.
+func (a *App) session(s *sio.Socket) (SessionEntry, bool) {
+	e, ok, err := a.sessions.Get(s.ID())
+	if err != nil {
+		a.log.Warn("session pool read failed", "sid", s.ID(), "err", err)
+	}
+	return e, ok
+}
+
+// emit sends an event to a room of the open-webui namespace, skipping the
+// socket except (when non-empty). All server-originated traffic goes
+// through here, so that a broker can carry it to other instances.
+func (a *App) emit(room, except, event string, payload any) int {
+	n, err := a.sio.Emit(sio.Broadcast{Namespace: Namespace, Rooms: []string{room}, Except: except}, event, payload)
+	if err != nil {
+		a.log.Warn("emit failed", "room", room, "event", event, "err", err)
+	}
+	return n
+}
+
+// firstArg decodes the first event argument into v; false when absent or
+// not of v's shape (bad payloads are ignored, never a crash).
+func firstArg(ev *sio.Event, v any) bool {
+	var args []json.RawMessage
+	if json.Unmarshal(ev.Args, &args) != nil || len(args) == 0 {
+		return false
+	}
+	return json.Unmarshal(args[0], v) == nil
+}
+
+func now() int64 { return time.Now().Unix() }

@@ -1,0 +1,132 @@
+package webui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The reasons a token is refused (AUTH-1, AUTH-3, AUTH-6). Every one wraps
+// ErrInvalidToken.
+var (
+	ErrInvalidToken = errors.New("invalid token")
+	ErrNoToken      = fmt.Errorf("%w: missing", ErrInvalidToken)
+	ErrMalformed    = fmt.Errorf("%w: malformed", ErrInvalidToken)
+	ErrAPIKey       = fmt.Errorf("%w: API keys (sk-…) cannot open a socket", ErrInvalidToken)
+	ErrBadAlg       = fmt.Errorf("%w: algorithm is not HS256", ErrInvalidToken)
+	ErrBadSignature = fmt.Errorf("%w: bad signature", ErrInvalidToken)
+	ErrExpired      = fmt.Errorf("%w: expired", ErrInvalidToken)
+	ErrUnknownUser  = fmt.Errorf("%w: unknown user", ErrInvalidToken)
+	ErrPendingUser  = fmt.Errorf("%w: user is pending", ErrInvalidToken)
+	ErrRevoked      = fmt.Errorf("%w: revoked", ErrInvalidToken)
+)
+
+// Claims are open-webui's token claims: id, exp (absent when tokens never
+// expire), jti, iat.
+type Claims struct {
+	ID string `json:"id"`
+	jwt.RegisteredClaims
+}
+
+// Auth mints and verifies tokens against a population and a revocation store.
+type Auth struct {
+	secret  []byte
+	pop     *Population
+	revoked Revocations
+	// AcceptAny is the accept-bad-tokens fault: every token that names a
+	// known user passes, whatever its signature, expiry or revocation.
+	AcceptAny bool
+}
+
+// NewAuth returns an Auth signing with secret (WEBUI_SECRET_KEY).
+func NewAuth(secret []byte, pop *Population, revoked Revocations) *Auth {
+	return &Auth{secret: secret, pop: pop, revoked: revoked}
+}
+
+// Mint returns a signed token for user id, valid for ttl (never expiring when
+// ttl < 0, as JWT_EXPIRES_IN=-1).
+func Mint(secret []byte, id string, ttl time.Duration, now time.Time) (string, error) {
+	c := Claims{ID: id, RegisteredClaims: jwt.RegisteredClaims{ID: newJTI(), IssuedAt: jwt.NewNumericDate(now)}}
+	if ttl >= 0 {
+		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+}
+
+func newJTI() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Verify checks a token as AUTH-1 says and returns its user and claims.
+func (a *Auth) Verify(token string) (User, *Claims, error) {
+	switch {
+	case token == "":
+		return User{}, nil, ErrNoToken
+	case strings.HasPrefix(token, "sk-"):
+		return User{}, nil, ErrAPIKey
+	}
+	c, err := a.parse(token)
+	if err != nil {
+		return User{}, nil, err
+	}
+	u, ok := a.pop.User(c.ID)
+	switch {
+	case !ok:
+		return User{}, nil, ErrUnknownUser
+	case u.Role != RoleUser && u.Role != RoleAdmin && !a.AcceptAny:
+		return User{}, nil, ErrPendingUser
+	}
+	if !a.AcceptAny && a.isRevoked(c) {
+		return User{}, nil, ErrRevoked
+	}
+	return u, c, nil
+}
+
+func (a *Auth) parse(token string) (*Claims, error) {
+	var c Claims
+	tok, _, err := jwt.NewParser().ParseUnverified(token, &c)
+	switch {
+	case errors.Is(err, jwt.ErrTokenUnverifiable): // an alg the library does not know
+		return nil, ErrBadAlg
+	case err != nil:
+		return nil, ErrMalformed
+	case a.AcceptAny:
+		return &c, nil
+	case tok.Method.Alg() != jwt.SigningMethodHS256.Alg(): // none, HS512, RS256, …
+		return nil, ErrBadAlg
+	}
+	c = Claims{}
+	_, err = jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}))
+	switch {
+	case err == nil:
+		return &c, nil
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return nil, ErrBadSignature
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, ErrExpired
+	}
+	return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+// isRevoked applies AUTH-6: a revoked jti, or iat at or before the user's
+// revoked_at. A failing store fails open (the caller logs).
+func (a *Auth) isRevoked(c *Claims) bool {
+	if jti := c.RegisteredClaims.ID; jti != "" {
+		if r, err := a.revoked.TokenRevoked(jti); err == nil && r {
+			return true
+		}
+	}
+	at, ok, err := a.revoked.UserRevokedAt(c.ID)
+	if err != nil || !ok {
+		return false
+	}
+	return c.IssuedAt != nil && c.IssuedAt.Unix() <= at
+}

@@ -1,0 +1,227 @@
+package webui
+
+import (
+	"encoding/json"
+	"maps"
+
+	"github.com/stampede-sio/stampede/refserver/sio"
+)
+
+// Namespace returns the open-webui namespace "/" with its handlers.
+func (a *App) Namespace() *sio.Namespace {
+	events := map[string]sio.EventHandler{
+		"user-join":      a.onUserJoin,
+		"heartbeat":      a.onHeartbeat,
+		"join-channels":  a.onJoinChannels,
+		"join-channel":   a.onJoinChannels, // the seeds' name (CHAN-1)
+		"join-note":      a.onJoinNote,
+		"events:channel": a.onChannelEvent,
+		"events:chat":    a.onChatEvent,
+		"usage":          a.onUsage,
+	}
+	maps.Copy(events, a.docHandlers())
+	return &sio.Namespace{
+		Name:         Namespace,
+		Authorize:    a.authorize,
+		Connected:    a.connected,
+		Disconnected: a.disconnected,
+		Events:       events,
+	}
+}
+
+type authPayload struct {
+	Token string `json:"token"`
+}
+
+// authorize checks the CONNECT token (AUTH-2, AUTH-3).
+func (a *App) authorize(s *sio.Socket, raw json.RawMessage) error {
+	var p authPayload
+	if raw != nil && json.Unmarshal(raw, &p) != nil {
+		p = authPayload{}
+	}
+	st := &socketState{}
+	s.SetData(st)
+	u, _, err := a.auth.Verify(p.Token)
+	if err != nil {
+		if a.cfg.Profile.AnonymousOnBadToken {
+			return nil // upstream always_connect: anonymous, no session, no user room
+		}
+		return err
+	}
+	st.setUser(u.ID)
+	if err := a.sessions.Set(s.ID(), entryFor(u, now())); err != nil {
+		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
+	}
+	return nil
+}
+
+func (a *App) connected(s *sio.Socket) {
+	if id := state(s).user(); id != "" {
+		s.Join("user:" + id)
+	}
+}
+
+// disconnected cleans up (SESS-4): session, usage entries, documents.
+func (a *App) disconnected(s *sio.Socket, _ string) {
+	if err := a.sessions.Delete(s.ID()); err != nil {
+		a.log.Warn("session pool delete failed", "sid", s.ID(), "err", err)
+	}
+	a.usage.DropSID(s.ID())
+	a.leaveAllDocs(s)
+}
+
+type tokenPayload struct {
+	Auth   authPayload `json:"auth"`
+	NoteID string      `json:"note_id"`
+}
+
+// onUserJoin re-verifies the token, sets the session, joins the user and
+// channel rooms and acks {id, name} (AUTH-4, AUTH-5, CHAN-1). Failure acks
+// with no arguments.
+func (a *App) onUserJoin(s *sio.Socket, ev *sio.Event) {
+	var p tokenPayload
+	if !firstArg(ev, &p) {
+		ev.AckRaw(json.RawMessage(`[]`), nil)
+		return
+	}
+	u, _, err := a.auth.Verify(p.Auth.Token)
+	if err != nil {
+		ev.AckRaw(json.RawMessage(`[]`), nil)
+		return
+	}
+	prev := state(s).setUser(u.ID)
+	if prev != "" && prev != u.ID && !a.cfg.Profile.KeepPreviousUserRoom && !a.cfg.Faults.LeakUserRooms {
+		s.Leave("user:" + prev)
+	}
+	if err := a.sessions.Set(s.ID(), entryFor(u, now())); err != nil {
+		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
+	}
+	s.Join("user:" + u.ID)
+	a.joinChannels(s, u)
+	ev.Ack(map[string]string{"id": u.ID, "name": u.Name})
+}
+
+func (a *App) joinChannels(s *sio.Socket, u User) {
+	if !u.CanUseChannels() {
+		return
+	}
+	for _, cid := range a.pop.ChannelsOf(u.ID) {
+		s.Join("channel:" + cid)
+	}
+}
+
+// onHeartbeat refreshes last_seen_at, re-creating a reaped entry, and the
+// user's last_active_at (SESS-2). A socket without a session: no effect.
+func (a *App) onHeartbeat(s *sio.Socket, _ *sio.Event) {
+	id := state(s).user()
+	if id == "" {
+		return
+	}
+	t := now()
+	e, ok := a.session(s)
+	if !ok {
+		u, known := a.pop.User(id)
+		if !known {
+			return
+		}
+		e = entryFor(u, t)
+	}
+	e.LastSeenAt = t
+	e.LastActiveAt = t
+	if err := a.sessions.Set(s.ID(), e); err != nil {
+		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
+	}
+	a.pop.Touch(id, t)
+}
+
+// onJoinChannels joins the channel rooms of the token's user (CHAN-1).
+func (a *App) onJoinChannels(s *sio.Socket, ev *sio.Event) {
+	var p tokenPayload
+	if !firstArg(ev, &p) {
+		return
+	}
+	if u, _, err := a.auth.Verify(p.Auth.Token); err == nil {
+		a.joinChannels(s, u)
+	}
+}
+
+// onJoinNote joins note:{id} when the token's user may read it (CHAN-5).
+func (a *App) onJoinNote(s *sio.Socket, ev *sio.Event) {
+	var p tokenPayload
+	if !firstArg(ev, &p) || p.NoteID == "" {
+		return
+	}
+	if u, _, err := a.auth.Verify(p.Auth.Token); err == nil && a.pop.CanRead(p.NoteID, u.ID) {
+		s.Join("note:" + p.NoteID)
+	}
+}
+
+type channelEvent struct {
+	ChannelID string          `json:"channel_id"`
+	MessageID *string         `json:"message_id"`
+	Data      json.RawMessage `json:"data"`
+}
+
+type userRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// onChannelEvent relays typing to the channel room, the sender included, and
+// records last_read_at (CHAN-2). From a socket not in the room: ignored.
+func (a *App) onChannelEvent(s *sio.Socket, ev *sio.Event) {
+	var p channelEvent
+	var typ struct {
+		Type string `json:"type"`
+	}
+	if !firstArg(ev, &p) || json.Unmarshal(p.Data, &typ) != nil {
+		return
+	}
+	room := "channel:" + p.ChannelID
+	e, ok := a.session(s)
+	if !ok || !s.InRoom(room) {
+		return
+	}
+	switch typ.Type {
+	case "typing":
+		except := ""
+		if a.cfg.Faults.EchoTypingToOthersOnly {
+			except = s.ID()
+		}
+		a.emit(room, except, "events:channel", map[string]any{
+			"channel_id": p.ChannelID, "message_id": p.MessageID, "data": p.Data, "user": userRef{e.ID, e.Name},
+		})
+	case "last_read_at":
+		a.reads.Store(room+":"+e.ID, now())
+	}
+}
+
+// onChatEvent answers last_read_at with chat:list to all the user's tabs (CHAT-3).
+func (a *App) onChatEvent(s *sio.Socket, ev *sio.Event) {
+	var p struct {
+		ChatID string `json:"chat_id"`
+		Data   struct {
+			Type string `json:"type"`
+		} `json:"data"`
+	}
+	e, ok := a.session(s)
+	if !ok || !firstArg(ev, &p) || p.Data.Type != "last_read_at" {
+		return
+	}
+	t := now()
+	a.emit("user:"+e.ID, "", "events", map[string]any{
+		"chat_id": p.ChatID,
+		"data":    map[string]any{"type": "chat:list", "data": map[string]any{"chat_id": p.ChatID, "last_read_at": t}},
+	})
+}
+
+// onUsage marks the model in use by this sid (CHAT-4).
+func (a *App) onUsage(s *sio.Socket, ev *sio.Event) {
+	var p struct {
+		Model string `json:"model"`
+	}
+	if _, ok := a.session(s); !ok || !firstArg(ev, &p) || p.Model == "" {
+		return
+	}
+	a.usage.Mark(p.Model, s.ID(), now())
+}
