@@ -133,10 +133,15 @@ func (s *Session) pollEnd(reason error) {
 		s.reason = reason
 	}
 	s.closed = true
-	if s.getActive {
+	getActive := s.getActive
+	if getActive {
 		s.queue = append(s.queue[:0], noopFrame)
 	}
 	s.wakePoll()
 	s.mu.Unlock()
-	go s.finalize()
+	// With a GET pending, that GET finalizes once it has sent the noop:
+	// finalizing here could empty the queue first and turn the noop into `1`.
+	if !getActive {
+		go s.finalize()
+	}
 }

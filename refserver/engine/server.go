@@ -195,8 +195,14 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, eio, transpor
 func (s *Server) fail(w http.ResponseWriter, f HandshakeFailure) {
 	s.stats.Failures[f].Add(1)
 	code := f.code()
+	status := code.HTTPStatus()
+	if f == FailForbiddenOrigin {
+		// EIO-12: a foreign Origin gets 400, as python-engineio answers;
+		// Node's 403 is for its allowRequest hook, which we do not have.
+		status = http.StatusBadRequest
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code.HTTPStatus())
+	w.WriteHeader(status)
 	w.Write(code.Body())
 }
 

@@ -61,6 +61,7 @@ type Session struct {
 	closing   bool // a close frame goes out after the queue (websocket)
 	reason    error
 	upgrading bool
+	probing   *websocket.Conn // the upgrade probe's websocket until it switches or fails
 	pollWake  chan struct{}
 	getActive bool
 	postBusy  bool
@@ -257,12 +258,16 @@ func (s *Session) finalize() {
 		if s.timer != nil {
 			s.timer.Stop()
 		}
-		ws, transport := s.ws, s.transport
+		ws, transport, probing := s.ws, s.transport, s.probing
+		s.probing = nil
 		s.queue = nil
 		s.wakePoll()
 		s.mu.Unlock()
 		if ws != nil {
 			ws.NetConn().Close()
+		}
+		if probing != nil { // its goroutine ends now, not at upgradeTimeout
+			probing.NetConn().Close()
 		}
 		s.srv.transportGauge(transport).Add(-1)
 		s.hmu.Lock()

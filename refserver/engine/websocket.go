@@ -154,6 +154,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 	sess.mu.Lock()
 	ok := !sess.closed && sess.ws == nil && !sess.upgrading
 	sess.upgrading = ok
+	if ok {
+		sess.probing = conn
+	}
 	sess.mu.Unlock()
 	if !ok { // EIO-15: a second websocket for the sid is closed
 		s.stats.Failures[FailUpgrade].Add(1)
@@ -171,6 +174,7 @@ func (s *Session) probe(conn *websocket.Conn) {
 	if !s.probeExchange(conn) {
 		s.mu.Lock()
 		s.upgrading = false
+		s.probing = nil
 		s.mu.Unlock()
 		s.srv.stats.Connections.Add(-1)
 		conn.Close()
@@ -222,6 +226,7 @@ func (s *Session) switchTo(conn *websocket.Conn) bool {
 	s.ws = conn
 	s.transport = engineio.TransportWebsocket
 	s.upgrading = false
+	s.probing = nil
 	s.queue = dropNoops(s.queue)
 	s.wakePoll()
 	start := len(s.queue) > 0 && !s.writing

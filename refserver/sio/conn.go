@@ -18,6 +18,10 @@ type conn struct {
 	srv  *Server
 	sess *engine.Session
 	dec  socketio.Decoder // read loop only
+	// broken is set by a protocol error (OnMessage only; its calls are
+	// serialised): what the client sends until the close completes is
+	// dropped, as Node drops it.
+	broken bool
 
 	mu      sync.Mutex
 	sockets []*Socket // one per connected namespace; usually one
@@ -32,12 +36,16 @@ func (c *conn) OnMessage(_ *engine.Session, p engineio.Packet) {
 		ok  bool
 		err error
 	)
+	if c.broken {
+		return
+	}
 	if p.Binary {
 		msg, ok, err = c.dec.DecodeBinary(p.Data)
 	} else {
 		msg, ok, err = c.dec.DecodeText(p.Data)
 	}
 	if err != nil {
+		c.broken = true
 		c.srv.stats.Protocol.Add(1)
 		c.srv.log.Debug("malformed packet", "sid", c.sess.ID(), "err", err)
 		c.sess.Close(ErrProtocol)

@@ -16,6 +16,10 @@ type Socket struct {
 	conn *conn
 	srv  *Server
 
+	// rmu serialises Join, Leave and cleanup so that the hub matches rooms:
+	// a Join racing the disconnect cleanup must not add the socket to a
+	// room after cleanup has emptied its rooms.
+	rmu   sync.Mutex
 	mu    sync.Mutex
 	rooms []string
 	acks  map[int64]chan ackReply
@@ -177,6 +181,8 @@ func (s *Socket) onAck(m socketio.Message) {
 
 // Join adds the socket to a room of its namespace.
 func (s *Socket) Join(room string) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	s.mu.Lock()
 	if s.gone || containsRoom(s.rooms, room) {
 		s.mu.Unlock()
@@ -189,6 +195,8 @@ func (s *Socket) Join(room string) {
 
 // Leave removes the socket from a room.
 func (s *Socket) Leave(room string) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	s.mu.Lock()
 	i := indexRoom(s.rooms, room)
 	if i < 0 {
@@ -220,9 +228,11 @@ func (s *Socket) DropTransport() { s.conn.sess.Drop() }
 
 // cleanup leaves every room and runs Disconnected, once.
 func (s *Socket) cleanup(reason string) {
+	s.rmu.Lock()
 	s.mu.Lock()
 	if s.gone {
 		s.mu.Unlock()
+		s.rmu.Unlock()
 		return
 	}
 	s.gone = true
@@ -234,6 +244,7 @@ func (s *Socket) cleanup(reason string) {
 	for _, r := range rooms {
 		s.srv.hub.remove(s, r)
 	}
+	s.rmu.Unlock()
 	for _, ch := range acks {
 		close(ch)
 	}

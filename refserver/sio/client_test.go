@@ -1,0 +1,329 @@
+package sio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/refserver/engine"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// waitFor bounds every wait: a hang fails the test instead of timing out.
+const waitFor = 5 * time.Second
+
+// testServer is a Socket.IO server on httptest serving the namespaces /t and
+// /u with the handlers of testNamespace.
+type testServer struct {
+	*Server
+	eng  *engine.Server
+	http *httptest.Server
+	gone sync.Map // sid → reason of every Disconnected call
+}
+
+func newTestServer(t *testing.T, cfg engine.Config) *testServer {
+	t.Helper()
+	ts := &testServer{}
+	ts.Server = New(nil, ts.namespace("/t"), ts.namespace("/u"))
+	cfg.OnOpen = ts.OnOpen
+	ts.eng = engine.New(cfg)
+	ts.http = httptest.NewServer(ts.eng)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		ts.eng.Shutdown(ctx)
+		ts.http.Close()
+	})
+	return ts
+}
+
+// namespace serves the events the tests drive.
+func (ts *testServer) namespace(name string) *Namespace {
+	room := func(ev *Event) string {
+		var args []json.RawMessage
+		var r string
+		if json.Unmarshal(ev.Args, &args) == nil && len(args) > 0 {
+			json.Unmarshal(args[0], &r)
+		}
+		return r
+	}
+	return &Namespace{
+		Name: name,
+		Authorize: func(s *Socket, auth json.RawMessage) error {
+			switch {
+			case strings.Contains(string(auth), "deny"):
+				return errors.New("denied")
+			case strings.Contains(string(auth), "custom"):
+				return &ConnectError{Data: json.RawMessage(`"custom refusal"`)}
+			}
+			s.SetData(auth)
+			return nil
+		},
+		Disconnected: func(s *Socket, reason string) {
+			if _, dup := ts.gone.LoadOrStore(s.ID(), reason); dup {
+				panic("Disconnected ran twice for " + s.ID())
+			}
+		},
+		Events: map[string]EventHandler{
+			"echo": func(_ *Socket, ev *Event) { ev.AckRaw(ev.Args, ev.Attachments) },
+			"message": func(s *Socket, ev *Event) {
+				s.EmitRaw(socketio.EventData("message-back", ev.Args), ev.Attachments)
+			},
+			"auth": func(s *Socket, ev *Event) {
+				ev.AckRaw(socketio.JoinArgs([]json.RawMessage{s.Data().(json.RawMessage)}), nil)
+			},
+			"ack-twice": func(_ *Socket, ev *Event) {
+				ev.Ack("first")
+				ev.Ack("second")
+			},
+			"no-ack": func(*Socket, *Event) {},
+			"values": func(_ *Socket, ev *Event) { // SIO-5: the handler sees the bytes
+				v, err := ev.Values()
+				if err != nil {
+					ev.Ack("error", err.Error())
+					return
+				}
+				kinds := make([]any, 0, 2*len(v))
+				for _, x := range v {
+					kinds = append(kinds, fmt.Sprintf("%T", x), x)
+				}
+				ev.Ack(kinds...)
+			},
+			"join": func(s *Socket, ev *Event) {
+				s.Join(room(ev))
+				ev.Ack("joined")
+			},
+			"leave": func(s *Socket, ev *Event) {
+				s.Leave(room(ev))
+				ev.Ack("left")
+			},
+			"shout": func(s *Socket, ev *Event) { // ["shout", room, payload]
+				n := ts.EmitRaw(Broadcast{Namespace: s.Namespace(), Rooms: []string{room(ev)}},
+					socketio.EventData("shouted", json.RawMessage(after1(ev.Args))), ev.Attachments)
+				ev.Ack(n)
+			},
+			"shout-others": func(s *Socket, ev *Event) {
+				n := ts.EmitRaw(Broadcast{Namespace: s.Namespace(), Rooms: []string{room(ev)}, Except: s.ID()},
+					socketio.EventData("shouted", json.RawMessage(after1(ev.Args))), ev.Attachments)
+				ev.Ack(n)
+			},
+		},
+	}
+}
+
+// after1 drops the first element of a JSON array.
+func after1(args json.RawMessage) []byte {
+	var v []json.RawMessage
+	json.Unmarshal(args, &v)
+	if len(v) > 0 {
+		v = v[1:]
+	}
+	return socketio.JoinArgs(v)
+}
+
+// frame is one websocket message from the server.
+type frame struct {
+	binary bool
+	data   string
+}
+
+// client is a raw Socket.IO client over one websocket: one read loop that
+// answers pings and forwards everything else; writes from the test.
+type client struct {
+	conn    *websocket.Conn
+	eioSID  string
+	pings   atomic.Int32
+	discard atomic.Bool // count frames instead of forwarding them
+	dropped atomic.Int64
+	wmu     sync.Mutex
+	in      chan frame
+	quit    chan struct{}
+	done    chan struct{}
+	err     error
+}
+
+// dial opens a websocket session and reads its OPEN packet.
+func dial(t *testing.T, ts *testServer) *client {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(ts.http.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	c := &client{conn: conn, in: make(chan frame, 1024), quit: make(chan struct{}), done: make(chan struct{})}
+	go c.readLoop()
+	t.Cleanup(c.close)
+	m := c.next(t)
+	p, err := engineio.DecodeText([]byte(m.data))
+	require.NoError(t, err)
+	info, err := engineio.ParseOpen(p)
+	require.NoError(t, err)
+	c.eioSID = info.SID
+	return c
+}
+
+func (c *client) readLoop() {
+	defer close(c.done)
+	for {
+		mt, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.err = err
+			return
+		}
+		if mt == websocket.TextMessage && string(data) == "2" {
+			c.pings.Add(1)
+			if c.write(websocket.TextMessage, "3") != nil {
+				return
+			}
+			continue
+		}
+		if c.discard.Load() {
+			c.dropped.Add(1)
+			continue
+		}
+		select {
+		case c.in <- frame{mt == websocket.BinaryMessage, string(data)}:
+		case <-c.quit:
+			return
+		}
+	}
+}
+
+func (c *client) close() {
+	select {
+	case <-c.quit:
+	default:
+		close(c.quit)
+	}
+	c.conn.Close()
+	<-c.done
+}
+
+func (c *client) write(mt int, data string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.conn.SetWriteDeadline(time.Now().Add(waitFor))
+	return c.conn.WriteMessage(mt, []byte(data))
+}
+
+// send writes one Socket.IO text packet as an Engine.IO message.
+func (c *client) send(t *testing.T, packet string) {
+	t.Helper()
+	require.NoError(t, c.write(websocket.TextMessage, "4"+packet))
+}
+
+func (c *client) sendBinary(t *testing.T, b string) {
+	t.Helper()
+	require.NoError(t, c.write(websocket.BinaryMessage, b))
+}
+
+func (c *client) next(t *testing.T) frame {
+	t.Helper()
+	select {
+	case m := <-c.in:
+		return m
+	case <-c.done:
+		select {
+		case m := <-c.in:
+			return m
+		default:
+		}
+		t.Fatalf("connection ended while waiting for a packet: %v", c.err)
+	case <-time.After(waitFor):
+		t.Fatal("no packet from the server")
+	}
+	return frame{}
+}
+
+// packet returns the next Socket.IO text packet (the Engine.IO `4` removed).
+func (c *client) packet(t *testing.T) string {
+	t.Helper()
+	m := c.next(t)
+	require.False(t, m.binary, "got a binary frame, want a text packet")
+	require.True(t, strings.HasPrefix(m.data, "4"), "got Engine.IO packet %q, want a message", m.data)
+	return m.data[1:]
+}
+
+// connect joins nsp with an auth payload ("" for none) and returns the sid.
+func (c *client) connect(t *testing.T, nsp, auth string) string {
+	t.Helper()
+	c.send(t, "0"+nsp+","+auth)
+	reply := c.packet(t)
+	prefix := "0" + nsp + ","
+	require.True(t, strings.HasPrefix(reply, prefix), "CONNECT reply %q", reply)
+	var body struct {
+		SID string `json:"sid"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(reply[len(prefix):]), &body), "CONNECT reply %q", reply)
+	require.NotEmpty(t, body.SID)
+	return body.SID
+}
+
+// ackID hands out ack ids for barrier round trips.
+var ackID atomic.Int64
+
+// sync makes a round trip on nsp: everything the server queued for this
+// client before it is received before its ack, so the packets returned are
+// exactly what came in between (binary frames as "bin:<bytes>").
+func (c *client) sync(t *testing.T, nsp string) []string {
+	t.Helper()
+	id := ackID.Add(1) + 1000
+	c.send(t, fmt.Sprintf(`2%s,%d["echo","sync"]`, nsp, id))
+	want := fmt.Sprintf(`43%s,%d["sync"]`, nsp, id)
+	var before []string
+	for {
+		m := c.next(t)
+		switch {
+		case m.binary:
+			before = append(before, "bin:"+m.data)
+		case m.data == want:
+			return before
+		default:
+			before = append(before, strings.TrimPrefix(m.data, "4"))
+		}
+	}
+}
+
+// ended waits for the server to end the connection and returns the error.
+func (c *client) ended(t *testing.T) error {
+	t.Helper()
+	timeout := time.After(waitFor)
+	for {
+		select {
+		case <-c.in:
+		case <-c.done:
+			return c.err
+		case <-timeout:
+			t.Fatal("the server did not close the connection")
+			return nil
+		}
+	}
+}
+
+// disconnected waits for the Disconnected callback of sid and returns its
+// reason.
+func (ts *testServer) disconnected(t *testing.T, sid string) string {
+	t.Helper()
+	var reason any
+	require.Eventually(t, func() bool {
+		var ok bool
+		reason, ok = ts.gone.Load(sid)
+		return ok
+	}, waitFor, time.Millisecond, "socket %s was not disconnected", sid)
+	return reason.(string)
+}
