@@ -55,6 +55,7 @@ func New(cfg Config) (*Server, error) {
 		nsps = append(nsps, s.webui.Namespace())
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
+	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents})
 	s.startApp(s.sio)
 	s.app = engine.New(s.engineConfig(s.sio.OnOpen))
 	s.raw = engine.New(s.engineConfig(func(*engine.Session) engine.Handler { return rawEcho{} }))
@@ -73,6 +74,7 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		MaxPayload:   s.cfg.MaxPayload,
 		Transports:   s.cfg.Transports,
 		CORSOrigins:  s.cfg.CORSOrigins,
+		NoPing:       s.cfg.Faults.NoPing,
 		OnOpen:       onOpen,
 		Logger:       s.log,
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	// MaxQueue is how many frames may wait for a slow client before the
 	// session is closed; default 4096.
 	MaxQueue int
+	// NoPing is the no-ping fault (breaks EIO-5): the server never pings,
+	// so a client's ping-timeout detection fires.
+	NoPing bool
 	// OnOpen is called for every new session and returns its Handler.
 	OnOpen func(*Session) Handler
 	Logger *slog.Logger

@@ -120,6 +120,9 @@ func (s *Session) openPacket() engineio.Packet {
 // start arms the ping timer: the first ping goes out pingInterval after the
 // open (EIO-6).
 func (s *Session) start() {
+	if s.srv.cfg.NoPing {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextAt = time.Now().Add(s.srv.cfg.PingInterval)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stampede-sio/stampede/refserver/engine"
 )
@@ -42,7 +43,17 @@ type Server struct {
 	sockets sync.Map // sid → *Socket
 	log     *slog.Logger
 	stats   Stats
+	faults  Faults
 }
+
+// Faults are deliberate misbehaviours for tests (see refserver.Faults).
+type Faults struct {
+	DropAcks   bool          // SIO-4: no ack is sent, ever
+	EventDelay time.Duration // each event waits this long before its handler runs
+}
+
+// SetFaults switches faults on; call it before serving.
+func (s *Server) SetFaults(f Faults) { s.faults = f }
 
 // Stats are the Socket.IO layer's counters.
 type Stats struct {

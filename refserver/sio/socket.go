@@ -2,6 +2,7 @@ package sio
 
 import (
 	"context"
+	"time"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -64,6 +65,9 @@ func (e *Event) AckRaw(args json.RawMessage, attachments [][]byte) {
 		return
 	}
 	e.acked = true
+	if e.sock.srv.faults.DropAcks {
+		return
+	}
 	t := socketio.Ack
 	if len(attachments) > 0 {
 		t = socketio.BinaryAck
@@ -113,8 +117,17 @@ func (s *Socket) onEvent(m socketio.Message) {
 	if h == nil {
 		return // SIO-4: unknown events get no ack
 	}
-	h(s, &Event{Name: name, Args: args, Attachments: m.Attachments, ackID: m.ID, sock: s})
+	if d := s.srv.faults.EventDelay; d > 0 {
+		time.Sleep(d) // fault delay-events: the read loop waits, keeping order
+	}
+	ev := &Event{Name: name, Args: args, Attachments: m.Attachments, ackID: m.ID, sock: s}
+	h(s, ev)
+	// SIO-4: exactly one ACK when a handler exists and finishes; a handler
+	// that did not ack answers with no arguments, as python-socketio does.
+	ev.AckRaw(emptyArgs, nil)
 }
+
+var emptyArgs = json.RawMessage(`[]`)
 
 // Emit sends an event; []byte arguments travel as binary attachments.
 func (s *Socket) Emit(event string, args ...any) error {

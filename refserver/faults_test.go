@@ -1,0 +1,62 @@
+package refserver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFaultParsing(t *testing.T) {
+	t.Parallel()
+	var f Faults
+	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms"} {
+		require.NoError(t, f.Set(v), v)
+	}
+	assert.Equal(t, Faults{AcceptBadTokens: true, DropAcks: true, NoPing: true, LeakUserRooms: true,
+		EchoTypingToOthersOnly: true, DelayEvents: 150 * time.Millisecond}, f)
+	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon"} {
+		assert.ErrorIs(t, f.Set(bad), ErrConfig, bad)
+	}
+}
+
+// drop-acks breaks SIO-4 / ECHO-4: message-with-ack gets no ACK.
+func TestFaultDropAcks(t *testing.T) {
+	t.Parallel()
+	_, hs := echoServer(t, Config{Faults: Faults{DropAcks: true}})
+	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c.connect(t, "/echo", "")
+	c.text(t) // the auth event (ECHO-2)
+	c.send(t, `42/echo,1["message-with-ack","x"]`)
+	c.send(t, `42/echo,["message","after"]`)
+	assert.Equal(t, `42/echo,["message-back","after"]`, c.text(t), "the ack never came; the next event did")
+}
+
+// no-ping breaks EIO-5: no ping arrives within pingInterval + pingTimeout.
+func TestFaultNoPing(t *testing.T) {
+	t.Parallel()
+	_, hs := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond, Faults: Faults{NoPing: true}})
+	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	time.Sleep(300 * time.Millisecond)
+	assert.Zero(t, c.pings.Load(), "pings with the fault on")
+
+	_, hs2 := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	c2 := dialEcho(t, hs2.URL, "/ws/socket.io/", true)
+	require.Eventually(t, func() bool { return c2.pings.Load() > 0 }, echoWait, 10*time.Millisecond, "control: pings without the fault")
+}
+
+// delay-events holds every event before its handler, in order.
+func TestFaultDelayEvents(t *testing.T) {
+	t.Parallel()
+	_, hs := echoServer(t, Config{Faults: Faults{DelayEvents: 150 * time.Millisecond}})
+	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c.connect(t, "/echo", "")
+	c.text(t)
+	start := time.Now()
+	c.send(t, `42/echo,["message",1]`)
+	c.send(t, `42/echo,["message",2]`)
+	assert.Equal(t, `42/echo,["message-back",1]`, c.text(t))
+	assert.Equal(t, `42/echo,["message-back",2]`, c.text(t))
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "two events, each delayed 150ms")
+}
