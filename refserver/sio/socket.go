@@ -2,10 +2,10 @@ package sio
 
 import (
 	"context"
-	"time"
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
