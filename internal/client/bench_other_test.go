@@ -1,0 +1,9 @@
+//go:build !linux
+
+package client
+
+import "time"
+
+func processCPU() time.Duration { return 0 }
+
+func rss() int64 { return 0 }

@@ -1,0 +1,44 @@
+// Package client is stampede's one Socket.IO v5 / Engine.IO v4 client, shared
+// by the simulator (thousands of virtual clients per process, so every byte per
+// connection counts) and the conformance suite (which needs to see and send
+// exactly what goes over the wire).
+//
+// It owns two layers over gorilla/websocket and net/http long-polling:
+//
+//   - Engine.IO: Dial opens a Conn over websocket, polling, or polling then an
+//     upgrade to websocket (EIO-1, EIO-4, EIO-8, EIO-9, EIO-11). The Conn answers
+//     server pings (EIO-5, EIO-6; Options.DisableAutoPong turns this off) and
+//     declares the connection dead when no ping arrives within pingInterval +
+//     pingTimeout (CLIENT-3). SendPacket, SendRawText and SendRawBinary write
+//     Engine.IO packets and deliberately malformed frames; Options.OnRaw sees
+//     every packet exchanged; Options.OnMessage turns the Conn into a bare
+//     Engine.IO client (ECHO-1).
+//   - Socket.IO: Conn.Connect joins a namespace (SIO-2, SIO-3) and returns a
+//     Socket, with events, acks in both directions (SIO-4, CHAT-2), binary
+//     attachments (SIO-5), DISCONNECT (SIO-7) and EmitRaw for conformance.
+//
+// There is no reconnection here: the caller that wants CLIENT-3 backoff waits
+// on Conn.Done or Socket.Disconnected, sleeps, and calls Dial and Connect again
+// with the same auth. Reason tells it whether to (CLIENT-4).
+//
+// # Concurrency
+//
+// Every Conn has exactly one reading goroutine: the websocket read loop, or the
+// long-polling GET loop (which hands over to a websocket read loop after an
+// upgrade). There is no write goroutine and no timer goroutine: writes run on
+// the caller's goroutine, serialised by a mutex (gorilla allows one concurrent
+// writer; Node refuses overlapping POSTs), and ping timeouts use the websocket
+// read deadline or the GET request's deadline. All exported methods are safe
+// for concurrent use.
+//
+// Event handlers, ack deliveries and Options.OnRaw/OnMessage run on the read
+// goroutine, in arrival order (SIO-8). A handler must not block: it may Emit,
+// Ack and Disconnect, but it must not wait for an ack (EmitWithAck) or call
+// Conn.Close, which waits for the read goroutine to exit; start a goroutine for
+// those. Close returns only after every goroutine of the Conn has exited.
+//
+// Malformed input from the server never panics: the Conn closes and Err wraps
+// engineio.ErrMalformed or socketio.ErrMalformed.
+//
+// See PROTOCOL.md sections 1, 2, 9 and 10.
+package client

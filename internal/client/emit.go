@@ -1,0 +1,201 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+)
+
+// Emit sends event with args. Arguments that hold []byte (directly, or
+// inside []any and map[string]any) make it a BINARY_EVENT with one
+// attachment per []byte (SIO-5); json.RawMessage arguments go as they are.
+// ctx's deadline bounds the write: on websocket a write it cuts short closes
+// the Conn (the frame is half-sent).
+func (s *Socket) Emit(ctx context.Context, event string, args ...any) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	return s.emit(ctx, event, args, socketio.NoID)
+}
+
+// EmitWithAck sends event with an ack id and waits for the server's ACK or
+// BINARY_ACK (SIO-4). ctx's deadline is the ack timeout: when it passes the
+// error wraps ErrAckTimeout (and context.DeadlineExceeded). A disconnect
+// meanwhile returns an error wrapping ErrDisconnected. Never call it from a
+// handler: the ack would be delivered by the goroutine that waits.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Payload, error) {
+	ch := ackChans.Get().(chan Payload)
+	s.mu.Lock()
+	if err := s.usableLocked(); err != nil {
+		s.mu.Unlock()
+		return Payload{}, err
+	}
+	id := s.nextAck
+	s.nextAck++
+	s.acks.add(id, ch)
+	s.mu.Unlock()
+	if err := s.emit(ctx, event, args, id); err != nil {
+		s.dropAck(id)
+		return Payload{}, err
+	}
+	select {
+	case p := <-ch:
+		ackChans.Put(ch) // drained and out of the table: safe to reuse
+		return p, nil
+	case <-ctx.Done():
+		s.dropAck(id)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return Payload{}, fmt.Errorf("%w: %q (id %d): %w", ErrAckTimeout, event, id, ctx.Err())
+		}
+		return Payload{}, ctx.Err()
+	case <-s.done:
+		select {
+		case p := <-ch: // the ack arrived just before the end
+			return p, nil
+		default:
+		}
+		return Payload{}, fmt.Errorf("%w (%s) while waiting for the ack of %q", ErrDisconnected, s.Reason(), event)
+	}
+}
+
+// EmitRaw writes p and its attachments as they are, for conformance checks:
+// nothing is validated, and p.Attachments is not checked against
+// attachments. An empty p.Namespace becomes the Socket's. It works in any
+// state of the Socket, as long as the Conn is open.
+func (s *Socket) EmitRaw(ctx context.Context, p socketio.Packet, attachments [][]byte) error {
+	if p.Namespace == "" {
+		p.Namespace = s.nsp
+	}
+	return s.conn.sendSocketIO(ctx, p, attachments)
+}
+
+func (s *Socket) emit(ctx context.Context, event string, args []any, id int64) error {
+	p, atts, err := eventPacket(event, args)
+	if err != nil {
+		return err
+	}
+	p.Namespace, p.ID = s.nsp, id
+	return s.conn.sendSocketIO(ctx, p, atts)
+}
+
+func (s *Socket) sendAck(ctx context.Context, id int64, args []any) error {
+	if args == nil {
+		args = []any{}
+	}
+	p := socketio.Packet{Type: socketio.Ack, Namespace: s.nsp, ID: id}
+	var atts [][]byte
+	var err error
+	if hasBinary(args) {
+		p.Type = socketio.BinaryAck
+		p.Data, atts, err = socketio.Deconstruct(args)
+		p.Attachments = len(atts)
+	} else {
+		p.Data, err = json.Marshal(args)
+	}
+	if err != nil {
+		return fmt.Errorf("client: marshal ack: %w", err)
+	}
+	return s.conn.sendSocketIO(ctx, p, atts)
+}
+
+func (s *Socket) dropAck(id int64) {
+	s.mu.Lock()
+	s.acks.take(id)
+	s.mu.Unlock()
+}
+
+func (s *Socket) usable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usableLocked()
+}
+
+func (s *Socket) usableLocked() error {
+	switch s.state {
+	case socketConnected:
+		return nil
+	case socketClosed:
+		return fmt.Errorf("%w (%s)", ErrDisconnected, s.reason)
+	}
+	return ErrNotConnected
+}
+
+// eventPacket encodes an EVENT, or a BINARY_EVENT when args hold []byte.
+func eventPacket(event string, args []any) (socketio.Packet, [][]byte, error) {
+	if !hasBinary(args) {
+		data, err := socketio.MarshalEvent(event, args...)
+		if err != nil {
+			return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
+		}
+		return socketio.Packet{Type: socketio.Event, Data: data}, nil, nil
+	}
+	v := make([]any, 0, len(args)+1)
+	v = append(v, event)
+	v = append(v, args...)
+	data, atts, err := socketio.Deconstruct(v)
+	if err != nil {
+		return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
+	}
+	return socketio.Packet{Type: socketio.BinaryEvent, Attachments: len(atts), Data: data}, atts, nil
+}
+
+// hasBinary reports whether v holds a []byte where Deconstruct looks for one.
+func hasBinary(v any) bool {
+	switch x := v.(type) {
+	case []byte:
+		return true
+	case []any:
+		for _, e := range x {
+			if hasBinary(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if hasBinary(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ackChans recycles the one-slot channels of EmitWithAck. A channel goes
+// back only after its ack was received: one that timed out may still get a
+// late send.
+var ackChans = sync.Pool{New: func() any { return make(chan Payload, 1) }}
+
+// ackTable holds the EmitWithAck calls waiting for their ack. It is a slice
+// searched linearly: a client rarely has more than a few acks in flight, and
+// an idle Socket then keeps 16 bytes instead of a map.
+type ackTable []pendingAck
+
+type pendingAck struct {
+	id int64
+	ch chan Payload
+}
+
+func (t *ackTable) add(id int64, ch chan Payload) { *t = append(*t, pendingAck{id, ch}) }
+
+// take removes and returns the waiter for id, or nil.
+func (t *ackTable) take(id int64) chan Payload {
+	a := *t
+	for i := range a {
+		if a[i].id == id {
+			ch := a[i].ch
+			last := len(a) - 1
+			a[i] = a[last]
+			a[last] = pendingAck{}
+			*t = a[:last]
+			if last == 0 && cap(a) > 8 {
+				*t = nil // a burst is over: give its memory back
+			}
+			return ch
+		}
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+)
+
+// writePool lends write buffers to every websocket for the duration of one
+// message, so that an idle connection holds none (PERFORMANCE.md).
+var writePool sync.Pool
+
+// openWebsocket dials the websocket transport, reads the OPEN packet and
+// starts the read loop.
+func (c *Conn) openWebsocket(ctx context.Context, base *url.URL) error {
+	ws, err := c.dialWebsocket(ctx, endpoint(base, engineio.TransportWebsocket, ""))
+	if err != nil {
+		return err
+	}
+	p, err := readText(ctx, ws)
+	if err == nil {
+		c.observe(Received, p)
+		c.info, err = engineio.ParseOpen(p)
+	}
+	if err != nil {
+		_ = ws.Close()
+		return fmt.Errorf("client: websocket handshake: %w", err)
+	}
+	c.ws = ws
+	c.upgraded = closedChan
+	c.readers = 1
+	_ = ws.SetReadDeadline(time.Now().Add(c.pingWindow()))
+	go c.websocketLoop(ws)
+	return nil
+}
+
+// dialWebsocket performs the websocket handshake. A refusal is an *HTTPError.
+func (c *Conn) dialWebsocket(ctx context.Context, rawURL string) (*websocket.Conn, error) {
+	d := websocket.Dialer{
+		NetDialContext:   c.opts.netDial(),
+		HandshakeTimeout: c.opts.handshakeTimeout(),
+		ReadBufferSize:   c.opts.readBufferSize(),
+		WriteBufferPool:  &writePool,
+	}
+	ws, resp, err := d.DialContext(ctx, rawURL, c.opts.Header)
+	if err != nil {
+		if resp != nil && errors.Is(err, websocket.ErrBadHandshake) {
+			body, _ := io.ReadAll(resp.Body)
+			err = &HTTPError{StatusCode: resp.StatusCode, Body: body}
+		}
+		return nil, fmt.Errorf("client: websocket dial: %w", err)
+	}
+	return ws, nil
+}
+
+// readText reads one text message before the read loop runs (the OPEN
+// packet, the `3probe`), bounded by ctx's deadline.
+func readText(ctx context.Context, ws *websocket.Conn) (engineio.Packet, error) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = ws.SetReadDeadline(dl)
+	}
+	// A cancelled ctx interrupts the read by moving the deadline to the past.
+	stop := context.AfterFunc(ctx, func() { _ = ws.SetReadDeadline(time.Unix(1, 0)) })
+	mt, data, err := ws.ReadMessage()
+	if !stop() && ctx.Err() != nil {
+		return engineio.Packet{}, ctx.Err() // the deadline is spoilt: give up
+	}
+	if err != nil {
+		return engineio.Packet{}, err
+	}
+	if mt != websocket.TextMessage {
+		return engineio.Packet{}, fmt.Errorf("%w: binary frame where a text packet was due", engineio.ErrMalformed)
+	}
+	return engineio.DecodeText(data)
+}
+
+// websocketLoop is the one read goroutine of a websocket Conn.
+func (c *Conn) websocketLoop(ws *websocket.Conn) {
+	c.closeWith(c.readWebsocket(ws))
+	c.readerDone()
+}
+
+// readWebsocket reads and handles packets until an error. The read deadline
+// is the ping timeout: every ping moves it pingInterval+pingTimeout ahead.
+//
+// The loop is kept shallow on purpose: an idle connection parks here, and
+// the runtime halves a goroutine stack only while less than a quarter of it
+// is in use, so every byte of these frames decides whether an idle read
+// goroutine costs 4 or 8 KiB (PERFORMANCE.md).
+func (c *Conn) readWebsocket(ws *websocket.Conn) error {
+	for {
+		mt, r, err := ws.NextReader()
+		if err != nil {
+			return readError(err)
+		}
+		if err := c.handleFrame(ws, mt, r); err != nil {
+			return err
+		}
+	}
+}
+
+func readError(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return ErrPingTimeout
+	}
+	return &TransportError{Transport: engineio.TransportWebsocket, Err: err}
+}
+
+// handleFrame reads the rest of one websocket message and handles it.
+func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
+	data, err := readMessage(r)
+	if err != nil {
+		return readError(err)
+	}
+	var p engineio.Packet
+	if mt == websocket.BinaryMessage {
+		p = engineio.DecodeBinary(data)
+	} else if p, err = engineio.DecodeText(data); err != nil {
+		return fmt.Errorf("client: bad Engine.IO packet: %w", err)
+	}
+	if p.Type == engineio.Ping {
+		_ = ws.SetReadDeadline(time.Now().Add(c.pingWindow()))
+	}
+	return c.handlePacket(p)
+}
+
+// readMessage reads a whole message through a pooled buffer and returns an
+// exact-size copy, which handlers may keep (io.ReadAll would start every
+// message with a fresh 512-byte buffer).
+func readMessage(r io.Reader) ([]byte, error) {
+	bp := bufPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			putBuf(bp, b)
+			return nil, err
+		}
+	}
+	data := bytes.Clone(b)
+	putBuf(bp, b)
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
