@@ -1,6 +1,8 @@
 package socketio
 
 import (
+	"maps"
+	"slices"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -157,9 +159,11 @@ func strip(v any, atts *[][]byte, depth int) (any, error) {
 		}
 		return out, nil
 	case map[string]any:
+		// Keys in sorted order, as encoding/json writes them, so that
+		// attachments are numbered in wire order and the output is stable.
 		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if out[k], err = strip(e, atts, depth+1); err != nil {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if out[k], err = strip(x[k], atts, depth+1); err != nil {
 				return nil, err
 			}
 		}
