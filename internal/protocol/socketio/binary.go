@@ -1,12 +1,12 @@
 package socketio
 
 import (
-	"maps"
-	"slices"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Message is a decoded packet together with its binary attachments, in

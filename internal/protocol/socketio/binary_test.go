@@ -284,7 +284,7 @@ func TestDeconstructStableOrder(t *testing.T) {
 	t.Parallel()
 	v := []any{"ev", map[string]any{"z": []byte("Z"), "a": []byte("A"), "m": []byte("M")}}
 	for range 20 {
-		data, atts, err := Deconstruct(v)
+		data, atts, err := sio.Deconstruct(v)
 		require.NoError(t, err)
 		assert.Equal(t, `["ev",{"a":{"_placeholder":true,"num":0},"m":{"_placeholder":true,"num":1},"z":{"_placeholder":true,"num":2}}]`, string(data))
 		assert.Equal(t, [][]byte{[]byte("A"), []byte("M"), []byte("Z")}, atts)
