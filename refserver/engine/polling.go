@@ -35,6 +35,11 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 	}
+	if s.dropped { // as a network failure: no response at all
+		s.getActive = false
+		s.mu.Unlock()
+		panic(http.ErrAbortHandler)
+	}
 	var body []byte
 	switch {
 	case s.ws != nil: // upgraded while waiting (EIO-9)

@@ -61,6 +61,7 @@ type Session struct {
 	closing   bool // a close frame goes out after the queue (websocket)
 	reason    error
 	upgrading bool
+	dropped   bool            // Drop: a held GET is aborted, not answered
 	probing   *websocket.Conn // the upgrade probe's websocket until it switches or fails
 	pollWake  chan struct{}
 	getActive bool
@@ -312,4 +313,9 @@ func (s *Session) wakePoll() {
 
 // Drop closes the transport at once, without a close packet, as a network
 // failure would.
-func (s *Session) Drop() { s.fail(ErrTransportClose) }
+func (s *Session) Drop() {
+	s.mu.Lock()
+	s.dropped = true
+	s.mu.Unlock()
+	s.fail(ErrTransportClose)
+}
