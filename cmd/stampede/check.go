@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/stampede-sio/stampede/conformance"
+	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/reports"
+)
+
+const checkUsage = `Usage: stampede check --target URL [flags]
+
+Checks a Socket.IO server against PROTOCOL.md, case by case, and exits 0 when
+every MUST case passes (SHOULD cases too with --strict), 1 when one fails,
+2 when the suite could not run (bad flags, target unreachable, no case
+selected), 3 when interrupted (partial reports are still written).
+
+Flags:
+  --target URL            server base URL, e.g. http://127.0.0.1:8080 (required)
+  --path PATH             Socket.IO path (default /ws/socket.io)
+  --echo-namespace NSP    echo namespace for the engineio/socketio layers (default /echo)
+  --engineio-path PATH    raw Engine.IO echo (default /engine.io/)
+  --profile NAME          documented | open-webui: expectations where they differ (default documented)
+  --secret S              token signing key for the app layer [WEBUI_SECRET_KEY]
+  --layer LIST            engineio,socketio,app (default all three; scale runs with --peer)
+  --run REGEXP            only cases whose ID matches (unanchored, as go test -run)
+  --strict                SHOULD cases decide the exit code too
+  --peer URL              a second instance of the same deployment, for SCALE cases
+  --session-timeout D     the target's session timeout, for SESS-3
+  --parallel N            cases at once (default 16)
+  --junit FILE            write JUnit XML
+  --json FILE             write the JSON record
+  --list                  print the selected cases and exit
+  --quiet                 no report on stdout (files are still written)
+
+Examples:
+  stampede check --target http://127.0.0.1:8080 --junit conformance.xml
+  stampede check --target http://127.0.0.1:3000 --path /socket.io --layer engineio,socketio
+  stampede check --target http://127.0.0.1:8080 --run '^AUTH-' --secret "$WEBUI_SECRET_KEY"
+`
+
+var checkCommand = command{
+	summary: "check a server against the documented behaviour",
+	usage:   checkUsage,
+	run:     runCheck,
+}
+
+type checkFlags struct {
+	target, path, echoNsp, enginePath, profile, secret string
+	layers, run, peer, junit, jsonOut                  string
+	strict, list, quiet                                bool
+	sessionTimeout                                     time.Duration
+	parallel                                           int
+}
+
+func runCheck(ctx context.Context, e env, args []string) int {
+	var f checkFlags
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.target, "target", "", "")
+	fs.StringVar(&f.path, "path", "/ws/socket.io", "")
+	fs.StringVar(&f.echoNsp, "echo-namespace", "/echo", "")
+	fs.StringVar(&f.enginePath, "engineio-path", "/engine.io/", "")
+	fs.StringVar(&f.profile, "profile", "documented", "")
+	fs.StringVar(&f.secret, "secret", "", "")
+	fs.StringVar(&f.layers, "layer", "engineio,socketio,app", "")
+	fs.StringVar(&f.run, "run", "", "")
+	fs.BoolVar(&f.strict, "strict", false, "")
+	fs.StringVar(&f.peer, "peer", "", "")
+	fs.DurationVar(&f.sessionTimeout, "session-timeout", 0, "")
+	fs.IntVar(&f.parallel, "parallel", 16, "")
+	fs.StringVar(&f.junit, "junit", "", "")
+	fs.StringVar(&f.jsonOut, "json", "", "")
+	fs.BoolVar(&f.list, "list", false, "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, checkUsage)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
+		return exitUsage
+	}
+	target, opts, err := checkSetup(e, f, fs.NArg())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
+		return exitUsage
+	}
+	if f.list {
+		return listCases(e, opts)
+	}
+	rec, err := conformance.Run(ctx, target, opts)
+	switch {
+	case errors.Is(err, conformance.ErrNoCases), errors.Is(err, conformance.ErrUnreachable):
+		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
+		return exitUsage
+	case rec == nil:
+		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
+		return exitUsage
+	}
+	if werr := writeCheckReports(e, f, rec); werr != nil {
+		fmt.Fprintf(e.stderr, "stampede check: %v\n", werr)
+		return exitUsage
+	}
+	if err != nil { // interrupted: partial reports were written
+		return exitInterrupted
+	}
+	return conformance.ExitCode(rec)
+}
+
+func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Options, error) {
+	var opts conformance.Options
+	if nargs > 0 {
+		return check.Target{}, opts, usagef("unexpected arguments; the target is given with --target")
+	}
+	if f.target == "" && !f.list {
+		return check.Target{}, opts, usagef("--target URL is required")
+	}
+	target := check.Target{Path: f.path, EchoNamespace: f.echoNsp, EnginePath: f.enginePath, Profile: f.profile,
+		SessionTimeout: f.sessionTimeout, Strict: f.strict}
+	if f.profile != "documented" && f.profile != "open-webui" {
+		return target, opts, usagef("--profile %q: want documented or open-webui", f.profile)
+	}
+	if f.target != "" {
+		u, err := url.Parse(f.target)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return target, opts, usagef("--target %q: want an http:// or https:// URL", f.target)
+		}
+		target.URL = u
+	}
+	if f.peer != "" {
+		u, err := url.Parse(f.peer)
+		if err != nil || u.Host == "" {
+			return target, opts, usagef("--peer %q: want a URL", f.peer)
+		}
+		target.Peer = u
+	}
+	if s := f.secret; s != "" {
+		target.Secret = []byte(s)
+	} else if s := e.getenv("WEBUI_SECRET_KEY"); s != "" {
+		target.Secret = []byte(s)
+	} else if s, _, _, err := resolveSecret(e, "", false); err == nil {
+		target.Secret = s
+	}
+	for _, l := range strings.Split(f.layers, ",") {
+		switch l = strings.TrimSpace(l); check.Layer(l) {
+		case check.LayerEngineIO, check.LayerSocketIO, check.LayerApp, check.LayerScale:
+			opts.Layers = append(opts.Layers, check.Layer(l))
+		default:
+			return target, opts, usagef("--layer %q: want engineio, socketio, app or scale", l)
+		}
+	}
+	if target.Peer != nil {
+		opts.Layers = append(opts.Layers, check.LayerScale)
+	}
+	if f.run != "" {
+		re, err := regexp.Compile(f.run)
+		if err != nil {
+			return target, opts, usagef("--run: %v", err)
+		}
+		opts.Run = re
+	}
+	if f.parallel < 1 {
+		return target, opts, usagef("--parallel must be at least 1")
+	}
+	opts.Parallel = f.parallel
+	return target, opts, nil
+}
+
+func listCases(e env, opts conformance.Options) int {
+	cases := conformance.Select(conformance.Cases(), opts)
+	if len(cases) == 0 {
+		fmt.Fprintln(e.stderr, "stampede check: no case selected")
+		return exitUsage
+	}
+	for _, c := range cases {
+		fmt.Fprintf(e.stdout, "%-28s %-8s %-6s %s\n", c.ID, c.Layer, c.Level, c.Requirement)
+	}
+	return exitOK
+}
+
+func writeCheckReports(e env, f checkFlags, rec *reports.Check) error {
+	if !f.quiet {
+		if err := reports.WriteCheckText(e.stdout, rec); err != nil {
+			return err
+		}
+	}
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer, *reports.Check) error
+	}{{f.junit, reports.WriteCheckJUnit}, {f.jsonOut, reports.WriteCheckJSON}} {
+		if out.path == "" {
+			continue
+		}
+		if err := writeFile(out.path, func(w io.Writer) error { return out.write(w, rec) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFile writes through a temporary file, so that a reader never sees half a report.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(dirOf(path), ".stampede-*")
+	if err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}

@@ -1,0 +1,43 @@
+package check
+
+import (
+	"net/url"
+	"time"
+)
+
+// Target is the server under test and what is known about it. The runner
+// fills the discovered fields before any case runs.
+type Target struct {
+	URL           *url.URL // base, e.g. http://127.0.0.1:8080
+	Path          string   // Socket.IO path, e.g. /ws/socket.io/
+	EchoNamespace string   // e.g. /echo
+	EnginePath    string   // raw Engine.IO echo, e.g. /engine.io/
+	Profile       string   // documented or open-webui
+	Secret        []byte   // for minting tokens; nil when not given
+	Peer          *url.URL // second instance of the deployment, for SCALE
+	// SessionTimeout is the target's session reaper timeout (SESS-3), when
+	// known; zero otherwise.
+	SessionTimeout time.Duration
+	Strict         bool
+
+	// Discovered by the runner.
+	Polling      bool          // the Socket.IO path accepts transport=polling
+	Websocket    bool          // the Socket.IO path accepts transport=websocket
+	Upgrade      bool          // polling sessions announce the websocket upgrade
+	EnginePoll   bool          // the raw Engine.IO endpoint accepts polling
+	EngineWS     bool          // the raw Engine.IO endpoint accepts websocket
+	PingInterval time.Duration // from the OPEN packet
+	PingTimeout  time.Duration
+	MaxPayload   int
+	Control      bool // the refserver control API answers (server-originated acts)
+}
+
+// Wait is how long a case waits for something the server should send at
+// once: long enough for a loaded machine, short enough to keep the suite fast.
+const Wait = 5 * time.Second
+
+// PingWindow is how long until a silent client must have been closed:
+// pingInterval + pingTimeout, plus slack.
+func (t *Target) PingWindow() time.Duration {
+	return t.PingInterval + t.PingTimeout + 2*time.Second
+}
