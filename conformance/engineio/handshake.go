@@ -12,10 +12,10 @@ func Cases() []check.Case {
 	return []check.Case{
 		{ID: "EIO-2/eio3", Layer: check.LayerEngineIO, Level: check.Must,
 			Requirement: "A first request with EIO=3 is answered HTTP 400.",
-			Run: func(_ context.Context, t *check.T) { badVersion(t, "EIO=3&") }},
+			Run:         func(_ context.Context, t *check.T) { badVersion(t, "EIO=3&") }},
 		{ID: "EIO-2/missing", Layer: check.LayerEngineIO, Level: check.Must,
 			Requirement: "A first request without EIO is answered HTTP 400.",
-			Run: func(_ context.Context, t *check.T) { badVersion(t, "") }},
+			Run:         func(_ context.Context, t *check.T) { badVersion(t, "") }},
 	}
 }
 
