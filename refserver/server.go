@@ -122,6 +122,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // closes what is left and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() { close(s.closed) })
+	if s.webui != nil {
+		s.webui.StopStreams() // before http.Shutdown, which waits for wait:true streams
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i, e := range []*engine.Server{s.app, s.raw} {

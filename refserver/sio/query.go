@@ -20,3 +20,15 @@ func (h *Hub) Members(nsp, room string) []*Socket {
 	}
 	return out
 }
+
+// Sockets returns a snapshot of every connected socket of a namespace.
+func (s *Server) Sockets(nsp string) []*Socket {
+	var out []*Socket
+	s.sockets.Range(func(_, v any) bool {
+		if sock := v.(*Socket); sock.nsp.Name == nsp {
+			out = append(out, sock)
+		}
+		return true
+	})
+	return out
+}

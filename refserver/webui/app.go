@@ -53,6 +53,7 @@ type App struct {
 	usage    *UsagePool
 	sio      *sio.Server
 	reads    sync.Map // "channel:{id}:{user}" → last_read_at
+	streams  *streamSet
 }
 
 // ErrNoSecret means Config.Secret is empty.
@@ -82,7 +83,7 @@ func New(cfg Config) (*App, error) {
 	revoked := NewMemoryRevocations()
 	a := &App{
 		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: revoked,
-		sessions: NewMemorySessions(), usage: NewUsagePool(),
+		sessions: NewMemorySessions(), usage: NewUsagePool(), streams: newStreamSet(),
 	}
 	a.auth = NewAuth(cfg.Secret, cfg.Population, revoked)
 	a.auth.AcceptAny = cfg.Faults.AcceptBadTokens
@@ -131,6 +132,7 @@ const usageTimeout = 3 * time.Second
 type socketState struct {
 	mu     sync.Mutex
 	userID string // the session's user, kept to re-create a reaped entry (SESS-2)
+	jti    string // the id of the token that set the session, for AUTH-6
 	docs   map[string]bool
 }
 
@@ -148,11 +150,17 @@ func (st *socketState) user() string {
 	return st.userID
 }
 
-func (st *socketState) setUser(id string) (previous string) {
+func (st *socketState) setUser(id, jti string) (previous string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	previous, st.userID = st.userID, id
+	previous, st.userID, st.jti = st.userID, id, jti
 	return previous
+}
+
+func (st *socketState) tokenID() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.jti
 }
 
 // session returns the session of a socket (AUTH-7): identity always comes

@@ -41,25 +41,24 @@ func (a *App) authorize(s *sio.Socket, raw json.RawMessage) error {
 	}
 	st := &socketState{}
 	s.SetData(st)
-	u, _, err := a.auth.Verify(p.Token)
+	u, claims, err := a.auth.Verify(p.Token)
 	if err != nil {
 		if a.cfg.Profile.AnonymousOnBadToken {
 			return nil // upstream always_connect: anonymous, no session, no user room
 		}
 		return err
 	}
-	st.setUser(u.ID)
+	st.setUser(u.ID, claims.RegisteredClaims.ID)
 	if err := a.sessions.Set(s.ID(), entryFor(u, now())); err != nil {
 		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
 	}
+	// Joined before the CONNECT reply goes out, so that anything sent to the
+	// user once the client sees itself connected reaches it (AUTH-2).
+	s.Join("user:" + u.ID)
 	return nil
 }
 
-func (a *App) connected(s *sio.Socket) {
-	if id := state(s).user(); id != "" {
-		s.Join("user:" + id)
-	}
-}
+func (a *App) connected(*sio.Socket) {}
 
 // disconnected cleans up (SESS-4): session, usage entries, documents.
 func (a *App) disconnected(s *sio.Socket, _ string) {
@@ -84,12 +83,12 @@ func (a *App) onUserJoin(s *sio.Socket, ev *sio.Event) {
 		ev.AckRaw(json.RawMessage(`[]`), nil)
 		return
 	}
-	u, _, err := a.auth.Verify(p.Auth.Token)
+	u, claims, err := a.auth.Verify(p.Auth.Token)
 	if err != nil {
 		ev.AckRaw(json.RawMessage(`[]`), nil)
 		return
 	}
-	prev := state(s).setUser(u.ID)
+	prev := state(s).setUser(u.ID, claims.RegisteredClaims.ID)
 	if prev != "" && prev != u.ID && !a.cfg.Profile.KeepPreviousUserRoom && !a.cfg.Faults.LeakUserRooms {
 		s.Leave("user:" + prev)
 	}
