@@ -62,6 +62,11 @@ func Run(ctx context.Context, target check.Target, opts Options) (*reports.Check
 	if err := Discover(ctx, &target); err != nil {
 		return nil, err
 	}
+	return execute(ctx, &target, cases, opts)
+}
+
+// execute runs the cases against a discovered target.
+func execute(ctx context.Context, target *check.Target, cases []check.Case, opts Options) (*reports.Check, error) {
 	rec := &reports.Check{Schema: reports.CheckSchema, Target: target.URL.String(), Profile: target.Profile,
 		Strict: target.Strict, Started: time.Now().UTC()}
 	rec.Cases = make([]reports.CheckCase, len(cases))
@@ -83,7 +88,7 @@ func Run(ctx context.Context, target check.Target, opts Options) (*reports.Check
 				return
 			}
 			defer func() { <-sem }()
-			r := runCase(ctx, &target, c)
+			r := runCase(ctx, target, c)
 			rec.Cases[i] = r
 			if opts.OnResult != nil {
 				mu.Lock()
@@ -126,6 +131,10 @@ func runCase(ctx context.Context, target *check.Target, c check.Case) reports.Ch
 	case <-done:
 	case <-cctx.Done():
 		timedOut = true
+	}
+	if timedOut && ctx.Err() != nil { // the run was interrupted, not the case slow
+		t.Finish(false)
+		return skipped(c, "interrupted")
 	}
 	status, reason, expected, actual, log := t.Finish(timedOut)
 	r := reports.CheckCase{

@@ -1,0 +1,137 @@
+package conformance
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/reports"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func fakeTarget() *check.Target {
+	u, _ := url.Parse("http://127.0.0.1:1")
+	return &check.Target{URL: u, PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond}
+}
+
+func synthetic(id string, level check.Level, run func(context.Context, *check.T)) check.Case {
+	return check.Case{ID: id, Layer: check.LayerEngineIO, Level: level, Requirement: "req " + id, Run: run}
+}
+
+// The runner turns each way a case can end into a status: pass, Fail with
+// expected/actual, Skip with a reason, a panic, and running out of time.
+func TestExecuteOutcomes(t *testing.T) {
+	t.Parallel()
+	cases := []check.Case{
+		synthetic("EIO-1/pass", check.Must, func(context.Context, *check.T) {}),
+		synthetic("EIO-2/fail", check.Must, func(_ context.Context, t *check.T) {
+			t.Logf("about to fail")
+			t.Fail("HTTP 400", "HTTP 200")
+		}),
+		synthetic("EIO-3/skip", check.Must, func(_ context.Context, t *check.T) { t.Skip("no polling") }),
+		synthetic("EIO-4/panic", check.Must, func(context.Context, *check.T) { panic("boom") }),
+		{ID: "EIO-5/hang", Layer: check.LayerEngineIO, Level: check.Must, Timeout: 100 * time.Millisecond,
+			Run: func(ctx context.Context, _ *check.T) { <-ctx.Done(); time.Sleep(10 * time.Millisecond) }},
+		synthetic("SIO-8/should", check.Should, func(_ context.Context, t *check.T) { t.Fail("in order", "reordered") }),
+	}
+	cleaned := make(chan struct{})
+	cases[0].Run = func(_ context.Context, t *check.T) { t.Cleanup(func() { close(cleaned) }) }
+
+	rec, err := execute(context.Background(), fakeTarget(), cases, Options{Parallel: 3})
+	require.NoError(t, err)
+	<-cleaned
+	got := map[string]reports.CheckCase{}
+	for _, c := range rec.Cases {
+		got[c.ID] = c
+	}
+	assert.Equal(t, "pass", got["EIO-1/pass"].Status)
+	assert.Equal(t, "fail", got["EIO-2/fail"].Status)
+	assert.Equal(t, "HTTP 400", got["EIO-2/fail"].Expected)
+	assert.Equal(t, "HTTP 200", got["EIO-2/fail"].Actual)
+	assert.Contains(t, got["EIO-2/fail"].Exchange[0], "about to fail", "a failed case keeps its log")
+	assert.Equal(t, "skip", got["EIO-3/skip"].Status)
+	assert.Equal(t, "no polling", got["EIO-3/skip"].Reason)
+	assert.Equal(t, "fail", got["EIO-4/panic"].Status)
+	assert.Contains(t, got["EIO-4/panic"].Actual, "boom")
+	assert.Equal(t, "fail", got["EIO-5/hang"].Status)
+	assert.Contains(t, got["EIO-5/hang"].Actual, "time ran out")
+	assert.Equal(t, "SHOULD", got["SIO-8/should"].Level)
+	assert.Equal(t, reports.CheckSummary{Passed: 1, Failed: 4, Skipped: 1, Decisive: 3}, rec.Summary)
+	assert.Equal(t, 1, ExitCode(rec))
+	assert.Equal(t, "EIO-1/pass", rec.Cases[0].ID, "results in case order")
+}
+
+// Only SHOULD failures: exit 0, unless strict (CLI.md).
+func TestExitCodeShouldOnly(t *testing.T) {
+	t.Parallel()
+	cases := []check.Case{synthetic("SIO-8/should", check.Should, func(_ context.Context, t *check.T) { t.Fail("a", "b") })}
+	rec, err := execute(context.Background(), fakeTarget(), cases, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 0, ExitCode(rec))
+
+	strict := fakeTarget()
+	strict.Strict = true
+	rec, err = execute(context.Background(), strict, cases, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, ExitCode(rec))
+}
+
+// --run is an unanchored regular expression over IDs; --layer filters layers.
+func TestSelect(t *testing.T) {
+	t.Parallel()
+	cases := []check.Case{
+		{ID: "EIO-8/polling", Layer: check.LayerEngineIO},
+		{ID: "EIO-9/probe", Layer: check.LayerEngineIO},
+		{ID: "AUTH-1/expired", Layer: check.LayerApp},
+		{ID: "SIO-8/order", Layer: check.LayerSocketIO},
+	}
+	ids := func(cs []check.Case) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"EIO-8/polling", "EIO-9/probe"}, ids(Select(cases, Options{Run: regexp.MustCompile(`EIO-(8|9)`)})))
+	assert.Equal(t, []string{"AUTH-1/expired"}, ids(Select(cases, Options{Run: regexp.MustCompile(`^AUTH-`)})))
+	assert.Equal(t, []string{"EIO-8/polling", "SIO-8/order"}, ids(Select(cases, Options{Run: regexp.MustCompile(`-8/`)})))
+	assert.Equal(t, []string{"SIO-8/order"}, ids(Select(cases, Options{Layers: []check.Layer{check.LayerSocketIO}})))
+	assert.Empty(t, Select(cases, Options{Run: regexp.MustCompile(`nomatch`)}))
+}
+
+// A dead target is ErrUnreachable with the dial error, before any case runs.
+func TestRunUnreachable(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("http://127.0.0.1:1")
+	_, err := Run(context.Background(), check.Target{URL: u, Path: "/ws/socket.io", EnginePath: "/engine.io"}, Options{})
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), "connection refused")
+}
+
+// Interrupting a run returns what finished, with the context's error.
+func TestExecuteInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	cases := []check.Case{
+		synthetic("EIO-1/a", check.Must, func(ctx context.Context, _ *check.T) { close(started); <-ctx.Done() }),
+		synthetic("EIO-1/b", check.Must, func(context.Context, *check.T) {}),
+	}
+	go func() { <-started; cancel() }()
+	rec, err := execute(ctx, fakeTarget(), cases, Options{Parallel: 1})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, rec)
+	require.Len(t, rec.Cases, 2)
+	for _, c := range rec.Cases {
+		assert.Equal(t, reports.CheckCase{ID: c.ID, Section: "EIO", Layer: "engineio", Level: "MUST",
+			Requirement: "req " + c.ID, Status: "skip", Reason: "interrupted"}, c, "an interrupted case is skipped, not failed")
+	}
+}
