@@ -48,8 +48,11 @@ func flagFault(set func(*Faults)) func(*Faults, string) error {
 
 // FaultNames lists the known fault names, sorted.
 func FaultNames() []string {
-	out := make([]string, 0, len(faultSetters))
+	out := make([]string, 0, len(faultSetters)+len(appFaultSetters))
 	for n := range faultSetters {
+		out = append(out, n)
+	}
+	for n := range appFaultSetters {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -60,6 +63,9 @@ func FaultNames() []string {
 func (f *Faults) Set(v string) error {
 	name, arg, _ := strings.Cut(v, "=")
 	set, ok := faultSetters[name]
+	if !ok {
+		set, ok = appFaultSetters[name]
+	}
 	if !ok {
 		return fmt.Errorf("%w: unknown fault %q (known: %s)", ErrConfig, name, strings.Join(FaultNames(), ", "))
 	}
