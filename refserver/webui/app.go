@@ -126,6 +126,25 @@ type socketState struct {
 	userID string // the session's user, kept to re-create a reaped entry (SESS-2)
 	jti    string // the id of the token that set the session, for AUTH-6
 	docs   map[string]bool
+	gone   bool // disconnected: no more session or usage writes
+}
+
+// live runs fn under the state's lock unless the socket has disconnected,
+// so that no session or usage entry written by a handler outlives its
+// socket when a disconnect from another goroutine races it (SESS-4).
+func (st *socketState) live(fn func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.gone {
+		fn()
+	}
+}
+
+// end marks the socket gone; writes after it are dropped.
+func (st *socketState) end() {
+	st.mu.Lock()
+	st.gone = true
+	st.mu.Unlock()
 }
 
 func state(s *sio.Socket) *socketState {

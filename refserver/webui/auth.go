@@ -128,5 +128,6 @@ func (a *Auth) isRevoked(c *Claims) bool {
 	if err != nil || !ok {
 		return false
 	}
-	return c.IssuedAt != nil && c.IssuedAt.Unix() <= at
+	// A token without iat cannot show it came after the revocation.
+	return c.IssuedAt == nil || c.IssuedAt.Unix() <= at
 }

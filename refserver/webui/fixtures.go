@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"reflect"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -21,12 +22,6 @@ type FixtureError struct {
 }
 
 func (e FixtureError) Error() string { return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Msg) }
-
-type fixtureFile struct {
-	Users    []yaml.Node `yaml:"users"`
-	Channels []yaml.Node `yaml:"channels"`
-	Notes    []yaml.Node `yaml:"notes"`
-}
 
 type fixtureUser struct {
 	ID          string   `yaml:"id"`
@@ -50,39 +45,35 @@ type fixtureNote struct {
 }
 
 // LoadFixtures reads a hand-written population (serve --fixtures). Every
-// problem is reported at once, each with its line and field.
+// problem is reported at once, each with the line and field of its own key.
 func LoadFixtures(r io.Reader) (*Population, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
-	var f fixtureFile
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %v", ErrFixtures, err)
+	var root yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrFixtures, err) // a syntax error: yaml names its line
 	}
 	p := NewPopulation()
 	var errs []error
 	var add addFunc = func(line int, field, format string, args ...any) {
 		errs = append(errs, FixtureError{Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	for i, n := range f.Users {
+	sections := topSections(&root, add)
+	for i, n := range sections["users"] {
 		var u fixtureUser
-		if !decodeItem(&n, &u, fmt.Sprintf("users[%d]", i), add, "id", "name", "email", "role", "permissions") {
-			continue
+		if at := fmt.Sprintf("users[%d]", i); decodeItem(n, &u, at, add) {
+			p.loadUser(u, n.Line, at, add)
 		}
-		p.loadUser(u, n.Line, fmt.Sprintf("users[%d]", i), add)
 	}
-	for i, n := range f.Channels {
+	for i, n := range sections["channels"] {
 		var c fixtureChannel
-		if !decodeItem(&n, &c, fmt.Sprintf("channels[%d]", i), add, "id", "name", "members") {
-			continue
+		if at := fmt.Sprintf("channels[%d]", i); decodeItem(n, &c, at, add) {
+			p.loadChannel(c, n.Line, at, add)
 		}
-		p.loadChannel(c, n.Line, fmt.Sprintf("channels[%d]", i), add)
 	}
-	for i, n := range f.Notes {
+	for i, n := range sections["notes"] {
 		var nt fixtureNote
-		if !decodeItem(&n, &nt, fmt.Sprintf("notes[%d]", i), add, "id", "owner", "read", "write") {
-			continue
+		if at := fmt.Sprintf("notes[%d]", i); decodeItem(n, &nt, at, add) {
+			p.loadNote(nt, n.Line, at, add)
 		}
-		p.loadNote(nt, n.Line, fmt.Sprintf("notes[%d]", i), add)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w:\n%w", ErrFixtures, errors.Join(errs...))
@@ -90,25 +81,70 @@ func LoadFixtures(r io.Reader) (*Population, error) {
 	return p, nil
 }
 
-// decodeItem decodes one list item, reporting keys not in allowed with
-// their own line (yaml.v3 checks unknown keys only in Decoder.Decode).
-func decodeItem(n *yaml.Node, v any, at string, add addFunc, allowed ...string) bool {
+// topSections returns the items of users, channels and notes, reporting
+// anything else at the top level.
+func topSections(root *yaml.Node, add addFunc) map[string][]*yaml.Node {
+	out := map[string][]*yaml.Node{}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return out // an empty file is an empty population
+	}
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		add(top.Line, "(top)", "want a mapping with users, channels and notes")
+		return out
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch {
+		case k.Value != "users" && k.Value != "channels" && k.Value != "notes":
+			add(k.Line, k.Value, "unknown field (want users, channels or notes)")
+		case v.Kind == yaml.SequenceNode:
+			out[k.Value] = v.Content
+		case v.Tag != "!!null":
+			add(v.Line, k.Value, "want a list")
+		}
+	}
+	return out
+}
+
+// decodeItem decodes a mapping into the struct v key by key, so that an
+// unknown key or a value of the wrong type is reported with its own line
+// and field.
+func decodeItem(n *yaml.Node, v any, at string, add addFunc) bool {
 	if n.Kind != yaml.MappingNode {
 		add(n.Line, at, "want a mapping")
 		return false
 	}
+	rv := reflect.ValueOf(v).Elem()
+	fields := map[string]reflect.Value{}
+	var names []string
+	for i := range rv.NumField() {
+		tag := rv.Type().Field(i).Tag.Get("yaml")
+		fields[tag] = rv.Field(i)
+		names = append(names, tag)
+	}
 	ok := true
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
-			add(k.Line, at+"."+k.Value, "unknown field (want one of %s)", strings.Join(allowed, ", "))
+		k, val := n.Content[i], n.Content[i+1]
+		f, known := fields[k.Value]
+		if !known {
+			add(k.Line, at+"."+k.Value, "unknown field (want one of %s)", strings.Join(names, ", "))
+			ok = false
+			continue
+		}
+		if err := val.Decode(f.Addr().Interface()); err != nil {
+			add(val.Line, at+"."+k.Value, "%s", yamlReason(err))
 			ok = false
 		}
 	}
-	if err := n.Decode(v); err != nil {
-		add(n.Line, at, "%s", strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
-		return false
-	}
 	return ok
+}
+
+var yamlLinePrefix = regexp.MustCompile(`^(yaml: unmarshal errors:\s*)?(line \d+: )?`)
+
+// yamlReason strips yaml's own framing and line from a decode error.
+func yamlReason(err error) string {
+	return yamlLinePrefix.ReplaceAllString(strings.TrimSpace(err.Error()), "")
 }
 
 type addFunc func(line int, field, format string, args ...any)

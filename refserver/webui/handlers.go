@@ -62,6 +62,7 @@ func (a *App) connected(*sio.Socket) {}
 
 // disconnected cleans up (SESS-4): session, usage entries, documents.
 func (a *App) disconnected(s *sio.Socket, _ string) {
+	state(s).end() // first: a handler racing this disconnect writes nothing after it
 	if err := a.sessions.Delete(s.ID()); err != nil {
 		a.log.Warn("session pool delete failed", "sid", s.ID(), "err", err)
 	}
@@ -88,13 +89,16 @@ func (a *App) onUserJoin(s *sio.Socket, ev *sio.Event) {
 		ev.AckRaw(json.RawMessage(`[]`), nil)
 		return
 	}
-	prev := state(s).setUser(u.ID, claims.RegisteredClaims.ID)
+	st := state(s)
+	prev := st.setUser(u.ID, claims.RegisteredClaims.ID)
 	if prev != "" && prev != u.ID && !a.cfg.Profile.KeepPreviousUserRoom && !a.cfg.Faults.LeakUserRooms {
+		// AUTH-5: the socket moves to the new user, channel rooms included.
 		s.Leave("user:" + prev)
+		for _, cid := range a.pop.ChannelsOf(prev) {
+			s.Leave("channel:" + cid)
+		}
 	}
-	if err := a.sessions.Set(s.ID(), entryFor(u, now())); err != nil {
-		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
-	}
+	st.live(func() { a.setSession(s, entryFor(u, now())) })
 	s.Join("user:" + u.ID)
 	a.joinChannels(s, u)
 	ev.Ack(map[string]string{"id": u.ID, "name": u.Name})
@@ -117,20 +121,26 @@ func (a *App) onHeartbeat(s *sio.Socket, _ *sio.Event) {
 		return
 	}
 	t := now()
-	e, ok := a.session(s)
-	if !ok {
-		u, known := a.pop.User(id)
-		if !known {
-			return
+	state(s).live(func() {
+		e, ok := a.session(s)
+		if !ok {
+			u, known := a.pop.User(id)
+			if !known {
+				return
+			}
+			e = entryFor(u, t)
 		}
-		e = entryFor(u, t)
-	}
-	e.LastSeenAt = t
-	e.LastActiveAt = t
+		e.LastSeenAt = t
+		e.LastActiveAt = t
+		a.setSession(s, e)
+	})
+	a.pop.Touch(id, t)
+}
+
+func (a *App) setSession(s *sio.Socket, e SessionEntry) {
 	if err := a.sessions.Set(s.ID(), e); err != nil {
 		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
 	}
-	a.pop.Touch(id, t)
 }
 
 // onJoinChannels joins the channel rooms of the token's user (CHAN-1).
@@ -222,5 +232,5 @@ func (a *App) onUsage(s *sio.Socket, ev *sio.Event) {
 	if _, ok := a.session(s); !ok || !firstArg(ev, &p) || p.Model == "" {
 		return
 	}
-	a.usage.Mark(p.Model, s.ID(), now())
+	state(s).live(func() { a.usage.Mark(p.Model, s.ID(), now()) })
 }

@@ -1,0 +1,541 @@
+package webui_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/webui"
+)
+
+// rigWait bounds every wait on the server: a hang fails the test instead of
+// timing it out.
+const rigWait = 5 * time.Second
+
+// The two profiles of PROTOCOL.md's table.
+const (
+	documented = "documented"
+	openWebUI  = "open-webui"
+)
+
+var rigSecret = []byte("rig-secret")
+
+// rig is a refserver on httptest, by default with the generated population
+// of 50 users (u000001 admin), channels c0001 (everyone) and c0002–c0004
+// (user i in c000k with k-2 = (i-1) mod 3), and notes n0001–n0005.
+type rig struct {
+	srv *refserver.Server
+	url string
+	hc  *http.Client
+}
+
+func newRig(t testing.TB, cfg refserver.Config) *rig {
+	t.Helper()
+	if cfg.Secret == nil {
+		cfg.Secret = rigSecret
+	}
+	if cfg.Population == nil {
+		cfg.Population = webui.Generate(webui.Sizes{Users: 50, Channels: 4, Notes: 5})
+	}
+	srv, err := refserver.New(cfg)
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		hs.Close()
+		tr.CloseIdleConnections()
+	})
+	return &rig{srv: srv, url: hs.URL, hc: &http.Client{Transport: tr, Timeout: rigWait}}
+}
+
+// token mints a valid token for user id, signed with the rig's secret.
+func (r *rig) token(t testing.TB, id string) string {
+	t.Helper()
+	tok, err := webui.Mint(r.srv.Secret(), id, time.Hour, time.Now())
+	require.NoError(t, err)
+	return tok
+}
+
+// tab is one client socket on namespace "/" (a browser tab), recording every
+// event it receives.
+type tab struct {
+	conn   *client.Conn
+	sock   *client.Socket
+	mu     sync.Mutex
+	events []client.Event
+	notify chan struct{}
+}
+
+// dial opens a connection whose socket records events; nothing is
+// connected yet.
+func (r *rig) dial(t testing.TB) *tab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), rigWait)
+	defer cancel()
+	conn, err := client.Dial(ctx, r.url, &client.Options{Path: "/ws/socket.io/"})
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	tb := &tab{conn: conn, sock: conn.Socket("/"), notify: make(chan struct{}, 1)}
+	tb.sock.OnAny(func(ev client.Event) {
+		tb.mu.Lock()
+		tb.events = append(tb.events, ev)
+		tb.mu.Unlock()
+		select {
+		case tb.notify <- struct{}{}:
+		default:
+		}
+	})
+	return tb
+}
+
+// open dials and connects with auth (nil sends no auth at all).
+func (r *rig) open(t testing.TB, auth any) (*tab, error) {
+	t.Helper()
+	tb := r.dial(t)
+	ctx, cancel := context.WithTimeout(context.Background(), rigWait)
+	defer cancel()
+	return tb, tb.sock.Connect(ctx, auth)
+}
+
+// connect opens a tab with a valid token for user id and waits until the
+// server has run its connect handlers.
+func (r *rig) connect(t testing.TB, id string) *tab {
+	t.Helper()
+	tb, err := r.open(t, map[string]string{"token": r.token(t, id)})
+	require.NoError(t, err)
+	tb.sync(t)
+	return tb
+}
+
+// anonymous opens a tab with a forged token: a CONNECT_ERROR under profile
+// documented, an anonymous socket under open-webui (AUTH-3).
+func (r *rig) anonymous(t testing.TB) *tab {
+	t.Helper()
+	tb, err := r.open(t, map[string]string{"token": "forged"})
+	require.NoError(t, err, "the open-webui profile accepts bad tokens anonymously")
+	tb.sync(t)
+	return tb
+}
+
+// join connects as user id and sends user-join with the same token,
+// requiring the {id, name} ack.
+func (r *rig) join(t testing.TB, id string) *tab {
+	t.Helper()
+	tb := r.connect(t, id)
+	ack := tb.userJoin(t, r.token(t, id))
+	require.Len(t, ack.Args, 1, "user-join ack for %s", id)
+	return tb
+}
+
+// session returns the pool entry of a tab.
+func (r *rig) session(t testing.TB, tb *tab) (webui.SessionEntry, bool) {
+	t.Helper()
+	all, err := r.srv.App().Sessions().All()
+	require.NoError(t, err)
+	e, ok := all[tb.sid()]
+	return e, ok
+}
+
+// sessions returns the whole session pool.
+func (r *rig) sessions(t testing.TB) map[string]webui.SessionEntry {
+	t.Helper()
+	all, err := r.srv.App().Sessions().All()
+	require.NoError(t, err)
+	return all
+}
+
+// rooms lists the server-side rooms of a tab, sorted; nil when the server
+// holds no such socket.
+func (r *rig) rooms(tb *tab) []string {
+	s := r.srv.SocketIO().Socket(tb.sid())
+	if s == nil {
+		return nil
+	}
+	rooms := s.Rooms()
+	slices.Sort(rooms)
+	return rooms
+}
+
+// roomsWith lists the tab's rooms that start with prefix.
+func (r *rig) roomsWith(tb *tab, prefix string) []string {
+	var out []string
+	for _, room := range r.rooms(tb) {
+		if strings.HasPrefix(room, prefix) {
+			out = append(out, room)
+		}
+	}
+	return out
+}
+
+// usage is GET /api/usage (CHAT-4) as user u000001.
+func (r *rig) usage(t testing.TB) (models []string, users int) {
+	t.Helper()
+	req, err := http.NewRequest("GET", r.url+"/api/usage", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+r.token(t, "u000001"))
+	resp, err := r.hc.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var body struct {
+		ModelIDs  []string `json:"model_ids"`
+		UserCount int      `json:"user_count"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.ModelIDs, body.UserCount
+}
+
+func (tb *tab) sid() string { return tb.sock.ID() }
+
+// ack emits event with an ack id and returns the ack.
+func (tb *tab) ack(t testing.TB, event string, args ...any) client.Payload {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), rigWait)
+	defer cancel()
+	p, err := tb.sock.EmitWithAck(ctx, event, args...)
+	require.NoError(t, err, "ack of %s", event)
+	return p
+}
+
+// userJoin sends user-join {auth:{token}} (AUTH-4).
+func (tb *tab) userJoin(t testing.TB, token string) client.Payload {
+	t.Helper()
+	return tb.ack(t, "user-join", authArg(token))
+}
+
+func authArg(token string) map[string]any {
+	return map[string]any{"auth": map[string]string{"token": token}}
+}
+
+// sync is a round trip with no effect (events:channel without arguments
+// is ignored, then acked): the server has handled everything this tab sent
+// before, and the tab has received everything queued to it before the ack.
+func (tb *tab) sync(t testing.TB) {
+	t.Helper()
+	tb.ack(t, "events:channel")
+}
+
+// got returns the events named name received so far.
+func (tb *tab) got(name string) []client.Event {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var out []client.Event
+	for _, ev := range tb.events {
+		if ev.Name == name {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// wait waits for n events named name and returns them.
+func (tb *tab) wait(t testing.TB, name string, n int) []client.Event {
+	t.Helper()
+	deadline := time.After(rigWait)
+	for {
+		if evs := tb.got(name); len(evs) >= n {
+			return evs
+		}
+		select {
+		case <-tb.notify:
+		case <-deadline:
+			t.Fatalf("waited %v for %d %q events, got %d", rigWait, n, name, len(tb.got(name)))
+		}
+	}
+}
+
+// none syncs the tab and asserts that it received no event at all.
+func (tb *tab) none(t testing.TB, msg string) {
+	t.Helper()
+	tb.sync(t)
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var names []string
+	for _, ev := range tb.events {
+		names = append(names, ev.Name)
+	}
+	assert.Empty(t, names, "%s: unexpected events", msg)
+}
+
+// AUTH-2: a valid token at connect puts the session, keyed by the
+// Socket.IO sid, in the pool (id, name, email, role, last_seen_at; no
+// private field) and the socket in user:{id}. Both profiles.
+func TestConnectValidToken(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []string{documented, openWebUI} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, refserver.Config{Profile: profile})
+			before := time.Now().Unix()
+			tb := r.connect(t, "u000002")
+			after := time.Now().Unix()
+
+			require.NotEmpty(t, tb.sid())
+			assert.NotEqual(t, tb.conn.OpenInfo().SID, tb.sid(), "the pool is keyed by the Socket.IO sid")
+			all := r.sessions(t)
+			require.Len(t, all, 1)
+			e, ok := all[tb.sid()]
+			require.True(t, ok, "session keyed by the Socket.IO sid; pool %v", all)
+			assert.Equal(t, "u000002", e.ID)
+			assert.Equal(t, "User 2", e.Name)
+			assert.Equal(t, "u000002@example.com", e.Email)
+			assert.Equal(t, webui.RoleUser, e.Role)
+			assert.GreaterOrEqual(t, e.LastSeenAt, before)
+			assert.LessOrEqual(t, e.LastSeenAt, after)
+
+			data, err := json.Marshal(e)
+			require.NoError(t, err)
+			var fields map[string]any
+			require.NoError(t, json.Unmarshal(data, &fields))
+			assert.Contains(t, fields, "last_seen_at")
+			for _, private := range []string{"date_of_birth", "bio", "gender", "profile_image_url", "profile_banner_image_url"} {
+				assert.NotContains(t, fields, private)
+			}
+
+			assert.Equal(t, []string{"user:u000002"}, r.rooms(tb), "connect joins the user room only")
+			assert.Equal(t, 1, r.srv.SocketIO().Hub().Size("/", "user:u000002"))
+		})
+	}
+}
+
+// AUTH-3 (and AUTH-1 at connect): every kind of bad token, a missing auth
+// and an auth object without a string token. documented: CONNECT_ERROR with
+// a message, nothing kept. open-webui: accepted anonymously, no session, no
+// user room.
+func TestConnectBadToken(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		auth any
+	}{
+		{"no auth", nil},
+		{"empty auth", map[string]any{}},
+		{"token not a string", map[string]any{"token": 42}},
+		{"token null", map[string]any{"token": nil}},
+	}
+	for _, bt := range badTokens(t, rigSecret) {
+		cases = append(cases, struct {
+			name string
+			auth any
+		}{bt.name, map[string]string{"token": bt.token}})
+	}
+	for _, profile := range []string{documented, openWebUI} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, refserver.Config{Profile: profile})
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					tb, err := r.open(t, tc.auth)
+					if profile == documented {
+						var ce *client.ConnectError
+						require.ErrorAs(t, err, &ce)
+						assert.True(t, strings.HasPrefix(ce.Message(), "invalid token"), "message %q", ce.Message())
+						assert.False(t, tb.sock.Connected())
+						assert.Zero(t, r.srv.SocketIO().Stats().Sockets.Load(), "no socket kept")
+					} else {
+						require.NoError(t, err)
+						tb.sync(t)
+						assert.Empty(t, r.rooms(tb), "anonymous: no user room")
+						assert.NotNil(t, r.srv.SocketIO().Socket(tb.sid()), "the socket is connected")
+					}
+					assert.Empty(t, r.sessions(t), "no session")
+				})
+			}
+		})
+	}
+}
+
+// AUTH-3, SIO-6: an auth that is not an object is a malformed CONNECT: the
+// connection closes, nothing is kept, and other clients are unaffected.
+func TestConnectAuthNotObject(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []string{documented, openWebUI} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, refserver.Config{Profile: profile})
+			other := r.join(t, "u000003")
+			// (A number cannot be tested this way: `4042` reads as CONNECT
+			// with ack id 42.)
+			for _, auth := range []any{"token", true, []string{"token"}} {
+				tb, err := r.open(t, auth)
+				require.Error(t, err, "auth %v", auth)
+				var ce *client.ConnectError
+				assert.False(t, errors.As(err, &ce), "a protocol error, not a CONNECT_ERROR: %v", err)
+				select {
+				case <-tb.conn.Done():
+				case <-time.After(rigWait):
+					t.Fatalf("auth %v: the server did not close the connection", auth)
+				}
+			}
+			all := r.sessions(t)
+			assert.Len(t, all, 1, "only the other client's session")
+			assert.Contains(t, all, other.sid())
+			assert.Len(t, other.userJoin(t, r.token(t, "u000003")).Args, 1, "the other client still works")
+		})
+	}
+}
+
+// AUTH-4: user-join acks exactly {"id","name"}, sets the session and joins
+// the user room; a bad token acks with no arguments and changes nothing;
+// repeating it is idempotent.
+func TestUserJoin(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, refserver.Config{})
+	tb := r.connect(t, "u000002")
+	tok := r.token(t, "u000002")
+
+	ack := tb.userJoin(t, tok)
+	require.Len(t, ack.Args, 1)
+	assert.JSONEq(t, `{"id":"u000002","name":"User 2"}`, string(ack.Args[0]))
+	wantRooms := []string{"channel:c0001", "channel:c0003", "user:u000002"}
+	assert.Equal(t, wantRooms, r.rooms(tb))
+
+	for range 3 {
+		ack = tb.userJoin(t, tok)
+		require.Len(t, ack.Args, 1)
+	}
+	assert.Equal(t, wantRooms, r.rooms(tb), "rooms not duplicated")
+	assert.Equal(t, 1, r.srv.SocketIO().Hub().Size("/", "user:u000002"))
+	assert.Equal(t, 1, r.srv.SocketIO().Hub().Size("/", "channel:c0003"))
+	assert.Len(t, r.sessions(t), 1)
+
+	for _, bt := range badTokens(t, rigSecret) {
+		ack := tb.userJoin(t, bt.token)
+		assert.Empty(t, ack.Args, "%s: ack with no arguments", bt.name)
+	}
+	assert.Equal(t, wantRooms, r.rooms(tb), "failed user-joins change no room")
+	e, ok := r.session(t, tb)
+	require.True(t, ok)
+	assert.Equal(t, "u000002", e.ID, "failed user-joins keep the session")
+}
+
+// AUTH-4 from an anonymous socket (profile open-webui): user-join with a
+// valid token makes it a session socket.
+func TestUserJoinFromAnonymous(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, refserver.Config{Profile: openWebUI})
+	tb := r.anonymous(t)
+	require.Empty(t, r.sessions(t))
+
+	ack := tb.userJoin(t, r.token(t, "u000004"))
+	require.Len(t, ack.Args, 1)
+	assert.JSONEq(t, `{"id":"u000004","name":"User 4"}`, string(ack.Args[0]))
+	e, ok := r.session(t, tb)
+	require.True(t, ok)
+	assert.Equal(t, "u000004", e.ID)
+	assert.Equal(t, []string{"channel:c0001", "channel:c0002", "user:u000004"}, r.rooms(tb))
+}
+
+// AUTH-5: user-join with another user's token. documented: the socket
+// leaves the first user's room; open-webui: it keeps both. The fault
+// leak-user-rooms on documented keeps both too, so it breaks AUTH-5.
+func TestUserJoinOtherUser(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		profile  string
+		faults   refserver.Faults
+		keepsOld bool
+	}{
+		{"documented", documented, refserver.Faults{}, false},
+		{"open-webui", openWebUI, refserver.Faults{}, true},
+		{"documented with leak-user-rooms", documented, refserver.Faults{LeakUserRooms: true}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, refserver.Config{Profile: tc.profile, Faults: tc.faults})
+			tb := r.join(t, "u000002")
+			require.True(t, r.srv.SocketIO().Socket(tb.sid()).InRoom("user:u000002"))
+
+			ack := tb.userJoin(t, r.token(t, "u000003"))
+			require.Len(t, ack.Args, 1)
+			assert.JSONEq(t, `{"id":"u000003","name":"User 3"}`, string(ack.Args[0]))
+			s := r.srv.SocketIO().Socket(tb.sid())
+			assert.True(t, s.InRoom("user:u000003"), "joined the second user's room")
+			assert.Equal(t, tc.keepsOld, s.InRoom("user:u000002"), "still in the first user's room")
+			e, ok := r.session(t, tb)
+			require.True(t, ok)
+			assert.Equal(t, "u000003", e.ID, "the session is the second user's")
+		})
+	}
+}
+
+// AUTH-6 at the handler level: a pending user is refused at connect and
+// at user-join, including a user made pending after connecting.
+func TestPendingUserRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, refserver.Config{})
+	_, err := r.open(t, map[string]string{"token": r.token(t, "pending01")})
+	var ce *client.ConnectError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Message(), "pending")
+
+	tb := r.connect(t, "u000002")
+	assert.Empty(t, tb.userJoin(t, r.token(t, "pending01")).Args, "pending01's token at user-join")
+	tok := r.token(t, "u000002")
+	require.True(t, r.srv.App().Population().SetRole("u000002", webui.RolePending))
+	assert.Empty(t, tb.userJoin(t, tok).Args, "a user made pending")
+	_, err = r.open(t, map[string]string{"token": tok})
+	require.ErrorAs(t, err, &ce, "a user made pending cannot connect")
+}
+
+// AUTH-7: identity comes from the session, never the payload: a typing
+// event claiming another user is attributed to the session user, a
+// heartbeat naming another user touches only the session user, and
+// events:chat naming another user answers only the session user.
+func TestIdentityFromSession(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, refserver.Config{})
+	sender := r.join(t, "u000002")
+	watcher := r.join(t, "u000005")
+	victim := r.join(t, "u000003")
+	victimEntry, ok := r.session(t, victim)
+	require.True(t, ok)
+
+	sender.ack(t, "events:channel", map[string]any{
+		"channel_id": "c0001",
+		"data":       map[string]any{"type": "typing", "data": map[string]any{}},
+		"user":       map[string]any{"id": "u000001", "name": "Admin"},
+		"user_id":    "u000001",
+	})
+	evs := watcher.wait(t, "events:channel", 1)
+	var got struct {
+		User struct{ ID, Name string } `json:"user"`
+	}
+	require.NoError(t, evs[0].Decode(&got))
+	assert.Equal(t, "u000002", got.User.ID)
+	assert.Equal(t, "User 2", got.User.Name)
+
+	sender.ack(t, "heartbeat", map[string]any{"id": "u000003", "user_id": "u000003", "user": map[string]any{"id": "u000003"}})
+	pop := r.srv.App().Population()
+	u2, _ := pop.User("u000002")
+	u3, _ := pop.User("u000003")
+	assert.NotZero(t, u2.LastActiveAt, "the session user is touched")
+	assert.Zero(t, u3.LastActiveAt, "the user named in the payload is not")
+	e, ok := r.session(t, victim)
+	require.True(t, ok)
+	assert.Equal(t, victimEntry, e, "the other user's session is unchanged")
+
+	// events:chat naming another user answers the session user's tabs.
+	sender.ack(t, "events:chat", map[string]any{"chat_id": "c", "user_id": "u000003",
+		"user": map[string]any{"id": "u000003"}, "data": map[string]any{"type": "last_read_at"}})
+	sender.wait(t, "events", 1)
+	victim.sync(t)
+	assert.Empty(t, victim.got("events"), "the user named in the payload gets nothing")
+}
