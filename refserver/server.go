@@ -74,9 +74,15 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		MaxPayload:   s.cfg.MaxPayload,
 		Transports:   s.cfg.Transports,
 		CORSOrigins:  s.cfg.CORSOrigins,
-		NoPing:       s.cfg.Faults.NoPing,
 		OnOpen:       onOpen,
 		Logger:       s.log,
+
+		NoPing:               s.cfg.Faults.NoPing,
+		LazyPongTimer:        s.cfg.Faults.LazyPongTimer,
+		EagerPoll:            s.cfg.Faults.EagerPoll,
+		EnforcePayload:       s.cfg.Faults.EnforcePayload,
+		BinaryAsText:         s.cfg.Faults.BinaryAsText,
+		AllowSecondWebsocket: s.cfg.Faults.AllowSecondWebsocket,
 	}
 }
 
@@ -123,7 +129,7 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() { close(s.closed) })
 	if s.webui != nil {
-		s.webui.StopStreams() // before http.Shutdown, which waits for wait:true streams
+		s.webui.Stop() // before http.Shutdown, which waits for wait:true streams
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)

@@ -23,6 +23,8 @@ type Config struct {
 	// SessionTimeout is the reaper's period and age limit (SESS-3); default
 	// max(4 × HeartbeatInterval, 120s).
 	SessionTimeout time.Duration
+	// DocStore keeps document updates (DOC-2); default in memory.
+	DocStore DocStore
 	// EnableWebsocket is served as features.enable_websocket (CLIENT-2).
 	EnableWebsocket bool
 	Version         string
@@ -46,6 +48,7 @@ type App struct {
 	sio      *sio.Server
 	reads    sync.Map // "channel:{id}:{user}" → last_read_at
 	streams  *streamSet
+	relay    *docRelay
 }
 
 // ErrNoSecret means Config.Secret is empty.
@@ -77,9 +80,21 @@ func New(cfg Config) (*App, error) {
 		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: revoked,
 		sessions: NewMemorySessions(), usage: NewUsagePool(), streams: newStreamSet(),
 	}
+	if cfg.DocStore == nil {
+		cfg.DocStore = NewMemoryDocStore()
+	}
+	a.relay = newDocRelay(cfg.DocStore, cfg.Population, cfg.Logger)
+	a.cfg.DocStore = cfg.DocStore
 	a.auth = NewAuth(cfg.Secret, cfg.Population, revoked)
 	a.auth.AcceptAny = cfg.Faults.AcceptBadTokens
 	return a, nil
+}
+
+// Stop ends the App's background work: running streams are cancelled and
+// pending note saves are written at once. The refserver calls it at Shutdown.
+func (a *App) Stop() {
+	a.StopStreams()
+	a.relay.flushSaves()
 }
 
 // Attach gives the App the Socket.IO server its namespace runs on.
@@ -106,12 +121,18 @@ func (a *App) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-sessions.C:
+			if a.cfg.Faults.NoSessionReaper { // the fault breaks SESS-3
+				continue
+			}
 			gone, err := a.sessions.Expire(now.Add(-a.cfg.SessionTimeout).Unix())
 			if err != nil {
 				a.log.Warn("session reaper failed", "err", err)
 			}
 			a.log.Debug("session reaper", "removed", len(gone))
 		case now := <-usage.C:
+			if a.cfg.Faults.NoUsageReaper { // the fault breaks CHAT-4
+				continue
+			}
 			a.usage.Expire(now.Add(-usageTimeout).Unix())
 		}
 	}
