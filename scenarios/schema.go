@@ -5,63 +5,114 @@ import "time"
 // Scenario is one load scenario: where to connect, how virtual clients
 // authenticate and behave, how the population arrives (phases), what each
 // client does (flows of steps), and what must hold (thresholds).
+//
+// A zero field means its default (see WithDefaults); the pointer fields are
+// pointers because their zero value is meaningful and differs from the
+// default.
 type Scenario struct {
-	Name        string            `yaml:"name"`
-	Description string            `yaml:"description"`
-	Target      Target            `yaml:"target"`
-	Auth        Auth              `yaml:"auth"`
-	Client      Client            `yaml:"client"`
-	Phases      []Phase           `yaml:"phases"`
-	Flows       []Flow            `yaml:"flows"`
-	Thresholds  []string          `yaml:"thresholds"` // e.g. "ack_p99{event:user-join} < 100ms"
-	Vars        map[string]string `yaml:"vars"`       // {{.Vars.name}} in templates
-	Data        map[string]string `yaml:"data"`       // name → CSV file; {{.Data.name.column}} per virtual client
+	// Name names the scenario in reports; Load defaults it to the file name
+	// without its extension.
+	Name string `yaml:"name"`
+	// Description says what the scenario measures, for people.
+	Description string `yaml:"description"`
+	Target      Target `yaml:"target"`
+	Auth        Auth   `yaml:"auth"`
+	Client      Client `yaml:"client"`
+	// Phases run in order; their durations add up to the run's length.
+	Phases []Phase `yaml:"phases"`
+	// Flows are the scripts; each client runs one, picked by weight.
+	Flows []Flow `yaml:"flows"`
+	// Thresholds decide the exit code of `stampede run`, e.g.
+	// "ack_p99{event:user-join} < 100ms". Validate checks only their shape
+	// (see Validate); package reports parses and evaluates them.
+	Thresholds []string `yaml:"thresholds"`
+	// Vars are constants for templates: {{.Vars.name}}. Their values are
+	// literal (not templates themselves).
+	Vars map[string]string `yaml:"vars"`
+	// Data maps a name to a CSV file with a header row; client i gets row
+	// i mod rows as {{.Data.name.column}}.
+	Data map[string]string `yaml:"data"`
+
+	file  string         // the name given to Load, for error messages
+	lines map[string]int // field path → line in the file, from Load
 }
 
 // Target is the server under load.
 type Target struct {
-	URLs      []string `yaml:"urls"`      // one or more base URLs (one per server port); --target overrides
-	Path      string   `yaml:"path"`      // default /ws/socket.io
-	Transport string   `yaml:"transport"` // websocket (default) | polling | polling,websocket
-	Namespace string   `yaml:"namespace"` // default /
-	// Sources spreads client connections over these local addresses
+	// URLs are one or more base URLs, http:// or https:// (one per server
+	// port); clients are spread over them. --target overrides. Default
+	// http://127.0.0.1:8080 (stampede serve).
+	URLs []string `yaml:"urls"`
+	// Path is the Socket.IO endpoint, default /ws/socket.io (open-webui's).
+	Path string `yaml:"path"`
+	// Transport is websocket (default), polling, or polling,websocket
+	// (polling first, then upgrade) (CLIENT-2).
+	Transport string `yaml:"transport"`
+	// Namespace is the Socket.IO namespace clients connect to, default /.
+	Namespace string `yaml:"namespace"`
+	// Sources spreads client connections over these local IP addresses
 	// (default: 127.0.0.1–9 when the targets are on loopback).
 	Sources []string `yaml:"sources"`
 	// Metrics scrapes GET /metrics of each target during the run (default true).
 	Metrics *bool `yaml:"metrics"`
 }
 
+// The auth modes.
+const (
+	AuthMint = "mint" // sign a token per client with --secret or WEBUI_SECRET_KEY (default)
+	AuthFile = "file" // read tokens, one per line; client i takes line i mod lines
+	AuthNone = "none" // connect without a token (the echo namespace)
+)
+
 // Auth says how each virtual client gets its token (CLIENT-1 auth:{token}).
 type Auth struct {
-	// Mode: mint (default: sign a token per client with --secret or
-	// WEBUI_SECRET_KEY), file (one token per line, by client index), none.
+	// Mode is mint (default), file or none.
 	Mode string `yaml:"mode"`
-	// User is a template for the user id of client i, e.g. u{{printf "%06d" (add .Index 2)}}.
-	User    string        `yaml:"user"`
-	Expires time.Duration `yaml:"expires"`     // minted tokens' lifetime, default 1h
-	File    string        `yaml:"tokens_file"` // for mode file
+	// User is a template for the user id of client i (mode mint), default
+	// DefaultUser: client 0 is u000002, so the admin u000001 stays free for
+	// control actions. With a population smaller than the run's, wrap the
+	// index: u{{printf "%06d" (add (mod .Index 500) 2)}} gives 500 users,
+	// several tabs each.
+	User string `yaml:"user"`
+	// Expires is the minted tokens' lifetime, default 1h; negative: no exp
+	// claim (as JWT_EXPIRES_IN=-1).
+	Expires time.Duration `yaml:"expires"`
+	// File holds one token per line (mode file).
+	File string `yaml:"tokens_file"`
 }
 
 // Client is how virtual clients behave (PROTOCOL.md section 9); every field
 // can be overridden to compare settings.
 type Client struct {
-	// Heartbeat is the heartbeat interval (SESS-1); 0 takes
-	// features.websocket_heartbeat_interval from GET /api/config; negative disables.
-	Heartbeat      time.Duration `yaml:"heartbeat"`
-	UserJoin       *bool         `yaml:"user_join"`       // emit user-join after connect (CLIENT-1), default true
-	FetchConfig    *bool         `yaml:"fetch_config"`    // GET /api/config and /api/version (CLIENT-1), default true
-	AckTimeout     time.Duration `yaml:"ack_timeout"`     // default 10s
-	ConnectTimeout time.Duration `yaml:"connect_timeout"` // default 20s (CLIENT-3)
+	// Heartbeat is the heartbeat interval (SESS-1); 0 (default) takes
+	// features.websocket_heartbeat_interval from GET /api/config (30s when
+	// fetch_config is off); negative disables the heartbeat.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	// UserJoin emits user-join after connect (CLIENT-1), default true.
+	UserJoin *bool `yaml:"user_join"`
+	// FetchConfig does GET /api/config before and GET /api/version after
+	// connecting (CLIENT-1), default true.
+	FetchConfig *bool `yaml:"fetch_config"`
+	// AckTimeout bounds every ack and wait_for without its own timeout, default 10s.
+	AckTimeout time.Duration `yaml:"ack_timeout"`
+	// ConnectTimeout bounds one connection attempt, default 20s (CLIENT-3).
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	Reconnect      Reconnect     `yaml:"reconnect"`
 }
 
 // Reconnect is socket.io-client's reconnection (CLIENT-3, CLIENT-4).
 type Reconnect struct {
-	Enabled       *bool         `yaml:"enabled"`       // default true
-	Delay         time.Duration `yaml:"delay"`         // default 1s
-	DelayMax      time.Duration `yaml:"delay_max"`     // default 5s
-	Randomization *float64      `yaml:"randomization"` // default 0.5
-	Attempts      int           `yaml:"attempts"`      // 0: unlimited
+	// Enabled reconnects after a transport loss or ping timeout, default true.
+	Enabled *bool `yaml:"enabled"`
+	// Delay is reconnectionDelay, the base of the backoff, default 1s.
+	Delay time.Duration `yaml:"delay"`
+	// DelayMax is reconnectionDelayMax, the cap of the backoff, default 5s.
+	DelayMax time.Duration `yaml:"delay_max"`
+	// Randomization is randomizationFactor in [0, 1], default 0.5; 0 makes
+	// every client retry at the same moment (a thundering herd).
+	Randomization *float64 `yaml:"randomization"`
+	// Attempts bounds the attempts per loss; 0: unlimited.
+	Attempts int `yaml:"attempts"`
 	// OverflowBug reproduces socket.io-client's overflow after ~1015
 	// attempts (half the retries at 0 ms) instead of capping the exponent.
 	OverflowBug bool `yaml:"overflow_bug"`
@@ -70,49 +121,64 @@ type Reconnect struct {
 // The phase kinds.
 const (
 	PhaseRamp     = "ramp"     // closed model: population goes from From to To over Duration
-	PhaseConstant = "constant" // closed model: hold Population (or the current one) for Duration
+	PhaseConstant = "constant" // closed model: hold Population (0: the current one) for Duration
 	PhaseArrival  = "arrival"  // open model: start Rate new clients per second for Duration
-	PhaseSpike    = "spike"    // a storm: Population clients connect at once (as fast as allowed)
+	PhaseSpike    = "spike"    // a storm: Population new clients start at once (MaxInFlight dials at a time)
 	PhaseHold     = "hold"     // keep whoever is connected for Duration, start no one
 )
 
-// Phase is one stage of the run's arrival pattern. Phases run in order.
+// Phase is one stage of the run's arrival pattern. Phases run in order. A
+// client runs its flow once; when the flow ends connected, the client stays
+// connected (answering pings, sending heartbeats) until the run ends.
 type Phase struct {
-	Name       string        `yaml:"name"`
-	Kind       string        `yaml:"kind"`
+	// Name names the phase in reports, default "phase-<index>".
+	Name string `yaml:"name"`
+	// Kind is one of the phase kinds: ramp, constant, arrival, spike, hold.
+	Kind string `yaml:"kind"`
+	// Duration is the phase's length; required except for spike, where it
+	// is optional time given to the storm before the next phase.
 	Duration   time.Duration `yaml:"duration"`
-	From       int           `yaml:"from"`       // ramp
-	To         int           `yaml:"to"`         // ramp
-	Population int           `yaml:"population"` // constant, spike
-	Rate       float64       `yaml:"rate"`       // arrival: clients per second
+	From       int           `yaml:"from"`       // ramp: population at the start
+	To         int           `yaml:"to"`         // ramp: population at the end, ≥ From
+	Population int           `yaml:"population"` // constant (0: keep the current), spike (required)
+	Rate       float64       `yaml:"rate"`       // arrival: new clients per second
 	// MaxInFlight bounds concurrent dials of a spike (default 128:
 	// PERFORMANCE.md sees no gain beyond it).
 	MaxInFlight int `yaml:"max_in_flight"`
 }
 
-// Flow is a weighted script that virtual clients run from their start.
+// Flow is a weighted script that virtual clients run from their start. The
+// steps run after an implicit connect (the CLIENT-1 startup), unless the
+// first step is connect.
 type Flow struct {
-	Name   string `yaml:"name"`
-	Weight int    `yaml:"weight"` // default 1; a client picks a flow with probability weight/sum
+	// Name names the flow in reports, default "flow-<index>".
+	Name string `yaml:"name"`
+	// Weight: a client picks a flow with probability weight/sum; default 1;
+	// 0 disables the flow.
+	Weight *int   `yaml:"weight"`
 	Steps  []Step `yaml:"steps"`
 }
 
 // Step is one action. Exactly one field is set; in YAML each step is a
-// one-key mapping such as `- emit: {event: heartbeat}`.
+// one-key mapping such as `- emit: {event: heartbeat}`, or a bare name such
+// as `- disconnect` for a step with no settings.
 type Step struct {
-	Connect     *ConnectStep   `yaml:"connect"`
-	Emit        *EmitStep      `yaml:"emit"`
-	EmitWithAck *EmitStep      `yaml:"emit_with_ack"`
-	WaitFor     *WaitForStep   `yaml:"wait_for"`
-	Listen      *ListenStep    `yaml:"listen"`
-	Think       *ThinkStep     `yaml:"think"`
-	Loop        *LoopStep      `yaml:"loop"`
-	Disconnect  *struct{}      `yaml:"disconnect"`
-	Reconnect   *struct{}      `yaml:"reconnect"`
-	Vanish      *VanishStep    `yaml:"vanish"`
-	Control     *ControlStep   `yaml:"control"`
-	Line        int            `yaml:"-"` // where the step starts in the file
-	Extra       map[string]any `yaml:"-"`
+	Connect     *ConnectStep `yaml:"connect"`       // open the connection (only first, or after disconnect)
+	Emit        *EmitStep    `yaml:"emit"`          // send an event, no ack
+	EmitWithAck *EmitStep    `yaml:"emit_with_ack"` // send an event and wait for its ack
+	WaitFor     *WaitForStep `yaml:"wait_for"`      // wait for one matching event
+	Listen      *ListenStep  `yaml:"listen"`        // count pushed events for a while
+	Think       *ThinkStep   `yaml:"think"`         // pause
+	Loop        *LoopStep    `yaml:"loop"`          // repeat steps
+	Disconnect  *struct{}    `yaml:"disconnect"`    // close the connection (no reconnect)
+	Reconnect   *struct{}    `yaml:"reconnect"`     // close and connect again, like a page reload
+	Vanish      *VanishStep  `yaml:"vanish"`        // go silent without closing TCP
+	Control     *ControlStep `yaml:"control"`       // call the refserver control API
+	// Line is where the step starts in the file (0 when not loaded).
+	Line int `yaml:"-"`
+	// Extra is free for programs that build scenarios; Load never sets it
+	// (an unknown key in a step is an error).
+	Extra map[string]any `yaml:"-"`
 }
 
 // ConnectStep runs the open-webui startup (CLIENT-1): config, connect with
@@ -123,41 +189,55 @@ type ConnectStep struct {
 
 // EmitStep sends an event; with an ack it waits for the reply and may check it.
 type EmitStep struct {
-	Event   string        `yaml:"event"`
-	Args    []any         `yaml:"args"`    // templated; a string "{{bytes N}}" becomes N random bytes (binary)
-	Timeout time.Duration `yaml:"timeout"` // ack wait, default Client.AckTimeout
-	Expect  any           `yaml:"expect"`  // the ack's first argument must contain this (subset match)
-	Tag     string        `yaml:"tag"`     // metric tag, default the event name
+	// Event is the event name, required.
+	Event string `yaml:"event"`
+	// Args are the event's arguments, JSON-like; every string in them is a
+	// template. A string that is exactly "{{bytes N}}" becomes N random
+	// bytes sent as a binary attachment (see BinaryArg).
+	Args []any `yaml:"args"`
+	// Timeout is the ack wait (emit_with_ack), default Client.AckTimeout.
+	Timeout time.Duration `yaml:"timeout"`
+	// Expect: the ack's first argument must contain this (subset match);
+	// strings in it are templates.
+	Expect any `yaml:"expect"`
+	// Tag is the metric tag value (event:<tag>), default the event name.
+	Tag string `yaml:"tag"`
 }
 
 // WaitForStep waits for one event that matches.
 type WaitForStep struct {
-	Event   string        `yaml:"event"`
-	Match   any           `yaml:"match"` // subset match on the first argument
-	Timeout time.Duration `yaml:"timeout"`
+	Event   string        `yaml:"event"`   // required
+	Match   any           `yaml:"match"`   // subset match on the first argument; strings are templates
+	Timeout time.Duration `yaml:"timeout"` // default Client.AckTimeout
 }
 
 // ListenStep counts pushed events for a while and measures their delivery
-// latency when they carry a send time (the simulator stamps what it sends).
+// latency when they carry a send time (a sent_ms field, see the package
+// documentation).
 type ListenStep struct {
-	Events []string      `yaml:"events"`
-	For    time.Duration `yaml:"for"`
+	Events []string      `yaml:"events"` // event names, at least one
+	For    time.Duration `yaml:"for"`    // 0: until the run ends
 }
 
-// ThinkStep pauses: Fixed, or uniformly between Min and Max.
+// ThinkStep pauses: Fixed, uniformly between Min and Max, or Until a point
+// of the run's timeline (measured from the run's start, so --duration scales
+// it; use it to act after everyone has arrived).
 type ThinkStep struct {
 	Fixed time.Duration `yaml:"fixed"`
 	Min   time.Duration `yaml:"min"`
 	Max   time.Duration `yaml:"max"`
+	Until time.Duration `yaml:"until"`
 }
 
 // LoopStep repeats Steps Count times, for Duration, or paced at Rate per
 // second (open loop per client: latency is measured from the intended time).
+// With only Rate it repeats until the run ends; with several, it stops at the
+// first limit reached.
 type LoopStep struct {
 	Count    int           `yaml:"count"`
 	Duration time.Duration `yaml:"duration"`
 	Rate     float64       `yaml:"rate"`
-	Steps    []Step        `yaml:"steps"`
+	Steps    []Step        `yaml:"steps"` // at least one; loops may nest
 }
 
 // VanishStep goes silent without closing TCP (a laptop lid): no reads
@@ -167,9 +247,12 @@ type VanishStep struct {
 }
 
 // ControlStep calls the refserver control API (admin token minted with the
-// secret): stream, post-message, events, drop, revoke.
+// secret) over HTTP; see ControlActions for the actions and their routes.
 type ControlStep struct {
-	Action string         `yaml:"action"`
-	Params map[string]any `yaml:"params"` // templated JSON body
-	Once   bool           `yaml:"once"`   // only the first client to reach it acts (e.g. drop everyone)
+	// Action is one of ControlActions' keys.
+	Action string `yaml:"action"`
+	// Params is the JSON body; strings in it are templates.
+	Params map[string]any `yaml:"params"`
+	// Once: only the first client to reach the step acts (e.g. drop everyone).
+	Once bool `yaml:"once"`
 }
