@@ -1,7 +1,9 @@
 // Package reports owns stampede's result records and the reporters that
 // render them: for conformance runs a Check record with text, JSON and
-// JUnit writers (and, as the simulator lands, run results, HDR summaries,
-// comparisons and HTML). Collection is apart from presentation: commands
+// JUnit writers; for load runs a Run record (schema-versioned JSON with
+// per-second series and HDR histograms in compressed form), its text
+// summary, segment merging, and the threshold grammar with its evaluation.
+// The built-in metric names live in one place, metrics.go. Collection is apart from presentation: commands
 // write records, reporters render them. Writers are plain functions of an
 // io.Writer and a record; nothing here keeps state or starts goroutines, and
 // the package imports nothing else of stampede.

@@ -34,10 +34,11 @@ type command struct {
 // commands is the one explicit map of subcommands.
 func commands() map[string]command {
 	return map[string]command{
-		"check":   checkCommand,
-		"serve":   serveCommand,
-		"token":   tokenCommand,
-		"version": versionCommand,
+		"check":    checkCommand,
+		"serve":    serveCommand,
+		"token":    tokenCommand,
+		"validate": validateCommand,
+		"version":  versionCommand,
 	}
 }
 

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/scenarios"
+)
+
+var validateUsage = `Usage: stampede validate SCENARIO.yaml|NAME [--set key=value]... [--vus N] [--duration D]
+
+Checks a scenario file, or a built-in scenario by name, without running it:
+its syntax, types, meaning and thresholds, every problem at once with its
+line and field.
+With --set, --vus and --duration it checks the scenario as stampede run would
+run it. Exits 0 and prints "ok: NAME (N phases, M flows)" when the scenario
+is valid, 2 with one problem per line on stderr when it is not.
+
+Flags (before or after the scenario):
+  --set key=value   change a field by its dotted path, repeatable:
+                    phases.0.rate=500, client.heartbeat=15s, vars.room=c0002,
+                    target.urls=http://a:8080,http://b:8080
+  --vus N           scale the populations so that the peak is N clients
+  --duration D      scale the phases so that they last D in total
+
+Built-in scenarios: ` + strings.Join(scenarios.BuiltinNames(), ", ") + `
+
+Examples:
+  stampede validate scenarios/room-fanout.yaml
+  stampede validate connect-storm --vus 20000 --duration 5m
+  stampede validate room-fanout --set vars.room=c0002 --set phases.1.duration=2m
+`
+
+var validateCommand = command{
+	summary: "check a scenario file without running it",
+	usage:   validateUsage,
+	run:     runValidate,
+}
+
+// scenarioSets collects repeated --set key=value flags.
+type scenarioSets []string
+
+func (s *scenarioSets) String() string { return strings.Join(*s, " ") }
+
+func (s *scenarioSets) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", v)
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+func runValidate(_ context.Context, e env, args []string) int {
+	var sets scenarioSets
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(&sets, "set", "")
+	vus := fs.Int("vus", 0, "")
+	duration := fs.Duration("duration", 0, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, validateUsage)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "stampede validate: %v\n", err)
+		return exitUsage
+	}
+	switch {
+	case len(pos) != 1:
+		fmt.Fprint(e.stderr, "stampede validate: want one scenario file or built-in name\n\n"+validateUsage)
+		return exitUsage
+	case *vus < 0:
+		fmt.Fprintf(e.stderr, "stampede validate: --vus %d: want a positive number\n", *vus)
+		return exitUsage
+	case *duration < 0:
+		fmt.Fprintf(e.stderr, "stampede validate: --duration %v: want a positive duration\n", *duration)
+		return exitUsage
+	}
+	s, errs := prepareScenario(pos[0], sets, *vus, *duration)
+	if len(errs) > 0 {
+		printScenarioErrors(e.stderr, "stampede validate", errs)
+		return exitUsage
+	}
+	fmt.Fprintf(e.stdout, "ok: %s (%d phases, %d flows)\n", s.Name, len(s.Phases), len(s.Flows))
+	return exitOK
+}
+
+// prepareScenario opens a scenario file or built-in, applies every --set,
+// scales it and validates it (thresholds with reports' parser), returning
+// every problem found.
+func prepareScenario(arg string, sets []string, vus int, duration time.Duration) (*scenarios.Scenario, []error) {
+	s, err := scenarios.Open(arg)
+	if err != nil {
+		return nil, []error{err}
+	}
+	var errs []error
+	for _, kv := range sets {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := scenarios.Set(s, k, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s = scenarios.Scale(s, vus, duration)
+	parse := func(expr string) error { _, err := reports.ParseThreshold(expr); return err }
+	if err := s.ValidateWith(parse); err != nil {
+		errs = append(errs, err)
+	}
+	return s, errs
+}
+
+// printScenarioErrors writes one problem per line: scenario problems as
+// file:line: field: message, anything else after the command's name.
+func printScenarioErrors(w io.Writer, prefix string, errs []error) {
+	for _, err := range errs {
+		var list scenarios.Errors
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(w, e.Error())
+			}
+			continue
+		}
+		fmt.Fprintf(w, "%s: %v\n", prefix, err)
+	}
+}
+
+// parseInterleaved parses flags that may come before and after positional
+// arguments (stampede validate NAME --vus 10), returning the positionals.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil // after --, everything is positional
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}

@@ -1,0 +1,236 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// newHist has the simulator's geometry: 1 µs … 1 h, 3 digits, in µs.
+func newHist(values ...int64) *hdrhistogram.Histogram {
+	h := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
+	for _, v := range values {
+		if err := h.RecordValue(v); err != nil {
+			panic(err)
+		}
+	}
+	return h
+}
+
+func mustRecord(t *testing.T, metric string, tags map[string]string, h *hdrhistogram.Histogram) HistogramRecord {
+	t.Helper()
+	rec, err := NewHistogramRecord(metric, tags, h, UnitMicroseconds)
+	require.NoError(t, err)
+	return rec
+}
+
+// spread returns n values from lo to hi µs, evenly.
+func spread(n int, lo, hi int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = lo + (hi-lo)*int64(i)/int64(max(n-1, 1))
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func sampleRun(t *testing.T) *Run {
+	t.Helper()
+	start := time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC)
+	ev := func(e string) map[string]string { return map[string]string{TagEvent: e} }
+	r := &Run{
+		Schema: RunSchema, Scenario: "chat-stream",
+		Config:   json.RawMessage(`"name: chat-stream\nphases: []\n"`),
+		Targets:  []string{"http://127.0.0.1:8080"},
+		Segments: []Segment{{I: 1, N: 2}},
+		Environment: Environment{Host: "lab", GOOS: "linux", GOARCH: "amd64", CPUs: 2,
+			GoVersion: "go1.26.8", Version: "v0.1.0", Start: start, End: start.Add(10 * time.Second)},
+		Histograms: []HistogramRecord{
+			mustRecord(t, MetricConnectTCP, nil, newHist(spread(100, 200, 2_000)...)),
+			mustRecord(t, MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
+			mustRecord(t, MetricAck, ev("chat"), newHist(spread(200, 500, 5_000)...)),
+			mustRecord(t, MetricLag, nil, newHist(spread(50, 10, 15_000)...)),
+		},
+		Counters: []CounterRecord{
+			{Metric: MetricConnections, Value: 100},
+			{Metric: MetricMessagesSent, Tags: ev("chat"), Value: 900},
+			{Metric: MetricErrors, Tags: map[string]string{TagKind: "dial"}, Value: 2},
+			{Metric: MetricErrors, Tags: map[string]string{TagKind: "ack_timeout"}, Value: 1},
+			{Metric: MetricStartsDropped, Value: 0},
+		},
+		Generator: Generator{LagP99: 15, LagMax: 15.01, StartsDelayed: 4},
+		Series: []Point{
+			{T: 0, Clients: 50, Connecting: 50, Connects: 50, MessagesOut: 50, AckP99: 40.1},
+			{T: 1, Clients: 100, Connects: 50, MessagesIn: 400, MessagesOut: 420, Errors: 2, AckP99: 45.3,
+				ServerCPU: ptr(0.5), ServerRSS: ptr(int64(64 << 20)), ServerGoroutines: ptr(int64(210))},
+			{T: 2, Clients: 99, MessagesIn: 480, MessagesOut: 480, Errors: 1, AckP99: 49.2,
+				ServerCPU: ptr(0.7), ServerRSS: ptr(int64(70 << 20)), ServerGoroutines: ptr(int64(208))},
+		},
+		Errors: []ErrorSample{
+			{Kind: "dial", Count: 2, Messages: []string{"dial tcp 127.0.0.1:8080: connect: connection refused"}},
+			{Kind: "ack_timeout", Count: 1, Messages: []string{"user-join: no ack within 10s"}},
+		},
+	}
+	r.Thresholds, _ = Evaluate(r, []string{"ack_p99{event:user-join} < 100ms", "error_rate < 0.1%", "lag_p99 < 1ms"})
+	return r
+}
+
+func TestWriteRunText(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	require.NoError(t, WriteRunText(&b, sampleRun(t)))
+	golden(t, "run.txt", b.Bytes())
+	assert.Contains(t, b.String(), "the generator was overloaded; latencies include its own delay")
+}
+
+func TestWriteRunJSON(t *testing.T) {
+	t.Parallel()
+	run := sampleRun(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteRunJSON(&b, run))
+	golden(t, "run.json", b.Bytes())
+
+	back, err := ReadRun(&b)
+	require.NoError(t, err)
+	assert.Equal(t, run, back, "a record reads back as written")
+	h, ok := back.Histogram(MetricAck, map[string]string{TagEvent: "chat"})
+	require.True(t, ok)
+	assert.True(t, h.Equals(newHist(spread(200, 500, 5_000)...)), "the HDR encoding keeps every count")
+}
+
+func TestReadRunErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, doc, want string }{
+		{"newer schema", `{"schema": 2}`, "reports: unsupported run schema: the record has schema 2, this stampede reads 1"},
+		{"no schema", `{"scenario": "x"}`, "reports: unsupported run schema: no schema field (not a stampede run record?)"},
+		{"not json", `schema: 1`, "failed to read run: invalid character 's' looking for beginning of value"},
+		{"bad histogram", `{"schema": 1, "histograms": [{"metric": "ack", "tags": {"event": "x"}, "hdr": "AAAA"}]}`,
+			"failed to read run: failed to decode histogram ack{event:x}: encoded histogram too short: got 3 bytes, need at least 8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ReadRun(strings.NewReader(tc.doc))
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+	_, err := ReadRun(strings.NewReader(`{"schema": 7}`))
+	assert.ErrorIs(t, err, ErrRunSchema)
+}
+
+func TestAggregate(t *testing.T) {
+	t.Parallel()
+	run := sampleRun(t)
+	all, unit, ok := run.Aggregate(MetricAck, nil)
+	require.True(t, ok)
+	assert.Equal(t, UnitMicroseconds, unit)
+	assert.Equal(t, int64(300), all.TotalCount(), "every event's acks")
+	one, _, ok := run.Aggregate(MetricAck, map[string]string{TagEvent: "chat"})
+	require.True(t, ok)
+	assert.Equal(t, int64(200), one.TotalCount())
+	_, _, ok = run.Aggregate(MetricAck, map[string]string{TagEvent: "nope"})
+	assert.False(t, ok)
+	_, ok = run.Histogram(MetricAck, nil)
+	assert.False(t, ok, "Histogram wants the exact tag set")
+	assert.Equal(t, int64(3), run.Counter(MetricErrors, nil))
+	rate, ok := run.ErrorRate(nil)
+	require.True(t, ok)
+	assert.InDelta(t, 3.0/1000, rate, 1e-12, "errors / (messages_sent + connections)")
+}
+
+// Two segments' histograms merged equal one histogram of all their values,
+// count for count.
+func TestMergeRunsExact(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var a, b, all []int64
+	for range 5000 {
+		v := int64(rng.ExpFloat64()*3000) + 1
+		if rng.IntN(3) == 0 {
+			a = append(a, v)
+		} else {
+			b = append(b, v)
+		}
+		all = append(all, v)
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seg := func(i int, vals []int64, offset time.Duration) *Run {
+		chat := map[string]string{TagEvent: "chat"}
+		return &Run{
+			Schema: RunSchema, Scenario: "s", Targets: []string{"http://a"}, Segments: []Segment{{I: i, N: 2}},
+			Environment: Environment{Host: "h" + string(rune('0'+i)), Start: start.Add(offset), End: start.Add(offset + 5*time.Second)},
+			Histograms:  []HistogramRecord{mustRecord(t, MetricAck, chat, newHist(vals...))},
+			Counters:    []CounterRecord{{Metric: MetricMessagesSent, Tags: chat, Value: int64(len(vals))}, {Metric: MetricErrors, Tags: map[string]string{TagKind: "dial"}, Value: int64(i)}},
+			Generator:   Generator{StartsDropped: 1, StartsDelayed: int64(i)},
+			Series: []Point{
+				{T: 0, Clients: 10, MessagesOut: 5, AckHDR: string(must(newHist(vals[:len(vals)/2]...).Encode(hdrhistogram.V2CompressedEncodingCookieBase))), ServerGoroutines: ptr(int64(100 * i))},
+				{T: 1, Clients: 20, MessagesOut: 7, AckHDR: string(must(newHist(vals[len(vals)/2:]...).Encode(hdrhistogram.V2CompressedEncodingCookieBase)))},
+			},
+			Errors:     []ErrorSample{{Kind: "dial", Count: int64(i), Messages: []string{"refused", "m" + string(rune('0'+i))}}},
+			Thresholds: []ThresholdResult{{Expr: "ack_count == 5000", OK: false}},
+		}
+	}
+	r1, r2 := seg(1, a, 0), seg(2, b, time.Second)
+	m, err := MergeRuns(r1, r2)
+	require.NoError(t, err)
+
+	got, ok := m.Histogram(MetricAck, map[string]string{TagEvent: "chat"})
+	require.True(t, ok)
+	assert.True(t, got.Equals(newHist(all...)), "merged histogram equals the histogram of all values")
+	assert.Equal(t, int64(5000), m.Histograms[0].Count)
+	assert.Equal(t, int64(5000), m.Counter(MetricMessagesSent, nil))
+	assert.Equal(t, []Segment{{1, 2}, {2, 2}}, m.Segments)
+	assert.Equal(t, "h1", m.Environment.Host, "environment of the first")
+	assert.Equal(t, 6.0, m.Seconds(), "earliest start to latest end")
+	assert.Equal(t, Generator{StartsDropped: 2, StartsDelayed: 3}, m.Generator)
+	assert.Equal(t, []ErrorSample{{Kind: "dial", Count: 3, Messages: []string{"refused", "m1", "m2"}}}, m.Errors)
+	assert.Equal(t, []ThresholdResult{{Expr: "ack_count == 5000", OK: true, Actual: "5000", Value: 5000}}, m.Thresholds, "re-evaluated over the merge")
+
+	require.Len(t, m.Series, 2)
+	assert.Equal(t, int64(40), m.Series[1].Clients, "levels add up across segments")
+	assert.Equal(t, int64(14), m.Series[1].MessagesOut)
+	assert.Equal(t, int64(200), *m.Series[0].ServerGoroutines, "server figures: the largest seen")
+	assert.Nil(t, m.Series[1].ServerGoroutines)
+	whole := newHist(all...)
+	assert.Equal(t, float64(whole.ValueAtPercentile(99))/1e3, m.Series[1].AckP99, "ack p99 so far recomputed from the merged seconds")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestMergeRunsErrors(t *testing.T) {
+	t.Parallel()
+	run := func(scenario string, segs ...Segment) *Run {
+		return &Run{Schema: RunSchema, Scenario: scenario, Segments: segs}
+	}
+	for _, tc := range []struct {
+		name string
+		runs []*Run
+		want string
+	}{
+		{"none", nil, "failed to merge runs: no runs"},
+		{"scenarios", []*Run{run("a"), run("b")}, `failed to merge runs: run 2 is of scenario "b", run 1 of "a"`},
+		{"duplicate", []*Run{run("a", Segment{1, 2}), run("a", Segment{1, 2})}, "failed to merge runs: segment 1/2 appears twice"},
+		{"split", []*Run{run("a", Segment{1, 2}), run("a", Segment{1, 3})}, "failed to merge runs: segment 1/2 and 1/3 split the run differently"},
+		{"schema", []*Run{run("a"), {Schema: 9, Scenario: "a"}}, "failed to merge runs: run 2: reports: unsupported run schema: schema 9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := MergeRuns(tc.runs...)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteRunText renders a load run for people: the latency of every timer
+// and tag set, the counters, the generator's health (with a warning when it
+// was itself the bottleneck), the thresholds, what the servers reported and
+// the errors seen.
+func WriteRunText(w io.Writer, r *Run) error {
+	bw := bufio.NewWriter(w)
+	writeRunHeader(bw, r)
+	writeLatencies(bw, r)
+	writeCounters(bw, r)
+	writeGenerator(bw, r.Generator)
+	writeThresholds(bw, r.Thresholds)
+	writeServer(bw, r.Series)
+	writeErrors(bw, r.Errors)
+	return bw.Flush()
+}
+
+func writeRunHeader(w io.Writer, r *Run) {
+	fmt.Fprintf(w, "stampede run %s: %s", r.Scenario, strings.Join(r.Targets, ", "))
+	if len(r.Segments) > 0 {
+		segs := make([]string, len(r.Segments))
+		for i, s := range r.Segments {
+			segs[i] = s.String()
+		}
+		fmt.Fprintf(w, " (segments %s)", strings.Join(segs, ", "))
+	}
+	e := r.Environment
+	fmt.Fprintf(w, "\nstarted %s, ran %s on %s (%s/%s, %d CPUs, %s, stampede %s)\n",
+		e.Start.UTC().Format(time.RFC3339), seconds(r.Seconds()), e.Host, e.GOOS, e.GOARCH, e.CPUs, e.GoVersion, e.Version)
+	if r.Interrupted {
+		fmt.Fprintln(w, "INTERRUPTED: partial results")
+	}
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+}
+
+func writeLatencies(w io.Writer, r *Run) {
+	if len(r.Histograms) == 0 {
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "\nlatency\tcount\tp50\tp90\tp99\tmax")
+	for _, h := range r.Histograms {
+		f := formatMs
+		if h.Unit != UnitMilliseconds {
+			f = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + h.Unit }
+		}
+		fmt.Fprintf(tw, "%s%s\t%d\t%s\t%s\t%s\t%s\n", h.Metric, tagLabel(h.Tags), h.Count, f(h.P50), f(h.P90), f(h.P99), f(h.Max))
+	}
+	tw.Flush()
+}
+
+func writeCounters(w io.Writer, r *Run) {
+	rate, hasRate := r.ErrorRate(nil)
+	if len(r.Counters) == 0 && !hasRate {
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "\ncounter\ttotal\tper second")
+	secs := r.Seconds()
+	for _, c := range r.Counters {
+		perSec := "-"
+		if secs > 0 {
+			perSec = strconv.FormatFloat(math.Round(float64(c.Value)/secs*100)/100, 'f', -1, 64)
+		}
+		fmt.Fprintf(tw, "%s%s\t%d\t%s\n", c.Metric, tagLabel(c.Tags), c.Value, perSec)
+	}
+	if hasRate {
+		fmt.Fprintf(tw, "%s\t%s\n", MetricErrorRate, formatPercent(rate))
+	}
+	tw.Flush()
+}
+
+func writeGenerator(w io.Writer, g Generator) {
+	fmt.Fprintf(w, "\ngenerator\n  lag p99 %s, max %s; starts dropped %d, delayed %d\n",
+		formatMs(g.LagP99), formatMs(g.LagMax), g.StartsDropped, g.StartsDelayed)
+	if g.Overloaded() {
+		fmt.Fprintln(w, "  WARNING: the generator was overloaded; latencies include its own delay")
+	}
+}
+
+func writeThresholds(w io.Writer, ts []ThresholdResult) {
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nthresholds")
+	tw := newTable(w)
+	for _, t := range ts {
+		status, actual := "FAIL", t.Actual
+		if t.OK {
+			status = "ok"
+		}
+		if t.Err != "" {
+			actual = t.Err
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", status, t.Expr, actual)
+	}
+	tw.Flush()
+}
+
+// writeServer summarises the servers' /metrics as scraped during the run.
+func writeServer(w io.Writer, series []Point) {
+	var n, cpuN int
+	var cpuSum, cpuMax float64
+	var rss, gor int64
+	for _, p := range series {
+		if p.ServerCPU == nil && p.ServerRSS == nil && p.ServerGoroutines == nil {
+			continue
+		}
+		n++
+		if p.ServerCPU != nil {
+			cpuN++
+			cpuSum += *p.ServerCPU
+			cpuMax = max(cpuMax, *p.ServerCPU)
+		}
+		if p.ServerRSS != nil {
+			rss = max(rss, *p.ServerRSS)
+		}
+		if p.ServerGoroutines != nil {
+			gor = max(gor, *p.ServerGoroutines)
+		}
+	}
+	if n == 0 {
+		return
+	}
+	var parts []string
+	if cpuN > 0 {
+		parts = append(parts, fmt.Sprintf("cpu mean %.2f cores, max %.2f", cpuSum/float64(cpuN), cpuMax))
+	}
+	parts = append(parts, fmt.Sprintf("rss max %.1f MiB", float64(rss)/(1<<20)), fmt.Sprintf("goroutines max %d", gor))
+	fmt.Fprintf(w, "\nserver (%d scrapes)\n  %s\n", n, strings.Join(parts, "; "))
+}
+
+func writeErrors(w io.Writer, errs []ErrorSample) {
+	if len(errs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nerrors")
+	tw := newTable(w)
+	for _, e := range errs {
+		first := ""
+		if len(e.Messages) > 0 {
+			first = e.Messages[0]
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", e.Kind, e.Count, first)
+	}
+	tw.Flush()
+}
+
+// formatMs renders milliseconds as a duration with about three significant
+// digits, as HDR histograms resolve them.
+func formatMs(ms float64) string {
+	d := time.Duration(ms * float64(time.Millisecond))
+	var unit time.Duration
+	switch {
+	case d < time.Millisecond:
+		unit = time.Microsecond
+	case d < 10*time.Millisecond:
+		unit = 10 * time.Microsecond
+	case d < 100*time.Millisecond:
+		unit = 100 * time.Microsecond
+	case d < time.Second:
+		unit = time.Millisecond
+	case d < 10*time.Second:
+		unit = 10 * time.Millisecond
+	case d < 100*time.Second:
+		unit = 100 * time.Millisecond
+	default:
+		unit = time.Second
+	}
+	return d.Round(unit).String()
+}

@@ -1,0 +1,230 @@
+package metrics
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/reports"
+)
+
+func TestHandlesAreCached(t *testing.T) {
+	t.Parallel()
+	r := New(Config{})
+	a := r.Timer(reports.MetricAck, reports.TagEvent, "chat", "x", "1")
+	assert.Same(t, a, r.Timer(reports.MetricAck, "x", "1", reports.TagEvent, "chat"), "tag order does not matter")
+	assert.NotSame(t, a, r.Timer(reports.MetricAck, reports.TagEvent, "other"))
+	assert.Same(t, r.Counter(reports.MetricConnections), r.Counter(reports.MetricConnections))
+	assert.Same(t, r.Gauge(reports.MetricClients), r.Gauge(reports.MetricClients))
+	assert.Equal(t, map[string]string{"event": "chat", "x": "1"}, a.Tags())
+	assert.Panics(t, func() { r.Timer(reports.MetricAck, reports.TagEvent) }, "tags come in pairs")
+}
+
+func TestShardsRoundUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want int }{{1, 1}, {3, 4}, {8, 8}, {9, 16}} {
+		assert.Len(t, New(Config{Shards: tc.in}).Timer("x").shards, tc.want, "Shards %d", tc.in)
+	}
+	assert.GreaterOrEqual(t, len(New(Config{}).Timer("x").shards), 4)
+}
+
+// Many goroutines recording at once while snapshots are taken: every value
+// lands in exactly one interval, and the totals are exact.
+func TestConcurrentTotals(t *testing.T) {
+	t.Parallel()
+	const goroutines, each = 64, 2000
+	r := New(Config{})
+	tm := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
+	c := r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat")
+	var intervals int64
+	var deltas int64
+	stop := make(chan struct{})
+	snapped := make(chan struct{})
+	go func() {
+		defer close(snapped)
+		for {
+			s := r.Snapshot()
+			intervals += s.Timers[0].Count
+			deltas += s.Counters[0].Delta
+			select {
+			case <-stop:
+				return
+			default:
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				tm.Record(time.Duration(g*each+i) * time.Microsecond)
+				c.Inc()
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-snapped
+	s := r.Snapshot()
+	intervals += s.Timers[0].Count
+	deltas += s.Counters[0].Delta
+
+	assert.Equal(t, int64(goroutines*each), intervals, "each value in exactly one interval")
+	assert.Equal(t, int64(goroutines*each), deltas)
+	assert.Equal(t, int64(goroutines*each), c.Value())
+
+	var run reports.Run
+	require.NoError(t, r.Export(&run))
+	require.Len(t, run.Histograms, 1)
+	assert.Equal(t, int64(goroutines*each), run.Histograms[0].Count)
+	want := newHistogram()
+	for v := range int64(goroutines * each) {
+		require.NoError(t, want.RecordValue(v))
+	}
+	got, err := run.Histograms[0].Decode()
+	require.NoError(t, err)
+	assert.True(t, got.Equals(want), "the shards merge to the histogram of every value")
+}
+
+func TestSnapshotIntervals(t *testing.T) {
+	t.Parallel()
+	start := time.Now().Add(-2 * time.Second)
+	r := New(Config{Start: start})
+	join := r.Timer(reports.MetricAck, reports.TagEvent, "user-join")
+	chat := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
+	conn := r.Timer(reports.MetricSIOConnect)
+	r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat").Add(5)
+	r.Counter(reports.MetricMessagesReceived, reports.TagEvent, "chat").Add(3)
+	r.Gauge(reports.MetricClients).Set(7)
+	r.Gauge(reports.MetricConnecting).Add(2)
+	r.Error("dial", errors.New("refused"))
+	for range 3 {
+		conn.Record(time.Millisecond)
+	}
+	for i := range 99 {
+		chat.Record(time.Duration(i+1) * time.Millisecond)
+	}
+	join.Record(time.Second)
+
+	s := r.Snapshot()
+	p := s.Point()
+	assert.Equal(t, int64(2), p.T)
+	assert.Equal(t, reports.Point{T: 2, Clients: 7, Connecting: 2, Connects: 3, MessagesIn: 3, MessagesOut: 5, Errors: 1,
+		AckP99: 99.007, AckHDR: p.AckHDR}, p)
+	ack, err := hdrhistogram.Decode([]byte(p.AckHDR))
+	require.NoError(t, err)
+	assert.Equal(t, int64(100), ack.TotalCount(), "the second's acks over every event")
+
+	chat.Record(2 * time.Second)
+	r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat").Inc()
+	s = r.Snapshot()
+	p = s.Point()
+	assert.Equal(t, int64(1), p.MessagesOut, "counts per interval")
+	assert.Equal(t, int64(0), p.Connects)
+	assert.Equal(t, int64(0), p.Errors)
+	two := newHistogram()
+	require.NoError(t, two.RecordValue(2_000_000))
+	at := micros(two.Max()) // 2 s within HDR's 0.1%
+	for _, ts := range s.Timers {
+		if ts.Metric == reports.MetricAck && ts.Tags[reports.TagEvent] == "chat" {
+			assert.Equal(t, TimerStats{Metric: "ack", Tags: ts.Tags, Count: 1, P50: at, P90: at, P99: at, Max: at}, ts,
+				"interval stats cover the interval only")
+		}
+	}
+	all := newHistogram()
+	for _, v := range []int64{1_000_000, 2_000_000} {
+		require.NoError(t, all.RecordValue(v))
+	}
+	for i := range 99 {
+		require.NoError(t, all.RecordValue(int64(i+1)*1000))
+	}
+	assert.Equal(t, micros(all.ValueAtPercentile(99)), s.AckP99, "ack p99 over the run so far")
+}
+
+// Export, write, read: the histograms come back count for count.
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := New(Config{Shards: 4})
+	want := map[string]*hdrhistogram.Histogram{}
+	for e, n := range map[string]int{"chat": 500, "user-join": 50} {
+		tm := r.Timer(reports.MetricAck, reports.TagEvent, e)
+		want[e] = newHistogram()
+		for i := range n {
+			d := time.Duration(i*i+1) * 37 * time.Microsecond
+			tm.Record(d)
+			require.NoError(t, want[e].RecordValue(int64(d/time.Microsecond)))
+		}
+	}
+	r.Timer(reports.MetricPush, reports.TagEvent, "silent") // never recorded: not exported
+	lag := r.Timer(reports.MetricLag)
+	for i := range 100 {
+		lag.Record(time.Duration(i) * 200 * time.Microsecond)
+	}
+	r.Snapshot() // part of the values before the snapshot, part after
+	r.Timer(reports.MetricAck, reports.TagEvent, "chat").Record(time.Second)
+	require.NoError(t, want["chat"].RecordValue(1_000_000))
+	r.Counter(reports.MetricConnections).Add(40)
+	r.Counter(reports.MetricStartsDelayed).Add(3)
+	for i := range 15 {
+		r.Error("ack_timeout", fmt.Errorf("no ack %d", i%12))
+	}
+
+	run := reports.Run{Schema: reports.RunSchema, Scenario: "x"}
+	require.NoError(t, r.Export(&run))
+	var b bytes.Buffer
+	require.NoError(t, reports.WriteRunJSON(&b, &run))
+	back, err := reports.ReadRun(&b)
+	require.NoError(t, err)
+
+	require.Len(t, back.Histograms, 3, "ack×2 and lag; the silent push timer is left out")
+	assert.Equal(t, []string{"ack", "ack", "lag"}, []string{back.Histograms[0].Metric, back.Histograms[1].Metric, back.Histograms[2].Metric})
+	for e, w := range want {
+		got, ok := back.Histogram(reports.MetricAck, map[string]string{reports.TagEvent: e})
+		require.True(t, ok, e)
+		assert.True(t, got.Equals(w), "ack{event:%s} round trips exactly", e)
+	}
+	all, _, ok := back.Aggregate(reports.MetricAck, nil)
+	require.True(t, ok)
+	assert.Equal(t, int64(551), all.TotalCount())
+	assert.Equal(t, int64(40), back.Counter(reports.MetricConnections, nil))
+	assert.Equal(t, int64(15), back.Counter(reports.MetricErrors, map[string]string{reports.TagKind: "ack_timeout"}))
+	assert.Equal(t, int64(3), back.Generator.StartsDelayed)
+	assert.InDelta(t, 19.6, back.Generator.LagP99, 0.02)
+	assert.InDelta(t, 19.8, back.Generator.LagMax, 0.02)
+	require.Len(t, back.Errors, 1)
+	assert.Equal(t, int64(15), back.Errors[0].Count)
+	assert.Len(t, back.Errors[0].Messages, reports.MaxErrorMessages, "the first distinct messages only")
+	assert.Equal(t, "no ack 0", back.Errors[0].Messages[0])
+}
+
+func TestRecordCorrected(t *testing.T) {
+	t.Parallel()
+	r := New(Config{Shards: 1})
+	tm := r.Timer(reports.MetricAck)
+	tm.RecordCorrected(100*time.Millisecond, 10*time.Millisecond) // 100, 90, …, 10 ms
+	tm.RecordCorrected(5*time.Millisecond, 10*time.Millisecond)   // within the interval: as is
+	tm.RecordCorrected(time.Hour, time.Microsecond)               // bounded
+	tm.RecordCorrected(time.Millisecond, 0)
+	s := r.Snapshot()
+	assert.Equal(t, int64(10+1+1+maxCorrection+1), s.Timers[0].Count)
+}
+
+func TestRecordClamps(t *testing.T) {
+	t.Parallel()
+	r := New(Config{})
+	tm := r.Timer(reports.MetricPush, reports.TagEvent, "chat")
+	tm.Record(-time.Second) // another machine's clock
+	tm.Record(3 * time.Hour)
+	s := r.Snapshot()
+	assert.Equal(t, int64(2), s.Timers[0].Count, "out of range values are kept, clamped")
+	assert.Equal(t, time.Duration(0), s.Timers[0].P50)
+	assert.InDelta(t, float64(time.Hour), float64(s.Timers[0].Max), float64(time.Hour)/1000)
+}

@@ -1,0 +1,179 @@
+package metrics
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/stampede-sio/stampede/reports"
+)
+
+// Snapshot is what happened since the previous Snapshot: a summary of each
+// timer's interval histogram, each counter's total and increase, and each
+// gauge's level. Tags maps are shared and must not be modified.
+type Snapshot struct {
+	Elapsed  time.Duration // since Config.Start
+	Timers   []TimerStats
+	Counters []CounterValue
+	Gauges   []GaugeValue
+	AckP99   time.Duration // over every ack (all events) since the start
+	AckHDR   string        // the interval's acks, all events, HDR compressed (µs)
+}
+
+// TimerStats summarises one timer over one interval.
+type TimerStats struct {
+	Metric             string
+	Tags               map[string]string
+	Count              int64
+	P50, P90, P99, Max time.Duration
+}
+
+// CounterValue is one counter at a Snapshot.
+type CounterValue struct {
+	Metric string
+	Tags   map[string]string
+	Value  int64 // since the start
+	Delta  int64 // since the previous Snapshot
+}
+
+// GaugeValue is one gauge at a Snapshot.
+type GaugeValue struct {
+	Metric string
+	Tags   map[string]string
+	Value  int64
+}
+
+// Snapshot ends the current interval and summarises it. Call it once a
+// second for the live progress line and the series: each value recorded
+// lands in exactly one interval.
+func (r *Recorder) Snapshot() Snapshot {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	timers, counters, gauges := r.lists()
+	s := Snapshot{Elapsed: time.Since(r.start)}
+	if r.ackSecond == nil {
+		r.ackSecond, r.ackSoFar = newHistogram(), newHistogram()
+	}
+	r.ackSecond.Reset()
+	for _, t := range timers {
+		t.drain()
+		if t.metric == reports.MetricAck && t.interval != nil {
+			r.ackSecond.Merge(t.interval)
+		}
+		s.Timers = append(s.Timers, t.cut())
+	}
+	if r.ackSecond.TotalCount() > 0 {
+		r.ackSoFar.Merge(r.ackSecond)
+		// Encoding writes to memory only: it cannot fail.
+		enc, _ := r.ackSecond.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		s.AckHDR = string(enc)
+	}
+	s.AckP99 = micros(r.ackSoFar.ValueAtPercentile(99))
+	for _, c := range counters {
+		v := c.Value()
+		s.Counters = append(s.Counters, CounterValue{Metric: c.metric, Tags: c.tags, Value: v, Delta: v - c.prev})
+		c.prev = v
+	}
+	for _, g := range gauges {
+		s.Gauges = append(s.Gauges, GaugeValue{Metric: g.metric, Tags: g.tags, Value: g.Value()})
+	}
+	return s
+}
+
+// Point is the Snapshot as one second of the run's series; the caller adds
+// the servers' figures. T is Elapsed in whole seconds, rounded.
+func (s Snapshot) Point() reports.Point {
+	p := reports.Point{
+		T:      int64(math.Round(s.Elapsed.Seconds())),
+		AckP99: float64(s.AckP99) / float64(time.Millisecond),
+		AckHDR: s.AckHDR,
+	}
+	for _, t := range s.Timers {
+		if t.Metric == reports.MetricSIOConnect {
+			p.Connects += t.Count
+		}
+	}
+	for _, c := range s.Counters {
+		switch c.Metric {
+		case reports.MetricMessagesReceived:
+			p.MessagesIn += c.Delta
+		case reports.MetricMessagesSent:
+			p.MessagesOut += c.Delta
+		case reports.MetricErrors:
+			p.Errors += c.Delta
+		}
+	}
+	for _, g := range s.Gauges {
+		switch g.Metric {
+		case reports.MetricClients:
+			p.Clients += g.Value
+		case reports.MetricConnecting:
+			p.Connecting += g.Value
+		}
+	}
+	return p
+}
+
+// Export fills the run's Histograms (every timer that recorded a value,
+// over the whole run), Counters, Generator (from the lag timer and the
+// starts counters) and Errors. It includes values recorded since the last
+// Snapshot without ending the interval.
+func (r *Recorder) Export(run *reports.Run) error {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	timers, counters, _ := r.lists()
+	run.Histograms, run.Counters = nil, nil
+	lag := newHistogram()
+	for _, t := range timers {
+		t.drain()
+		h := t.whole()
+		if h.TotalCount() == 0 {
+			continue
+		}
+		if t.metric == reports.MetricLag {
+			lag.Merge(h)
+		}
+		rec, err := reports.NewHistogramRecord(t.metric, t.tags, h, reports.UnitMicroseconds)
+		if err != nil {
+			return err
+		}
+		run.Histograms = append(run.Histograms, rec)
+	}
+	for _, c := range counters {
+		run.Counters = append(run.Counters, reports.CounterRecord{Metric: c.metric, Tags: c.tags, Value: c.Value()})
+	}
+	run.SortRecords()
+	run.Generator = reports.Generator{
+		StartsDropped: sum(run.Counters, reports.MetricStartsDropped),
+		StartsDelayed: sum(run.Counters, reports.MetricStartsDelayed),
+	}
+	if lag.TotalCount() > 0 {
+		run.Generator.LagP99 = float64(lag.ValueAtPercentile(99)) / 1e3
+		run.Generator.LagMax = float64(lag.Max()) / 1e3
+	}
+	run.Errors = r.errorSamples()
+	return nil
+}
+
+func (r *Recorder) errorSamples() []reports.ErrorSample {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []reports.ErrorSample
+	for _, kind := range r.errorOrder {
+		e := r.errors[kind]
+		out = append(out, reports.ErrorSample{Kind: kind, Count: e.counter.Value(), Messages: slices.Clone(e.messages)})
+	}
+	return out
+}
+
+func sum(cs []reports.CounterRecord, metric string) int64 {
+	var n int64
+	for _, c := range cs {
+		if c.Metric == metric {
+			n += c.Value
+		}
+	}
+	return n
+}
