@@ -3,6 +3,14 @@
 // by a scenario (package scenarios), and records what they measure
 // (package simulator/metrics) into a reports.Run.
 //
-// This package is being built up: so far it holds the reconnection backoff
-// of CLIENT-3.
+// The parts: Env is what a run's clients share; a virtual client (vu*.go)
+// runs one flow of steps over internal/client, with CLIENT-1's startup, a
+// heartbeat timer on a shared scheduler, and CLIENT-3 reconnection with
+// Backoff; executors (phases: ramp, constant, arrival, spike, hold) decide
+// when clients start and call a StartFunc; Run puts them together for one
+// process or one Segment of a run spread over several.
+//
+// Concurrency: one goroutine per virtual client plus its connection's read
+// goroutine; no per-client timer goroutines (a shared scheduler serves the
+// heartbeats). The Recorder is safe for concurrent use.
 package simulator
