@@ -93,6 +93,7 @@ func (ts *testServer) namespace(name string) *Namespace {
 				ev.Ack("second")
 			},
 			"no-ack": func(*Socket, *Event) {},
+			"bye":    func(s *Socket, _ *Event) { s.Disconnect() },
 			"values": func(_ *Socket, ev *Event) { // SIO-5: the handler sees the bytes
 				v, err := ev.Values()
 				if err != nil {

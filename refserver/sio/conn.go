@@ -93,8 +93,10 @@ func (c *conn) connect(name string, auth json.RawMessage) {
 		c.reply(socketio.Packet{Type: socketio.ConnectError, Namespace: name, ID: socketio.NoID, Data: invalidNamespace})
 		return
 	}
-	if s := c.socket(name); s != nil { // a repeated CONNECT gets the same sid
-		c.reply(connectReply(s))
+	if c.socket(name) != nil { // a repeated CONNECT is a protocol error, as in Node
+		c.broken = true
+		c.srv.stats.Protocol.Add(1)
+		c.sess.Close(ErrProtocol)
 		return
 	}
 	s := &Socket{id: newSID(), nsp: nsp, conn: c, srv: c.srv}

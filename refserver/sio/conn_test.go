@@ -14,7 +14,7 @@ import (
 )
 
 // SIO-2: CONNECT gets {"sid":…}, a Socket.IO sid that is not the Engine.IO
-// sid; the auth payload reaches Authorize; a repeated CONNECT keeps the sid.
+// sid; the auth payload reaches Authorize; each namespace has its own socket.
 func TestConnect(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, engine.Config{})
@@ -31,10 +31,34 @@ func TestConnect(t *testing.T) {
 	c.send(t, `2/t,1["auth"]`)
 	assert.Equal(t, `3/t,1[{"token":"abc"}]`, c.packet(t))
 
-	assert.Equal(t, sid, c.connect(t, "/t", ""), "a repeated CONNECT gets the same sid")
 	other := c.connect(t, "/u", "")
 	assert.NotEqual(t, sid, other, "each namespace has its own socket")
 	assert.Equal(t, int64(2), ts.Stats().Sockets.Load())
+}
+
+// SIO-6: a second CONNECT to a namespace the client already joined is a
+// protocol error that closes the connection, as Node does.
+func TestRepeatedConnectCloses(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, engine.Config{})
+	c := dial(t, ts)
+	c.connect(t, "/t", "")
+	c.send(t, "0/t,")
+	c.ended(t)
+	assert.Equal(t, uint64(1), ts.Stats().Protocol.Load())
+}
+
+// SIO-4, SIO-7: an event whose handler disconnects the socket gets the
+// DISCONNECT and no ACK after it.
+func TestNoAckAfterDisconnect(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, engine.Config{})
+	c := dial(t, ts)
+	c.connect(t, "/t", "")
+	c.send(t, `2/t,5["bye"]`)
+	assert.Equal(t, "1/t,", c.packet(t))
+	c.connect(t, "/t", "") // the namespace again, on the same connection
+	assert.Empty(t, c.sync(t, "/t"), "no stray ACK 5 for the new socket")
 }
 
 // SIO-2: Authorize refusing the CONNECT answers CONNECT_ERROR with the

@@ -65,8 +65,8 @@ func (e *Event) AckRaw(args json.RawMessage, attachments [][]byte) {
 		return
 	}
 	e.acked = true
-	if e.sock.srv.faults.DropAcks {
-		return
+	if e.sock.srv.faults.DropAcks || e.sock.isGone() {
+		return // no ACK after the socket's DISCONNECT: a re-joined socket could take it for its own
 	}
 	t := socketio.Ack
 	if len(attachments) > 0 {
@@ -278,4 +278,10 @@ func indexRoom(rooms []string, r string) int {
 		}
 	}
 	return -1
+}
+
+func (s *Socket) isGone() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone
 }
