@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/conformance/engineio"
 	"github.com/stampede-sio/stampede/conformance/socketio"
@@ -11,5 +12,6 @@ func layers() [][]check.Case {
 	return [][]check.Case{
 		engineio.Cases(),
 		socketio.Cases(),
+		app.Cases(),
 	}
 }

@@ -27,11 +27,7 @@ func newApp(cfg Config) (*webui.App, error) {
 		EnableWebsocket:   enableWS,
 		Version:           cfg.Version,
 		Logger:            cfg.Logger,
-		Faults: webui.Faults{
-			AcceptBadTokens:        cfg.Faults.AcceptBadTokens,
-			LeakUserRooms:          cfg.Faults.LeakUserRooms,
-			EchoTypingToOthersOnly: cfg.Faults.EchoTypingToOthersOnly,
-		},
+		Faults:            appFaults(cfg.Faults),
 	})
 }
 

@@ -3,8 +3,11 @@ package refserver
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
 // Faults are deliberate misbehaviours, off by default, for testing clients
@@ -17,6 +20,14 @@ type Faults struct {
 	LeakUserRooms          bool          // AUTH-5, CHAT-1: user-join keeps the previous user's room
 	EchoTypingToOthersOnly bool          // CHAN-2: typing is not echoed to its sender
 	DelayEvents            time.Duration // latency: every incoming event waits this long before it is handled
+	App                    webui.Faults  // the open-webui layer's own faults (faults_app.go)
+
+	// Engine.IO faults, one per conformance case they break (conformance/engineio).
+	LazyPongTimer        bool // EIO-6: on polling the pong timeout starts when a GET takes the ping, not when it is queued
+	EagerPoll            bool // EIO-8: a GET with nothing to send is answered at once with a noop, not held
+	EnforcePayload       int  // EIO-10: when positive, the size limit actually enforced, while maxPayload is announced
+	BinaryAsText         bool // EIO-11: binary messages go out as text messages carrying base64 (`4<base64>`)
+	AllowSecondWebsocket bool // EIO-15: a second websocket for an upgraded session is accepted and left open
 }
 
 // faultSetters is the one list of fault names (serve --fault NAME[=ARG]).
@@ -26,6 +37,18 @@ var faultSetters = map[string]func(f *Faults, arg string) error{
 	"no-ping":                    flagFault(func(f *Faults) { f.NoPing = true }),
 	"leak-user-rooms":            flagFault(func(f *Faults) { f.LeakUserRooms = true }),
 	"echo-typing-to-others-only": flagFault(func(f *Faults) { f.EchoTypingToOthersOnly = true }),
+	"lazy-pong-timer":            flagFault(func(f *Faults) { f.LazyPongTimer = true }),
+	"eager-poll":                 flagFault(func(f *Faults) { f.EagerPoll = true }),
+	"binary-as-text":             flagFault(func(f *Faults) { f.BinaryAsText = true }),
+	"allow-second-websocket":     flagFault(func(f *Faults) { f.AllowSecondWebsocket = true }),
+	"enforce-payload": func(f *Faults, arg string) error {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("enforce-payload wants a positive byte count, e.g. enforce-payload=999999")
+		}
+		f.EnforcePayload = n
+		return nil
+	},
 	"delay-events": func(f *Faults, arg string) error {
 		d, err := time.ParseDuration(arg)
 		if err != nil || d <= 0 {

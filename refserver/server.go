@@ -131,6 +131,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.webui != nil {
 		s.webui.Stop() // before http.Shutdown, which waits for wait:true streams
 	}
+	for _, e := range []*engine.Server{s.app, s.raw} {
+		e.StopAccepting() // before anything else: no handshake slips in while draining
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i, e := range []*engine.Server{s.app, s.raw} {

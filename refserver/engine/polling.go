@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
@@ -22,6 +24,9 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.getActive = true
+	if s.srv.cfg.EagerPoll && len(s.queue) == 0 && !s.closed {
+		s.queue = append(s.queue, noopFrame)
+	}
 	for len(s.queue) == 0 && !s.closed && s.ws == nil {
 		s.mu.Unlock()
 		select {
@@ -35,6 +40,12 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 	}
+	if r.Context().Err() != nil && s.ws == nil { // the client left while we woke: nothing is delivered
+		s.getActive = false
+		s.mu.Unlock()
+		s.fail(ErrTransportClose)
+		return
+	}
 	if s.dropped { // as a network failure: no response at all
 		s.getActive = false
 		s.mu.Unlock()
@@ -47,8 +58,12 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 	case len(s.queue) == 0: // failed while waiting
 		body = closeFrame.Data
 	default:
-		body = appendFrames(nil, s.queue)
+		body = s.appendFrames(nil, s.queue)
 		s.queue = nil
+		if s.pongDue && s.srv.cfg.LazyPongTimer { // the fault: the timeout starts now
+			s.nextAt = time.Now().Add(s.srv.cfg.PingTimeout)
+			s.timer.Reset(s.srv.cfg.PingTimeout)
+		}
 	}
 	s.getActive = false
 	done := s.closed
@@ -59,12 +74,14 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func appendFrames(dst []byte, frames []Frame) []byte {
+func (s *Session) appendFrames(dst []byte, frames []Frame) []byte {
 	for i, f := range frames {
 		if i > 0 {
 			dst = append(dst, engineio.RecordSeparator)
 		}
-		if f.Binary {
+		if f.Binary && s.srv.cfg.BinaryAsText {
+			dst = append(dst, base64Message(f.Data)...)
+		} else if f.Binary {
 			dst = engineio.AppendText(dst, engineio.Packet{Type: engineio.Message, Data: f.Data, Binary: true})
 		} else {
 			dst = append(dst, f.Data...)
@@ -102,7 +119,7 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	max := s.srv.cfg.MaxPayload
+	max := s.srv.payloadLimit()
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
 	if err != nil {
 		s.srv.fail(w, FailBadRequest)
@@ -149,4 +166,11 @@ func (s *Session) pollEnd(reason error) {
 	if !getActive {
 		go s.finalize()
 	}
+}
+
+// base64Message is the binary-as-text fault's form of binary data: a text
+// message packet carrying its base64.
+func base64Message(data []byte) []byte {
+	b := []byte{'0' + byte(engineio.Message)}
+	return base64.StdEncoding.AppendEncode(b, data)
 }

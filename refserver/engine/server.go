@@ -35,6 +35,25 @@ type Config struct {
 	// NoPing is the no-ping fault (breaks EIO-5): the server never pings,
 	// so a client's ping-timeout detection fires.
 	NoPing bool
+	// The faults below break one conformance case each, so that the suite
+	// can show the case failing (conformance/engineio). All off by default.
+	//
+	// LazyPongTimer (breaks EIO-6): on polling, the pong timeout runs only
+	// once a GET has taken the ping, not from when the ping is queued.
+	LazyPongTimer bool
+	// EagerPoll (breaks EIO-8): a GET with nothing to send is answered at
+	// once with a noop instead of being held.
+	EagerPoll bool
+	// EnforcePayload (breaks EIO-10), when positive, is the limit actually
+	// applied to websocket messages and POST bodies, while the OPEN packet
+	// still announces MaxPayload.
+	EnforcePayload int
+	// BinaryAsText (breaks EIO-11): binary messages go out as text message
+	// packets carrying base64 ("4<base64>") on both transports.
+	BinaryAsText bool
+	// AllowSecondWebsocket (breaks EIO-15): a second websocket for a session
+	// that has upgraded is accepted and left open, unused, instead of closed.
+	AllowSecondWebsocket bool
 	// OnOpen is called for every new session and returns its Handler.
 	OnOpen func(*Session) Handler
 	Logger *slog.Logger
@@ -110,6 +129,15 @@ func (s *Server) Stats() *Stats { return &s.stats }
 
 // Config returns the effective configuration, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
+
+// payloadLimit is the size limit applied to incoming messages and POST
+// bodies: MaxPayload, unless the enforce-payload fault says otherwise.
+func (s *Server) payloadLimit() int {
+	if s.cfg.EnforcePayload > 0 {
+		return s.cfg.EnforcePayload
+	}
+	return s.cfg.MaxPayload
+}
 
 // SessionCount is the number of open sessions.
 func (s *Server) SessionCount() int {
@@ -281,11 +309,14 @@ func (s *Server) transportGauge(t string) *atomic.Int64 {
 	return &s.stats.SessionsPolling
 }
 
+// StopAccepting refuses new handshakes from now on; Shutdown does it too.
+func (s *Server) StopAccepting() { s.closing.Store(true) }
+
 // Shutdown stops new handshakes, closes every session (a close frame on
 // websocket, packet `1` on polling), and waits for them to end until ctx is
 // done; then it drops what is left. It returns ctx.Err() when it had to.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closing.Store(true)
+	s.StopAccepting()
 	for _, sess := range s.snapshot() {
 		sess.Close(ErrServerShutdown)
 	}

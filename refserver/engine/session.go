@@ -145,6 +145,13 @@ func (s *Session) onTimer() {
 		return
 	}
 	if s.pongDue {
+		if s.srv.cfg.LazyPongTimer && s.ws == nil && len(s.queue) > 0 {
+			// The fault: the ping still waits for a GET, so the timeout waits too.
+			s.nextAt = now.Add(s.srv.cfg.PingTimeout)
+			s.timer.Reset(s.srv.cfg.PingTimeout)
+			s.mu.Unlock()
+			return
+		}
 		s.mu.Unlock()
 		s.fail(ErrPingTimeout)
 		return

@@ -31,7 +31,7 @@ func (s *Server) openWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.stats.Connections.Add(1)
-	conn.SetReadLimit(int64(s.cfg.MaxPayload)) // EIO-10: larger messages close with 1009
+	conn.SetReadLimit(int64(s.payloadLimit())) // EIO-10: larger messages close with 1009
 	sess.mu.Lock()
 	sess.ws = conn
 	sess.queue = append(sess.queue, PacketFrame(sess.openPacket()))
@@ -119,7 +119,10 @@ func (s *Session) drain() {
 
 func (s *Session) write(ws *websocket.Conn, f Frame) error {
 	mt := websocket.TextMessage
-	if f.Binary {
+	switch {
+	case f.Binary && s.srv.cfg.BinaryAsText:
+		f = Frame{Data: base64Message(f.Data)}
+	case f.Binary:
 		mt = websocket.BinaryMessage
 	}
 	ws.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
@@ -158,6 +161,10 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 		sess.probing = conn
 	}
 	sess.mu.Unlock()
+	if !ok && s.cfg.AllowSecondWebsocket {
+		go sess.holdExtra(conn)
+		return
+	}
 	if !ok { // EIO-15: a second websocket for the sid is closed
 		s.stats.Failures[FailUpgrade].Add(1)
 		conn.WriteControl(websocket.CloseMessage,
@@ -166,7 +173,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 		return
 	}
 	s.stats.Connections.Add(1)
-	conn.SetReadLimit(int64(s.cfg.MaxPayload))
+	conn.SetReadLimit(int64(s.payloadLimit()))
 	go sess.probe(conn)
 }
 
@@ -251,4 +258,24 @@ func dropNoops(q []Frame) []Frame {
 		out = append(out, f)
 	}
 	return out
+}
+
+// holdExtra is the allow-second-websocket fault: the extra websocket is kept
+// open, its messages ignored, until the client or the session ends it.
+func (s *Session) holdExtra(conn *websocket.Conn) {
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-s.done:
+			conn.NetConn().Close()
+		case <-stop:
+		}
+	}()
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			conn.Close()
+			return
+		}
+	}
 }

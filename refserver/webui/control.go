@@ -92,7 +92,12 @@ func (c *control) events(r *http.Request, _ User) (answer, error) {
 	if json.Unmarshal(req.Data, &typ) != nil || typ.Type == "" {
 		return answer{}, errorf(http.StatusUnprocessableEntity, `data must be an object {"type":…, "data":…}`)
 	}
-	n := c.app.emit("user:"+req.UserID, "", "events", chatEvent(req.ChatID, req.MessageID, req.Data))
+	var n int
+	if c.app.cfg.Faults.EventsToEveryone { // the fault breaks CHAT-1
+		n = c.app.emitToEveryone("events", chatEvent(req.ChatID, req.MessageID, req.Data))
+	} else {
+		n = c.app.emit("user:"+req.UserID, "", "events", chatEvent(req.ChatID, req.MessageID, req.Data))
+	}
 	return jsonOK(map[string]int{"delivered": n}), nil
 }
 
@@ -121,8 +126,18 @@ func (c *control) call(r *http.Request, _ User) (answer, error) {
 		return answer{}, errorf(http.StatusServiceUnavailable, "session pool: %v", err)
 	}
 	s := c.app.sio.Socket(req.SID)
+	if c.app.cfg.Faults.CallAnySID { // the fault breaks CHAT-2: no session check
+		if s == nil || s.Namespace() != Namespace {
+			return jsonOK(nil), nil
+		}
+		found, e.ID = true, req.UserID
+	}
 	if !found || e.ID != req.UserID || s == nil || s.Namespace() != Namespace {
 		return jsonOK(map[string]string{"error": errClientGone}), nil
+	}
+	if c.app.cfg.Faults.CallNoAck { // the fault breaks CHAT-2: no ack id, no reply
+		s.Emit("events", chatEvent(req.ChatID, req.MessageID, req.Data))
+		return jsonOK(nil), nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
@@ -175,7 +190,7 @@ func (c *control) sessionPool(*http.Request, User) (answer, error) {
 	if err != nil {
 		return answer{}, errorf(http.StatusServiceUnavailable, "session pool: %v", err)
 	}
-	return jsonOK(all), nil
+	return jsonOK(c.app.sessionView(all)), nil
 }
 
 // documentStater is the document store's read side (docs.go, DOC-*). The
@@ -239,6 +254,9 @@ func (c *control) appSockets() []*sio.Socket { return c.app.sio.Sockets(Namespac
 // disconnectToken sends `41` to every socket whose session was set with the
 // token jti (AUTH-6) and returns how many there were.
 func (c *control) disconnectToken(jti string) int {
+	if c.app.cfg.Faults.NoRevocationDisconnect { // the fault breaks AUTH-6
+		return 0
+	}
 	n := 0
 	for _, s := range c.app.sio.Sockets(Namespace) {
 		if state(s).tokenID() == jti {
@@ -252,6 +270,9 @@ func (c *control) disconnectToken(jti string) int {
 // disconnectUser sends `41` to every socket in user:{id} (AUTH-6) and
 // returns how many there were.
 func (c *control) disconnectUser(id string) int {
+	if c.app.cfg.Faults.NoRevocationDisconnect { // the fault breaks AUTH-6
+		return 0
+	}
 	socks := c.app.sio.Hub().Members(Namespace, "user:"+id)
 	for _, s := range socks {
 		s.Disconnect()

@@ -64,7 +64,11 @@ func (c *control) postMessage(r *http.Request, u User) (answer, error) {
 		TempID *string `json:"temp_id"`
 		channelMessage
 	}{req.TempID, msg}
-	n := c.app.emit("channel:"+cid, "", "events:channel", map[string]any{
+	emit := c.app.emit
+	if c.app.cfg.Faults.NoChannelMessages { // the fault breaks CHAN-3
+		emit = func(string, string, string, any) int { return 0 }
+	}
+	n := emit("channel:"+cid, "", "events:channel", map[string]any{
 		"channel_id": cid,
 		"message_id": msg.ID,
 		"data":       map[string]any{"type": "message", "data": data},
@@ -119,6 +123,9 @@ func (c *control) deleteChannel(r *http.Request, _ User) (answer, error) {
 // the room, and returns how many left. The population changes first, so a
 // join-channels racing this cannot join the room again.
 func (c *control) evict(cid string, match func(user string) bool) int {
+	if c.app.cfg.Faults.NoChannelLeave { // the fault breaks CHAN-4
+		return 0
+	}
 	room := "channel:" + cid
 	n := 0
 	for _, s := range c.app.sio.Hub().Members(Namespace, room) {

@@ -7,9 +7,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Acts on users and tokens (AUTH-6). The store keeps no record of which
-// token opened which socket, so revoking one token disconnects every socket
-// of its user, as revoking all of them does.
+// Acts on users and tokens (AUTH-6). Each socket remembers the jti of the
+// token that set its session (socketState), so revoking one token
+// disconnects the sockets it opened; revoking, demoting or deleting a user
+// disconnects every socket in user:{id}.
 
 // signedClaims returns the claims of a token whose signature verifies,
 // expired or not: an expired token may still be revoked.

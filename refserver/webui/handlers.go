@@ -20,6 +20,7 @@ func (a *App) Namespace() *sio.Namespace {
 		"usage":          a.onUsage,
 	}
 	maps.Copy(events, a.docHandlers())
+	a.applyFaults(events)
 	return &sio.Namespace{
 		Name:         Namespace,
 		Authorize:    a.authorize,
@@ -41,7 +42,7 @@ func (a *App) authorize(s *sio.Socket, raw json.RawMessage) error {
 	}
 	st := &socketState{}
 	s.SetData(st)
-	u, claims, err := a.auth.Verify(p.Token)
+	u, claims, err := a.verify(p.Token)
 	if err != nil {
 		if a.cfg.Profile.AnonymousOnBadToken {
 			return nil // upstream always_connect: anonymous, no session, no user room
@@ -54,7 +55,9 @@ func (a *App) authorize(s *sio.Socket, raw json.RawMessage) error {
 	}
 	// Joined before the CONNECT reply goes out, so that anything sent to the
 	// user once the client sees itself connected reaches it (AUTH-2).
-	s.Join("user:" + u.ID)
+	if !a.cfg.Faults.NoUserRoom { // the no-user-room fault breaks AUTH-2
+		s.Join("user:" + u.ID)
+	}
 	return nil
 }
 
@@ -62,6 +65,9 @@ func (a *App) connected(*sio.Socket) {}
 
 // disconnected cleans up (SESS-4): session, usage entries, documents.
 func (a *App) disconnected(s *sio.Socket, _ string) {
+	if a.cfg.Faults.KeepSessionOnDisconnect { // the fault breaks SESS-4 and DOC-6
+		return
+	}
 	state(s).end() // first: a handler racing this disconnect writes nothing after it
 	if err := a.sessions.Delete(s.ID()); err != nil {
 		a.log.Warn("session pool delete failed", "sid", s.ID(), "err", err)
@@ -84,7 +90,7 @@ func (a *App) onUserJoin(s *sio.Socket, ev *sio.Event) {
 		ev.AckRaw(json.RawMessage(`[]`), nil)
 		return
 	}
-	u, claims, err := a.auth.Verify(p.Auth.Token)
+	u, claims, err := a.verify(p.Auth.Token)
 	if err != nil {
 		ev.AckRaw(json.RawMessage(`[]`), nil)
 		return
@@ -99,12 +105,20 @@ func (a *App) onUserJoin(s *sio.Socket, ev *sio.Event) {
 		}
 	}
 	st.live(func() { a.setSession(s, entryFor(u, now())) })
-	s.Join("user:" + u.ID)
+	if !a.cfg.Faults.NoUserRoom { // the no-user-room fault breaks AUTH-4
+		s.Join("user:" + u.ID)
+	}
 	a.joinChannels(s, u)
 	ev.Ack(map[string]string{"id": u.ID, "name": u.Name})
 }
 
 func (a *App) joinChannels(s *sio.Socket, u User) {
+	if a.cfg.Faults.ChannelsForAll { // the fault breaks CHAN-1
+		for _, cid := range a.pop.channelIDs() {
+			s.Join("channel:" + cid)
+		}
+		return
+	}
 	if !u.CanUseChannels() {
 		return
 	}
@@ -149,7 +163,7 @@ func (a *App) onJoinChannels(s *sio.Socket, ev *sio.Event) {
 	if !firstArg(ev, &p) {
 		return
 	}
-	if u, _, err := a.auth.Verify(p.Auth.Token); err == nil {
+	if u, _, err := a.verify(p.Auth.Token); err == nil {
 		a.joinChannels(s, u)
 	}
 }
@@ -160,7 +174,8 @@ func (a *App) onJoinNote(s *sio.Socket, ev *sio.Event) {
 	if !firstArg(ev, &p) || p.NoteID == "" {
 		return
 	}
-	if u, _, err := a.auth.Verify(p.Auth.Token); err == nil && a.pop.CanRead(p.NoteID, u.ID) {
+	// The join-any-note fault breaks CHAN-5.
+	if u, _, err := a.verify(p.Auth.Token); err == nil && (a.pop.CanRead(p.NoteID, u.ID) || a.cfg.Faults.JoinAnyNote) {
 		s.Join("note:" + p.NoteID)
 	}
 }
@@ -188,8 +203,12 @@ func (a *App) onChannelEvent(s *sio.Socket, ev *sio.Event) {
 	}
 	room := "channel:" + p.ChannelID
 	e, ok := a.session(s)
-	if !ok || !s.InRoom(room) {
+	if !ok || (!s.InRoom(room) && !a.cfg.Faults.RelayAnyChannelEvent) {
 		return
+	}
+	e = a.payloadIdentity(ev, e) // a fault: AUTH-7
+	if a.cfg.Faults.RelayAnyChannelEvent && typ.Type != "last_read_at" {
+		typ.Type = "typing" // the fault breaks CHAN-2
 	}
 	switch typ.Type {
 	case "typing":
@@ -217,6 +236,7 @@ func (a *App) onChatEvent(s *sio.Socket, ev *sio.Event) {
 	if !ok || !firstArg(ev, &p) || p.Data.Type != "last_read_at" {
 		return
 	}
+	e = a.payloadIdentity(ev, e) // a fault: AUTH-7
 	t := now()
 	a.emit("user:"+e.ID, "", "events", map[string]any{
 		"chat_id": p.ChatID,

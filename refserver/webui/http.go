@@ -192,6 +192,10 @@ func (c *control) admin(fn func(*http.Request, User) (answer, error)) endpoint {
 // config is GET /api/config, the part of open-webui's answer clients use
 // (CLIENT-1, CLIENT-2, SESS-1).
 func (c *control) config(*http.Request) (answer, error) {
+	var interval any = c.app.cfg.HeartbeatInterval.Seconds()
+	if c.app.cfg.Faults.WrongAPIShapes { // the fault breaks SESS-1: a string, not a number
+		interval = c.app.cfg.HeartbeatInterval.String()
+	}
 	return jsonOK(map[string]any{
 		"status":  true,
 		"name":    "stampede refserver",
@@ -199,13 +203,16 @@ func (c *control) config(*http.Request) (answer, error) {
 		"features": map[string]any{
 			"auth":                         true,
 			"enable_websocket":             c.app.cfg.EnableWebsocket,
-			"websocket_heartbeat_interval": c.app.cfg.HeartbeatInterval.Seconds(),
+			"websocket_heartbeat_interval": interval,
 		},
 	}), nil
 }
 
 // versionInfo is GET /api/version.
 func (c *control) versionInfo(*http.Request) (answer, error) {
+	if c.app.cfg.Faults.WrongAPIShapes { // the fault: no deployment_id
+		return jsonOK(map[string]string{"version": c.version}), nil
+	}
 	return jsonOK(map[string]string{"version": c.version, "deployment_id": c.deploymentID}), nil
 }
 
@@ -219,6 +226,9 @@ func (c *control) usageInfo(*http.Request, User) (answer, error) {
 	users := make(map[string]bool, len(all))
 	for _, e := range all {
 		users[e.ID] = true
+	}
+	if c.app.cfg.Faults.WrongAPIShapes { // the fault: user_count as a string
+		return jsonOK(map[string]any{"model_ids": c.app.usage.Models(), "user_count": strconv.Itoa(len(users))}), nil
 	}
 	return jsonOK(map[string]any{"model_ids": c.app.usage.Models(), "user_count": len(users)}), nil
 }

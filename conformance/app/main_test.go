@@ -1,0 +1,28 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/stampede-sio/stampede/internal/client"
+)
+
+// TestMain checks that no test leaves a goroutine behind: every refserver
+// and fake server is shut down and every case's connections closed. The
+// keep-alive connections of the shared HTTP clients are dropped first.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	client.CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stampede-sio/stampede/conformance/check"
+)
+
+// badToken is one way a token fails AUTH-1.
+type badToken struct {
+	name   string
+	clause string // the part of AUTH-1 it breaks
+	secret bool   // forging it needs the target's secret
+	// make returns the token for subject; it may act on the server first
+	// (revocations) and so may skip the case.
+	make func(t *check.T, subject string) string
+}
+
+// claims are valid open-webui claims for user, issued now.
+func claims(user string) jwt.MapClaims {
+	now := time.Now()
+	return jwt.MapClaims{"id": user, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "jti": newID("jti")}
+}
+
+func signed(t *check.T, method jwt.SigningMethod, key any, c jwt.MapClaims) string {
+	s, err := jwt.NewWithClaims(method, c).SignedString(key)
+	if err != nil {
+		t.Failf("a forged token", "signing failed: %v", err)
+	}
+	return s
+}
+
+// badTokens are AUTH-1's refusals, one case each.
+var badTokens = []badToken{
+	{name: "bad-signature", clause: "the signature must verify with the server's secret", make: func(_ *check.T, sub string) string {
+		var key [32]byte
+		rand.Read(key[:])
+		return check.SignToken([]byte(hex.EncodeToString(key[:])), claims(sub))
+	}},
+	{name: "alg-none", clause: "alg none is rejected", make: func(_ *check.T, sub string) string {
+		enc := base64.RawURLEncoding
+		head, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT"})
+		body, _ := json.Marshal(claims(sub))
+		return enc.EncodeToString(head) + "." + enc.EncodeToString(body) + "."
+	}},
+	{name: "hs512", clause: "HS512 is rejected, even with the right secret", secret: true, make: func(t *check.T, sub string) string {
+		return signed(t, jwt.SigningMethodHS512, t.Target.Secret, claims(sub))
+	}},
+	{name: "rs256", clause: "RS256 is rejected", make: func(t *check.T, sub string) string {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Failf("an RSA key", "%v", err)
+		}
+		return signed(t, jwt.SigningMethodRS256, key, claims(sub))
+	}},
+	{name: "expired", clause: "exp must be in the future", secret: true, make: func(t *check.T, sub string) string {
+		c := claims(sub)
+		c["iat"], c["exp"] = time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-time.Hour).Unix()
+		return signed(t, jwt.SigningMethodHS256, t.Target.Secret, c)
+	}},
+	{name: "unknown-user", clause: "claim id must name an existing user", secret: true, make: func(t *check.T, _ string) string {
+		return signed(t, jwt.SigningMethodHS256, t.Target.Secret, claims(newID("nobody")))
+	}},
+	{name: "pending-role", clause: "a user whose role is pending is refused", secret: true, make: func(t *check.T, _ string) string {
+		return t.Target.Token("pending01", time.Hour)
+	}},
+	{name: "revoked-jti", clause: "a revoked jti is refused (AUTH-6)", secret: true, make: func(t *check.T, sub string) string {
+		needControl(t)
+		tok := t.Target.Token(sub, time.Hour)
+		admin(t, http.MethodPost, "/api/control/tokens/revoke", map[string]string{"token": tok})
+		return tok
+	}},
+	{name: "revoked-user", clause: "a token with iat at or before the user's revoked_at is refused (AUTH-6)", secret: true, make: func(t *check.T, sub string) string {
+		needControl(t)
+		tok := t.Target.Token(sub, time.Hour)
+		admin(t, http.MethodPost, "/api/control/users/"+sub+"/revoke", nil)
+		return tok
+	}},
+	{name: "sk-key", clause: "an sk-… API key is not a socket token", make: func(*check.T, string) string {
+		return newID("sk")[len("stampede-"):] // "sk-…"
+	}},
+	{name: "missing", clause: "a token is required", make: func(*check.T, string) string { return "" }},
+	{name: "malformed", clause: "a token must be a JWT", make: func(*check.T, string) string { return "not-a-jwt" }},
+}
+
+// authPayload is the CONNECT auth object for token; none at all when the
+// token is missing.
+func authPayload(token string) any {
+	if token == "" {
+		return nil
+	}
+	return map[string]string{"token": token}
+}

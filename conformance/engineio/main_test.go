@@ -1,0 +1,214 @@
+package engineio_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stampede-sio/stampede/conformance"
+	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/webui"
+	"github.com/stampede-sio/stampede/reports"
+)
+
+// TestMain fails the package when a case leaves a goroutine behind: every
+// GET, websocket reader and helper of a case must end with it.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopNode()
+	http.DefaultClient.CloseIdleConnections()
+	client.CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// The refserver's settings in these tests: short pings keep the package fast.
+const (
+	pingInterval = 300 * time.Millisecond
+	pingTimeout  = 300 * time.Millisecond
+	maxPayload   = 10000
+	sioPath      = "/ws/socket.io/"
+)
+
+// refConfig is the refserver of the tests, serving transports.
+func refConfig(transports ...string) refserver.Config {
+	return refserver.Config{
+		Transports:   transports,
+		PingInterval: pingInterval,
+		PingTimeout:  pingTimeout,
+		MaxPayload:   maxPayload,
+		Population:   webui.Generate(webui.Sizes{Users: 3, Channels: 1, Notes: 3}),
+	}
+}
+
+// startRef starts a refserver for cfg on httptest behind mw (nil: none).
+func startRef(t testing.TB, cfg refserver.Config, mw func(http.Handler) http.Handler) *httptest.Server {
+	t.Helper()
+	srv, err := refserver.New(cfg)
+	require.NoError(t, err)
+	var h http.Handler = srv
+	if mw != nil {
+		h = mw(srv)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		srv.Shutdown(ctx) // sessions a case left open are dropped
+		hs.Close()
+	})
+	return hs
+}
+
+// startRefUnstarted is startRef for the refserver serving both transports,
+// not yet started, so that its listener can be replaced.
+func startRefUnstarted(t testing.TB) *httptest.Server {
+	t.Helper()
+	srv, err := refserver.New(refConfig("polling", "websocket"))
+	require.NoError(t, err)
+	hs := httptest.NewUnstartedServer(srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return hs
+}
+
+// target is the check.Target of a server at base.
+func target(t testing.TB, base, path string) check.Target {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	return check.Target{URL: u, Path: path, EchoNamespace: "/echo", EnginePath: "/engine.io/", Profile: "documented"}
+}
+
+// runCases runs the engineio cases matching re (all when empty) against tg.
+func runCases(t testing.TB, tg check.Target, re string) *reports.Check {
+	t.Helper()
+	return runCasesParallel(t, tg, re, 0)
+}
+
+// runCasesParallel is runCases with at most parallel cases at once (0: the
+// runner's default).
+func runCasesParallel(t testing.TB, tg check.Target, re string, parallel int) *reports.Check {
+	t.Helper()
+	opts := conformance.Options{Layers: []check.Layer{check.LayerEngineIO}, Parallel: parallel}
+	if re != "" {
+		opts.Run = regexp.MustCompile(re)
+	}
+	rec, err := conformance.Run(context.Background(), tg, opts)
+	require.NoError(t, err)
+	return rec
+}
+
+// describeCase renders a result for failure messages.
+func describeCase(c reports.CheckCase) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s (%.2fs)", c.ID, c.Status, c.Duration)
+	if c.Reason != "" {
+		fmt.Fprintf(&b, "\n  reason:   %s", c.Reason)
+	}
+	if c.Expected != "" || c.Actual != "" {
+		fmt.Fprintf(&b, "\n  expected: %s\n  actual:   %s", c.Expected, c.Actual)
+	}
+	for _, e := range c.Exchange {
+		fmt.Fprintf(&b, "\n    %s", e)
+	}
+	return b.String()
+}
+
+// nodeServer is testdata/node/echo-server.js, started once for the package.
+type nodeServer struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	url   string
+}
+
+var (
+	nodeOnce sync.Once
+	nodeSrv  *nodeServer
+	nodeErr  error
+)
+
+// nodeEcho returns the base URL of the Node socket.io 4.8 echo server
+// (PROTOCOL.md section 10), starting it on first use. Interop is part of
+// the tests and never skipped.
+func nodeEcho(t testing.TB) string {
+	t.Helper()
+	nodeOnce.Do(func() { nodeSrv, nodeErr = startNode() })
+	if nodeErr != nil {
+		t.Fatal(nodeErr)
+	}
+	return nodeSrv.url
+}
+
+func startNode() (*nodeServer, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("the engineio conformance tests need Node.js: %v; install it, then run `make node-deps`", err)
+	}
+	dir := filepath.Join("..", "..", "testdata", "node")
+	for _, mod := range []string{"socket.io", "engine.io"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", mod)); err != nil {
+			return nil, fmt.Errorf("testdata/node/node_modules/%s is missing: run `make node-deps`", mod)
+		}
+	}
+	cmd := exec.Command(node, "echo-server.js", "0")
+	cmd.Dir = dir
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start node echo-server.js: %w", err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	port, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("node echo-server.js did not start: %q %v", line, err)
+	}
+	return &nodeServer{cmd: cmd, stdin: stdin, url: "http://127.0.0.1:" + port}, nil
+}
+
+// stopNode closes the server's stdin (it exits on EOF) and kills it if it
+// lingers.
+func stopNode() {
+	if nodeSrv == nil {
+		return
+	}
+	_ = nodeSrv.stdin.Close()
+	t := time.AfterFunc(5*time.Second, func() { _ = nodeSrv.cmd.Process.Kill() })
+	_ = nodeSrv.cmd.Wait()
+	t.Stop()
+}
