@@ -35,6 +35,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"check":    checkCommand,
+		"run":      runCommand,
 		"serve":    serveCommand,
 		"token":    tokenCommand,
 		"validate": validateCommand,

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator"
+)
+
+var runUsage = `Usage: stampede run SCENARIO.yaml|NAME [flags]
+
+Runs a load scenario, a file or a built-in by name, against a Socket.IO
+server, and prints what its virtual clients measured. Exits 0 when every
+threshold held, 1 when one failed, 2 when the run could not start (bad
+scenario or flags, target unreachable, no secret to mint tokens), 3 when
+interrupted (the partial results are still written and printed).
+
+A run whose peak population exceeds --clients-per-worker is split over
+worker processes of this machine (a process holds at most ~19,900 sockets),
+whose records are merged into one.
+
+Flags (before or after the scenario):
+  --target URL[,URL...]   server base URLs, replacing target.urls; clients
+                          are spread over them (one server per port)
+  --secret S              key that signs the clients' tokens [WEBUI_SECRET_KEY,
+                          else the key stampede serve generated]
+  --vus N                 scale the populations so that the peak is N clients
+  --duration D            scale the phases so that they last D in total
+  --set key=value         change a scenario field by its dotted path, repeatable:
+                          phases.0.rate=500, client.heartbeat=15s
+  --out FILE              write the JSON record to FILE (default: no file; the
+                          summary still goes to stdout)
+  --segment i/n           run only segment i of n of the run, for n machines;
+                          each writes its --out record, and reports.MergeRuns
+                          merges them (stampede report merge is planned)
+  --clients-per-worker N  most clients per process before the run is split over
+                          ⌈peak/N⌉ worker processes (default 15000)
+  --seed N                seed of the clients' random choices (flows, think
+                          times, jitter); the same seed, the same choices (default 0)
+  --progress              print the live progress line once a second even when
+                          stderr is not a terminal
+  --quiet                 no summary on stdout
+
+Built-in scenarios: ` + strings.Join(scenarios.BuiltinNames(), ", ") + `
+
+Examples:
+  stampede run connect-storm
+  stampede run echo-baseline --vus 50 --duration 10s --out echo.json
+  stampede run room-fanout --vus 50000 --target http://127.0.0.1:8080,http://127.0.0.1:8081
+  stampede run chat.yaml --segment 1/2 --out part-1.json    # and 2/2 on a second machine
+`
+
+var runCommand = command{
+	summary: "run a load scenario against a server",
+	usage:   runUsage,
+	run:     runRun,
+}
+
+type runFlags struct {
+	target, secret, out, segment string
+	sets                         scenarioSets
+	vus, perWorker               int
+	seed                         uint64
+	duration                     time.Duration
+	quiet, worker, progress      bool
+}
+
+func runRun(ctx context.Context, e env, args []string) int {
+	f, scenarioArg, seg, err := parseRunFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, runUsage)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+		return exitUsage
+	}
+	sets := f.sets
+	if f.target != "" {
+		sets = append(slices.Clone(sets), "target.urls="+f.target)
+	}
+	s, errs := prepareScenario(scenarioArg, sets, f.vus, f.duration)
+	if len(errs) > 0 {
+		printScenarioErrors(e.stderr, "stampede run", errs)
+		return exitUsage
+	}
+	secret, _, _, noSecret := resolveSecret(e, f.secret, false) // Run says whether the scenario needs one
+	if f.out != "" {
+		if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
+			fmt.Fprintf(e.stderr, "stampede run: --out: %v\n", err)
+			return exitUsage
+		}
+	}
+	var rec *reports.Run
+	if n := simulator.Workers(s.Peak(), f.perWorker, seg); n > 1 && !f.worker {
+		rec, err = runWorkers(ctx, e, f, scenarioArg, seg, n, secret)
+	} else {
+		rec, err = simulator.Run(ctx, simulator.RunConfig{
+			Scenario: s, Secret: secret, Segment: seg, Seed: f.seed,
+			Progress: runProgress(e, f), Logger: runLogger(e), Version: stampedeVersion(),
+		})
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+		if errors.Is(err, context.Canceled) {
+			return exitInterrupted // before the start: nothing to write
+		}
+		if errors.Is(err, simulator.ErrNoSecret) && noSecret != nil {
+			fmt.Fprintf(e.stderr, "stampede run: %v\n", noSecret)
+		}
+		return exitUsage
+	}
+	return finishRun(e, f, rec)
+}
+
+// parseRunFlags parses run's flags and checks their values.
+func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator.Segment, err error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.target, "target", "", "")
+	fs.StringVar(&f.secret, "secret", "", "")
+	fs.IntVar(&f.vus, "vus", 0, "")
+	fs.DurationVar(&f.duration, "duration", 0, "")
+	fs.Var(&f.sets, "set", "")
+	fs.StringVar(&f.out, "out", "", "")
+	fs.StringVar(&f.segment, "segment", "", "")
+	fs.IntVar(&f.perWorker, "clients-per-worker", simulator.DefaultClientsPerWorker, "")
+	fs.Uint64Var(&f.seed, "seed", 0, "")
+	fs.BoolVar(&f.progress, "progress", false, "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
+	pos, err := parseInterleaved(fs, args)
+	switch {
+	case err != nil:
+		return f, "", seg, err
+	case len(pos) != 1:
+		return f, "", seg, usagef("want one scenario file or built-in name\n\n%s", runUsage)
+	case f.vus < 0:
+		return f, "", seg, usagef("--vus %d: want a positive number", f.vus)
+	case f.duration < 0:
+		return f, "", seg, usagef("--duration %v: want a positive duration", f.duration)
+	case f.perWorker < 1:
+		return f, "", seg, usagef("--clients-per-worker %d: want a positive number", f.perWorker)
+	case f.worker && f.out == "":
+		return f, "", seg, usagef("--worker needs --out")
+	}
+	if seg, err = parseSegment(f.segment); err != nil {
+		return f, "", seg, err
+	}
+	return f, pos[0], seg, nil
+}
+
+// parseSegment parses --segment i/n (1 ≤ i ≤ n); "" is the whole run.
+func parseSegment(v string) (simulator.Segment, error) {
+	if v == "" {
+		return simulator.Segment{}, nil
+	}
+	is, ns, ok := strings.Cut(v, "/")
+	i, errI := strconv.Atoi(is)
+	n, errN := strconv.Atoi(ns)
+	if !ok || errI != nil || errN != nil || n < 1 || i < 1 || i > n {
+		return simulator.Segment{}, usagef("--segment %q: want i/n with 1 ≤ i ≤ n, e.g. 1/2", v)
+	}
+	return simulator.Segment{I: i, N: n}, nil
+}
+
+// finishRun writes the record, prints the summary and picks the exit code.
+func finishRun(e env, f runFlags, rec *reports.Run) int {
+	if f.out != "" {
+		if err := writeFile(f.out, func(w io.Writer) error { return reports.WriteRunJSON(w, rec) }); err != nil {
+			fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+			return exitUsage
+		}
+	}
+	if !f.quiet && !f.worker {
+		if err := reports.WriteRunText(e.stdout, rec); err != nil {
+			fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+		}
+	}
+	if rec.Interrupted {
+		return exitInterrupted
+	}
+	for _, t := range rec.Thresholds {
+		if !t.OK {
+			return exitFailed
+		}
+	}
+	return exitOK
+}
+
+// runProgress is where the live progress goes: JSON lines for the parent
+// of a worker, text on a terminal or with --progress, else nowhere.
+func runProgress(e env, f runFlags) simulator.ProgressFunc {
+	switch {
+	case f.worker:
+		return simulator.ProgressJSON(e.stderr)
+	case f.progress || isTerminal(e.stderr):
+		return simulator.ProgressText(e.stderr)
+	}
+	return nil
+}
+
+func runLogger(e env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func stampedeVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
+// workerExecutable is how run starts its worker processes: this program,
+// with args after prefix, and extra environment; tests replace it.
+var workerExecutable = func() (path string, prefix, environ []string, err error) {
+	path, err = os.Executable()
+	return path, nil, nil, err
+}
+
+// runWorkers splits segment seg of the run over n worker processes, each
+// `stampede run` of the same scenario and flags with --worker, its share of
+// seg as --segment, and its own --out. The secret goes through the
+// environment, not the command line.
+func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg simulator.Segment, n int, secret []byte) (*reports.Run, error) {
+	exe, prefix, environ, err := workerExecutable()
+	if err != nil {
+		return nil, fmt.Errorf("failed to start workers: %w", err)
+	}
+	args := []string{"run", scenarioArg, "--worker", "--seed", strconv.FormatUint(f.seed, 10)}
+	for _, kv := range f.sets {
+		args = append(args, "--set", kv)
+	}
+	if f.target != "" {
+		args = append(args, "--target", f.target)
+	}
+	if f.vus > 0 {
+		args = append(args, "--vus", strconv.Itoa(f.vus))
+	}
+	if f.duration > 0 {
+		args = append(args, "--duration", f.duration.String())
+	}
+	environ = append(os.Environ(), environ...)
+	if len(secret) > 0 {
+		environ = append(environ, "WEBUI_SECRET_KEY="+string(secret))
+	}
+	progress := simulator.ProgressText(e.stderr)
+	if !f.progress && !isTerminal(e.stderr) {
+		progress = nil
+	}
+	return simulator.RunWorkers(ctx, simulator.WorkerConfig{
+		Segments: seg.Split(n), Whole: seg, Progress: progress, Log: e.stderr,
+		Command: func(ctx context.Context, part simulator.Segment, out string) *exec.Cmd {
+			a := append(slices.Clone(prefix), args...)
+			a = append(a, "--segment", fmt.Sprintf("%d/%d", part.I, part.N), "--out", out)
+			cmd := exec.CommandContext(ctx, exe, a...)
+			cmd.Env = environ
+			return cmd
+		},
+	})
+}

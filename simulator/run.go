@@ -1,0 +1,281 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator/metrics"
+)
+
+// ErrUnreachable is returned by Run when a target does not answer before
+// the run starts (stampede run exits 2).
+var ErrUnreachable = errors.New("simulator: target unreachable")
+
+// ErrRunConfig is wrapped by Run's errors about its configuration.
+var ErrRunConfig = errors.New("simulator: bad run config")
+
+// The defaults of RunConfig.
+const (
+	DefaultProbeTimeout = 5 * time.Second  // RunConfig.ProbeTimeout
+	DefaultStopTimeout  = 10 * time.Second // RunConfig.StopTimeout
+)
+
+// RunConfig is one process's run: the scenario, where and how its clients
+// connect, which segment this process runs, and who hears about it. Zero
+// fields take their documented defaults.
+type RunConfig struct {
+	// Scenario is the scenario as prepared (after Set and Scale) and
+	// validated; Run applies its defaults. Required.
+	Scenario *scenarios.Scenario
+	// Targets override the scenario's target.urls when not empty.
+	Targets []string
+	// Secret signs the minted tokens (auth mode mint) and the admin token
+	// of control steps.
+	Secret []byte
+	// Tokens are the tokens of auth mode file; nil: LoadTokens reads the
+	// scenario's tokens_file.
+	Tokens []string
+	// Segment is the share of the run this process executes; the zero
+	// value is the whole run.
+	Segment Segment
+	// Seed seeds the clients' random sources (Env.Seed); the processes of
+	// one run must share it.
+	Seed uint64
+	// Sources are the local addresses clients connect from; nil: Sources
+	// picks them from the scenario (target.sources, else 127.0.0.1 … 9 for
+	// loopback targets, else the kernel's choice).
+	Sources []*net.TCPAddr
+	// NewStart returns the StartFunc of the run's virtual clients, given
+	// the run's Env; an error stops the run before it starts. nil: the real
+	// virtual clients (Env.Prepare, then Env.StartVU). Tests pass fakes.
+	NewStart func(env *Env) (StartFunc, error)
+	// Progress receives the live progress once a second; nil: quiet.
+	Progress ProgressFunc
+	// Logger logs what goes wrong around the clients; nil: discarded.
+	Logger *slog.Logger
+	// HTTPClient probes the targets before the run and scrapes their
+	// /metrics during it; nil: a client of Run's own.
+	HTTPClient *http.Client
+	// MaxConnecting bounds the clients of arrival phases connecting at once
+	// in this process; 0: DefaultMaxConnecting.
+	MaxConnecting int
+	// ProbeTimeout bounds the check that every target answers; 0:
+	// DefaultProbeTimeout.
+	ProbeTimeout time.Duration
+	// StopTimeout is how long Run waits for the clients to return once it
+	// has stopped them; 0: DefaultStopTimeout.
+	StopTimeout time.Duration
+	// Version is stampede's version, for the record's environment.
+	Version string
+}
+
+// realClients is the default RunConfig.NewStart: the virtual clients of vu.go.
+func realClients(env *Env) (StartFunc, error) {
+	if err := env.Prepare(); err != nil {
+		return nil, err
+	}
+	return env.StartVU, nil
+}
+
+// Run runs one process's share of a load run and returns its record.
+//
+// It checks that every target answers HTTP (else ErrUnreachable), builds
+// the Env and the Recorder, runs the phases, takes a Snapshot every second
+// into the series (with the servers' CPU, memory and goroutines scraped
+// from their GET /metrics when they serve it, once a second), reports the
+// progress, and when the phases are over stops the clients, exports the
+// metrics and evaluates the thresholds. The record's environment ends when
+// the phases ended, so rates are over the load, not the shutdown.
+//
+// When ctx is done first (SIGINT), Run stops the clients and returns the
+// partial record with Interrupted set, and no error. An error means the
+// run did not start: ctx's error when ctx was done before the start.
+func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
+	plan, err := prepareRun(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer plan.close()
+	start := time.Now()
+	rec := metrics.New(metrics.Config{Start: start})
+	recovery := newRecoveries(rec)
+	env := plan.env
+	env.Recorder, env.Start, env.OnRecovered = rec, start, recovery.recovered
+	startFn, err := cfg.NewStart(env)
+	if err != nil {
+		return nil, err
+	}
+	defer env.Close()
+	clients, stopClients := context.WithCancel(ctx)
+	defer stopClients()
+	pop := newPopulation(clients, startFn, cfg.Segment, rec, cfg.MaxConnecting)
+
+	smp := newSampler(rec, plan.scraper, cfg.Progress, start)
+	sampling, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		smp.run(sampling)
+	}()
+	phaseErr := runPhases(ctx, plan.scenario.Phases, pop, start)
+	end := time.Now()
+	stopSampling()
+	<-sampled
+	smp.sample()
+
+	stopClients()
+	if !pop.wait(cfg.StopTimeout) {
+		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.runningCount(), "timeout", cfg.StopTimeout)
+	}
+	recovery.flush()
+	if phaseErr != nil && ctx.Err() == nil {
+		return nil, phaseErr // not reached: prepareRun checked the phases
+	}
+	run := &reports.Run{
+		Schema: reports.RunSchema, Scenario: plan.scenario.Name, Config: plan.config,
+		Targets: plan.urls(), Environment: reports.HostEnvironment(cfg.Version),
+		Interrupted: ctx.Err() != nil, Series: smp.series,
+	}
+	run.Environment.Start, run.Environment.End = start, end
+	if !cfg.Segment.Whole() {
+		run.Segments = []reports.Segment{{I: cfg.Segment.I, N: cfg.Segment.N}}
+	}
+	if err := rec.Export(run); err != nil { // not reached: encoding writes to memory
+		return nil, fmt.Errorf("failed to export the run's metrics: %w", err)
+	}
+	if len(plan.scenario.Thresholds) > 0 {
+		run.Thresholds, _ = reports.Evaluate(run, plan.scenario.Thresholds)
+	}
+	return run, nil
+}
+
+// runPlan is what Run works out before starting.
+type runPlan struct {
+	scenario *scenarios.Scenario // with defaults
+	config   json.RawMessage     // the scenario as run, YAML in a JSON string
+	env      *Env                // without its Recorder, Start and OnRecovered
+	scraper  *scraper            // nil: nothing to scrape
+	close    func()
+}
+
+func (p *runPlan) urls() []string {
+	out := make([]string, len(p.env.Targets))
+	for i, u := range p.env.Targets {
+		out[i] = u.Redacted()
+	}
+	return out
+}
+
+// prepareRun fills cfg's defaults, checks it, builds the Env and probes
+// the targets.
+func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
+	if cfg.Scenario == nil {
+		return nil, fmt.Errorf("%w: no scenario", ErrRunConfig)
+	}
+	if cfg.NewStart == nil {
+		cfg.NewStart = realClients
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.ProbeTimeout = positiveOr(cfg.ProbeTimeout, DefaultProbeTimeout)
+	cfg.StopTimeout = positiveOr(cfg.StopTimeout, DefaultStopTimeout)
+	s := cfg.Scenario.Clone()
+	if len(cfg.Targets) > 0 {
+		s.Target.URLs = cfg.Targets
+	}
+	yml, err := scenarioYAML(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRunConfig, err)
+	}
+	plan := &runPlan{scenario: s.WithDefaults(), close: func() {}}
+	plan.config, _ = json.Marshal(string(yml)) // a string: cannot fail
+	for _, p := range plan.scenario.Phases {
+		if _, err := newExecutor(p); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrRunConfig, err)
+		}
+	}
+	if plan.env, err = runEnv(cfg, plan.scenario); err != nil {
+		return nil, err
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: 5 * time.Second}
+		client = &http.Client{Transport: tr}
+		plan.close = tr.CloseIdleConnections
+	}
+	first, served, err := probeTargets(ctx, client, plan.env.Targets, cfg.ProbeTimeout)
+	if err != nil {
+		plan.close()
+		return nil, err
+	}
+	if scrape := plan.scenario.Target.Metrics; scrape != nil && *scrape {
+		var targets []*url.URL
+		var samples []serverSample
+		for i, ok := range served {
+			if ok {
+				targets, samples = append(targets, plan.env.Targets[i]), append(samples, first[i])
+			}
+		}
+		if len(targets) > 0 {
+			plan.scraper = newScraper(client, targets, samples)
+		}
+	}
+	return plan, nil
+}
+
+// runEnv builds the run's Env (Run adds the Recorder and the start) from
+// the scenario s, with its defaults, and cfg's overrides.
+func runEnv(cfg *RunConfig, s *scenarios.Scenario) (*Env, error) {
+	env := &Env{
+		Scenario: s, Secret: cfg.Secret, Tokens: cfg.Tokens, Sources: cfg.Sources,
+		Logger: cfg.Logger, Segment: cfg.Segment, Seed: cfg.Seed,
+	}
+	var errs []error
+	for _, raw := range s.Target.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%w: target %q: want an http:// or https:// URL", ErrRunConfig, raw))
+			continue
+		}
+		env.Targets = append(env.Targets, u)
+	}
+	var err error
+	if env.Sources == nil {
+		if env.Sources, err = Sources(s.Target.Sources, env.Targets); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if env.Tokens == nil && s.Auth.Mode == scenarios.AuthFile {
+		if env.Tokens, err = LoadTokens(s.Auth.File); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if env.Data, err = LoadData(s.Data); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if load := sourceLoad(s.Peak(), len(env.Sources), len(env.Targets)); len(env.Sources) > 0 && load > ClientsPerSource {
+		cfg.Logger.Warn("more clients per source address and server port than the ephemeral ports carry well; add target ports or target.sources",
+			"peak", s.Peak(), "sources", len(env.Sources), "targets", len(env.Targets), "per_pair", load)
+	}
+	return env, nil
+}
+
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

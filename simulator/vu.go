@@ -1,0 +1,252 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/scenarios"
+)
+
+// StartVU runs virtual client index, whose start was intended at intended
+// (StartFunc). It picks the client's flow by weight with the client's own
+// random source (seeded with Env.Seed and index), gets its token, runs the
+// flow (after the implicit CLIENT-1 connect unless the flow starts with
+// connect), and, when the flow ends connected, stays connected — answering
+// pings, sending heartbeats, reconnecting per CLIENT-3 — until ctx is done.
+// It returns when the client has finished or, promptly, once ctx is done,
+// with its connection closed.
+//
+// The executors record the start's lateness (actual − intended) as the lag
+// metric; StartVU measures the first connection's connect_tcp and handshake
+// from the dial moved back by that lateness, so that an overloaded generator
+// shows as latency. It frees the executor's dial slot (StartDone) once the
+// first connection attempt has completed.
+func (e *Env) StartVU(ctx context.Context, index int, intended time.Time) {
+	defer StartDone(ctx)
+	if err := e.Prepare(); err != nil {
+		return // Run reports a bad setup before starting anyone
+	}
+	v, ok := e.plan.newVU(index, intended)
+	if !ok {
+		return
+	}
+	defer v.close()
+	v.run(ctx)
+}
+
+// connState is where a client's connection stands.
+type connState uint8
+
+const (
+	stateDown connState = iota // not connected, and not meant to be (before connect, after disconnect)
+	stateUp                    // connected
+	stateLost                  // meant to be connected but given up on (CLIENT-4, attempts exhausted, refused)
+)
+
+// vu is one virtual client. Everything here belongs to the client's own
+// goroutine except the fields marked as shared with the connection's read
+// goroutine (which runs onEvent and onRaw).
+type vu struct {
+	p     *plan
+	index int
+	flow  *flowPlan
+	pcg   rand.PCG
+	rng   *rand.Rand
+	td    scenarios.TemplateData
+	token string
+	tgt   *target
+	src   int // index into plan.sources
+
+	// Connection settings, fixed at the first connect.
+	configured bool
+	mode       client.Transports
+	every      time.Duration   // heartbeat interval; 0 off
+	opts       *client.Options // own Options (vanish flows), else nil
+	nsp        string
+	startLag   time.Duration // how late the client started; consumed by the first dial
+
+	conn  *client.Conn
+	sock  *client.Socket
+	state connState
+	upAt  time.Time // when the current connection's CONNECT was answered
+	hb    *hbItem
+	timer *time.Timer
+	debt  time.Duration // lateness of the current rate-loop iteration (see loop)
+	cache [][]any       // per-client rendered arguments, by emitPlan.slot
+	armed *waiter       // a wait_for armed ahead of its step (see runSteps)
+
+	// The ack wait context, reused across emits (see ackContext).
+	ackCtx      context.Context
+	ackCancel   context.CancelFunc
+	ackParent   context.Context
+	ackDeadline time.Time
+
+	// Shared with the read goroutine.
+	waiter atomic.Pointer[waiter]     // the wait_for in progress
+	gate   atomic.Pointer[vanishGate] // set while vanished
+}
+
+// newVU sets up client index: flow, template data, token.
+func (p *plan) newVU(index int, intended time.Time) (*vu, bool) {
+	v := &vu{p: p, index: index, nsp: p.nsp}
+	v.pcg.Seed(p.env.Seed, uint64(index))
+	v.rng = rand.New(&v.pcg)
+	v.flow = p.pick(v.rng.IntN(p.total))
+	v.tgt = p.targets[index%len(p.targets)]
+	if len(p.sources) > 0 {
+		v.src = index % len(p.sources)
+	}
+	if lag := time.Since(intended); lag > 0 {
+		v.startLag = lag
+	}
+	v.td = scenarios.TemplateData{Index: index, Flow: v.flow.name, Vars: p.vars}
+	if data := p.env.Data; len(data) > 0 {
+		v.td.Data = make(map[string]map[string]string, len(data))
+		for name, rows := range data {
+			v.td.Data[name] = rows[index%len(rows)]
+		}
+	}
+	if v.flow.slots > 0 {
+		v.cache = make([][]any, v.flow.slots)
+	}
+	if err := v.authenticate(); err != nil {
+		p.m.rec.Error(errToken, err)
+		return nil, false
+	}
+	return v, true
+}
+
+// authenticate gets the client's token per auth mode (PROTOCOL.md section
+// 3): minted for the user auth.user names, the file's line index mod lines,
+// or none. The same token is sent on every reconnect (CLIENT-3).
+func (v *vu) authenticate() error {
+	p := v.p
+	switch p.mode {
+	case scenarios.AuthMint:
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		err := p.user.Execute(buf, &v.td)
+		v.td.User = buf.String()
+		bufPool.Put(buf)
+		if err != nil {
+			return err
+		}
+		v.token, err = mintToken(p.env.Secret, v.td.User, p.ttl, time.Now())
+		return err
+	case scenarios.AuthFile:
+		v.token = p.env.Tokens[v.index%len(p.env.Tokens)]
+	}
+	return nil
+}
+
+// auth is the CONNECT payload: {token} (SIO-2), or none.
+func (v *vu) auth() any {
+	if v.token == "" {
+		return nil
+	}
+	return struct {
+		Token string `json:"token"`
+	}{v.token}
+}
+
+// run runs the flow, then holds the connection until ctx is done.
+func (v *vu) run(ctx context.Context) {
+	steps := v.flow.steps
+	if !v.flow.connectFirst {
+		v.armAhead(steps, -1)
+		ok := v.connect(ctx)
+		StartDone(ctx)
+		if !ok && ctx.Err() != nil {
+			return
+		}
+	}
+	if !v.runSteps(ctx, steps) {
+		return
+	}
+	v.hold(ctx)
+}
+
+// hold keeps a connected client connected (heartbeats run on the shared
+// scheduler, pings are answered by the read goroutine) until ctx is done,
+// reconnecting after losses.
+func (v *vu) hold(ctx context.Context) {
+	for v.state == stateUp {
+		select {
+		case <-ctx.Done():
+			return
+		case <-v.sock.Disconnected():
+			v.lost(ctx)
+		}
+	}
+}
+
+// wake says why sleep returned.
+type wake uint8
+
+const (
+	wokeTime   wake = iota // the time came
+	wokeSignal             // the signal channel fired
+	wokeDone               // ctx is done
+)
+
+// sleep waits until t, the signal, or ctx, whichever comes first. While it
+// waits, a lost connection is handled (reconnected per CLIENT-3) unless the
+// client has vanished, when nothing is noticed. The timer is the client's
+// one reusable timer.
+func (v *vu) sleep(ctx context.Context, t time.Time, signal <-chan struct{}) wake {
+	for {
+		d := time.Until(t)
+		if d <= 0 {
+			select {
+			case <-signal: // a signal that came in time wins over the deadline
+				return wokeSignal
+			default:
+				return wokeTime
+			}
+		}
+		if v.timer == nil {
+			v.timer = time.NewTimer(d)
+		} else {
+			v.timer.Reset(d)
+		}
+		var lost <-chan struct{}
+		if v.state == stateUp && v.gate.Load() == nil {
+			lost = v.sock.Disconnected()
+		}
+		select {
+		case <-ctx.Done():
+			v.timer.Stop()
+			return wokeDone
+		case <-signal:
+			v.timer.Stop()
+			return wokeSignal
+		case <-v.timer.C:
+			return wokeTime
+		case <-lost:
+			v.timer.Stop()
+			v.lost(ctx)
+		}
+	}
+}
+
+// forever is a deadline beyond any run.
+var forever = time.Now().Add(100 * 365 * 24 * time.Hour)
+
+// close ends the client: its connection closed, its heartbeat unscheduled.
+func (v *vu) close() {
+	if g := v.gate.Swap(nil); g != nil {
+		close(g.done)
+	}
+	v.waiter.Store(nil)
+	v.drop(true)
+	if v.timer != nil {
+		v.timer.Stop()
+	}
+	if v.ackCancel != nil {
+		v.ackCancel()
+	}
+}

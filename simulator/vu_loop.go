@@ -1,0 +1,92 @@
+package simulator
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// loop repeats its steps Count times, for Duration, or paced at Rate per
+// second, stopping at the first limit reached (rate alone: until the run
+// ends); false when ctx ended the run meanwhile.
+//
+// A rate loop is an open loop per client: iteration k is intended at
+// start + k/rate whatever the earlier iterations took. An iteration that
+// starts late is still run, and what it measures (ack) counts from its
+// intended time: the client's lateness is carried as v.debt and added to
+// the round trips measured inside the iteration, which removes coordinated
+// omission (a server that slows down shows growing latencies, not fewer
+// samples). An iteration more than DelayTolerance late counts under
+// starts_delayed; a timer that woke the client late is recorded as lag;
+// iterations still due when the loop ends (its duration, or the run) and
+// never started count under starts_dropped.
+func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
+	outerDebt, outerIter := v.debt, v.td.Iteration
+	defer func() { v.debt, v.td.Iteration = outerDebt, outerIter }()
+	// The loop's own intended start: a loop that starts late inside a
+	// late iteration inherits that lateness.
+	start := time.Now().Add(-outerDebt)
+	var end time.Time
+	if l.duration > 0 {
+		end = start.Add(l.duration)
+	}
+	for k := 0; l.count <= 0 || k < l.count; k++ {
+		now := time.Now()
+		if !end.IsZero() && !now.Before(end) {
+			v.dropDue(l, start, end, k)
+			return true
+		}
+		if l.rate > 0 {
+			intended := start.Add(iterationOffset(k, l.rate))
+			if !end.IsZero() && !intended.Before(end) {
+				return true // the next iteration is due after the loop's end
+			}
+			if intended.After(now) {
+				if v.sleep(ctx, intended, nil) == wokeDone {
+					return false // not behind: nothing was due and skipped
+				}
+				now = time.Now()
+				v.p.m.recordLag(intended, now)
+			}
+			late := now.Sub(intended)
+			if late > DelayTolerance {
+				v.p.m.startsDelayed.Inc()
+			}
+			v.debt = max(late, 0)
+			if f := v.p.onIteration; f != nil {
+				f(v.index, k, intended, now)
+			}
+		}
+		v.td.Iteration = k
+		if !v.runSteps(ctx, l.steps) {
+			until := time.Now()
+			if !end.IsZero() && end.Before(until) {
+				until = end
+			}
+			v.dropDue(l, start, until, k+1)
+			return false
+		}
+	}
+	return true
+}
+
+// dropDue counts the iterations of a rate loop intended before until that
+// were never started (started of them were).
+func (v *vu) dropDue(l *loopPlan, start, until time.Time, started int) {
+	if l.rate <= 0 {
+		return
+	}
+	due := int(math.Ceil(until.Sub(start).Seconds() * l.rate)) // k/rate < until−start
+	if l.count > 0 {
+		due = min(due, l.count)
+	}
+	if n := due - started; n > 0 {
+		v.p.m.startsDropped.Add(int64(n))
+	}
+}
+
+// iterationOffset is k/rate as a duration, computed without accumulating
+// rounding errors.
+func iterationOffset(k int, rate float64) time.Duration {
+	return time.Duration(float64(k) / rate * float64(time.Second))
+}

@@ -1,0 +1,186 @@
+package simulator
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/reports"
+)
+
+// iteration is one rate-loop iteration as the loop saw it.
+type iteration struct {
+	k                 int
+	intended, started time.Duration // from the flow's start
+}
+
+// runFlowSteps runs the steps of a one-flow scenario on a client without a
+// connection (think and loop need none), inside a synctest bubble, for at
+// most limit; it returns the rate-loop iterations.
+func runFlowSteps(t *testing.T, yaml string, limit time.Duration) ([]iteration, *Env) {
+	t.Helper()
+	env := testEnv(t, "http://127.0.0.1:1", "auth: {mode: none}\n"+yaml)
+	var mu sync.Mutex
+	var its []iteration
+	t0 := time.Now()
+	env.Start = t0
+	env.plan.onIteration = func(_, k int, intended, started time.Time) {
+		mu.Lock()
+		its = append(its, iteration{k, intended.Sub(t0), started.Sub(t0)})
+		mu.Unlock()
+	}
+	v, ok := env.plan.newVU(0, t0)
+	require.True(t, ok)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	v.runSteps(ctx, v.flow.steps)
+	v.close()
+	return its, env
+}
+
+const msec = time.Millisecond
+
+// A rate loop on schedule: iteration k at k/rate exactly, none delayed or
+// dropped, and the loop ends with its duration.
+func TestRateLoopOnSchedule(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		its, env := runFlowSteps(t, `
+flows: [{steps: [{loop: {rate: 10, duration: 1s, steps: [{think: {fixed: 10ms}}]}}]}]`, time.Hour)
+		require.Len(t, its, 10)
+		for k, it := range its {
+			assert.Equal(t, time.Duration(k)*100*msec, it.intended)
+			assert.Equal(t, it.intended, it.started, "iteration %d", k)
+		}
+		assert.Zero(t, counterValue(env.Recorder, reports.MetricStartsDelayed))
+		assert.Zero(t, counterValue(env.Recorder, reports.MetricStartsDropped))
+	})
+}
+
+// A rate loop whose body takes longer than its period falls behind: every
+// iteration still runs, late, at its intended time's place in the
+// schedule (the lateness is what ack measurements add), late ones count as
+// delayed, and the ones the loop's end overtook as dropped.
+func TestRateLoopFallsBehind(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		its, env := runFlowSteps(t, `
+flows: [{steps: [{loop: {rate: 10, duration: 1s, steps: [{think: {fixed: 250ms}}]}}]}]`, time.Hour)
+		want := []iteration{{0, 0, 0}, {1, 100 * msec, 250 * msec}, {2, 200 * msec, 500 * msec}, {3, 300 * msec, 750 * msec}}
+		assert.Equal(t, want, its)
+		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDelayed))
+		assert.EqualValues(t, 6, counterValue(env.Recorder, reports.MetricStartsDropped), "10 intended in 1s, 4 started")
+	})
+}
+
+// count and rate together: the first limit wins; a rate alone lasts until
+// the run's end, when the iterations due and not started are dropped.
+func TestRateLoopLimits(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		its, _ := runFlowSteps(t, `
+flows: [{steps: [{loop: {rate: 100, count: 3, steps: [{think: {fixed: 1ms}}]}}]}]`, time.Hour)
+		assert.Len(t, its, 3)
+
+		its, env := runFlowSteps(t, `
+flows: [{steps: [{loop: {rate: 2, steps: [{think: {fixed: 1100ms}}]}}]}]`, 3*time.Second)
+		assert.Len(t, its, 3, "started at 0, 1.1s, 2.2s")
+		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDropped), "due by 3s: 0, 0.5, …, 2.5 (6), started 3")
+	})
+}
+
+// Nested loops: the inner loop's iterations and the template's .Iteration
+// are the innermost; the outer one's come back after it.
+func TestNestedLoopsAndCount(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		_, _ = runFlowSteps(t, `
+flows: [{steps: [{loop: {count: 3, steps: [{loop: {count: 2, steps: [{think: {fixed: 100ms}}]}}]}}]}]`, time.Hour)
+		assert.Equal(t, 600*msec, time.Since(start))
+	})
+}
+
+// think: fixed, min–max (uniform, from the client's seeded source: the
+// same in every run), and until (a point of the run's timeline).
+func TestThink(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		runFlowSteps(t, `flows: [{steps: [{think: {fixed: 300ms}}]}]`, time.Hour)
+		assert.Equal(t, 300*msec, time.Since(start))
+
+		start = time.Now()
+		runFlowSteps(t, `flows: [{steps: [{think: {until: 2s}}]}]`, time.Hour)
+		assert.Equal(t, 2*time.Second, time.Since(start), "until counts from Env.Start")
+
+		var took [2]time.Duration
+		for i := range took {
+			start = time.Now()
+			runFlowSteps(t, `flows: [{steps: [{think: {min: 100ms, max: 900ms}}]}]`, time.Hour)
+			took[i] = time.Since(start)
+			assert.True(t, took[i] >= 100*msec && took[i] <= 900*msec, "%v", took[i])
+		}
+		assert.Equal(t, took[0], took[1], "seeded per client index")
+	})
+}
+
+// The run's end stops a flow in the middle of a think or a loop.
+func TestStepsStopWithTheRun(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		runFlowSteps(t, `flows: [{steps: [{think: {fixed: 1h}}, {think: {fixed: 1h}}]}]`, 5*time.Second)
+		assert.Equal(t, 5*time.Second, time.Since(start))
+	})
+}
+
+// Flows are picked by weight with each client's seeded source: the same
+// index gets the same flow in every run (and every process), and the
+// shares follow the weights.
+func TestFlowPickIsSeededAndWeighted(t *testing.T) {
+	t.Parallel()
+	yaml := "auth: {mode: none}\nflows: [{name: a, weight: 1, steps: [connect]}, {name: b, weight: 3, steps: [connect]}, {name: off, weight: 0, steps: [connect]}]"
+	pick := func(env *Env, i int) string {
+		v, ok := env.plan.newVU(i, time.Now())
+		require.True(t, ok)
+		return v.flow.name
+	}
+	e1, e2 := testEnv(t, "http://127.0.0.1:1", yaml), testEnv(t, "http://127.0.0.1:1", yaml)
+	counts := map[string]int{}
+	for i := range 4000 {
+		f := pick(e1, i)
+		counts[f]++
+		assert.Equal(t, f, pick(e2, i), "index %d", i)
+	}
+	assert.Zero(t, counts["off"])
+	assert.InDelta(t, 3000, counts["b"], 150)
+	e3 := testEnv(t, "http://127.0.0.1:1", yaml)
+	e3.Seed = 7
+	differ := 0
+	for i := range 100 {
+		if pick(e3, i) != pick(e1, i) {
+			differ++
+		}
+	}
+	assert.NotZero(t, differ, "another seed, other picks")
+}
+
+// auth.user names each client's user; the token carries it.
+func TestAuthUserTemplate(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, "http://127.0.0.1:1", `auth: {user: 'u{{printf "%06d" (add (mod .Index 3) 2)}}'}
+flows: [{steps: [connect]}]`)
+	for i, want := range []string{"u000002", "u000003", "u000004", "u000002"} {
+		v, ok := env.plan.newVU(i, time.Now())
+		require.True(t, ok)
+		assert.Equal(t, want, v.td.User)
+		assert.Equal(t, 2, strings.Count(v.token, "."), "a JWT")
+	}
+}

@@ -1,0 +1,142 @@
+package simulator
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/simulator/metrics"
+)
+
+// The error kinds clients count under reports.MetricErrors.
+const (
+	errConfig       = "config"        // GET /api/config failed
+	errVersion      = "version"       // GET /api/version failed
+	errToken        = "token"         // a token could not be minted or auth.user not rendered
+	errDial         = "dial"          // TCP, websocket upgrade or Engine.IO handshake failed
+	errConnectError = "connect_error" // the server refused the Socket.IO CONNECT (CONNECT_ERROR)
+	errConnect      = "connect"       // CONNECT went unanswered or the connection died meanwhile
+	errUserJoin     = "user_join"     // user-join acked without a user (the token was refused)
+	errAckTimeout   = "ack_timeout"   // no ack within the timeout (emit_with_ack, user-join)
+	errDisconnected = "disconnected"  // a step needed a connection the client had lost for good, or lost it while waiting
+	errExpect       = "expect"        // an ack did not match expect
+	errTimeout      = "timeout"       // wait_for saw no matching event in time
+	errEmit         = "emit"          // an event could not be written
+	errTemplate     = "template"      // a template failed at run time (e.g. a missing data column)
+	errControl      = "control"       // a control call failed or was refused
+	errReconnect    = "reconnect"     // reconnection attempts ran out (client.reconnect.attempts)
+)
+
+// maxEventNames bounds the distinct event names a run tracks (a server can
+// send any name); the rest are counted under otherEvent.
+const (
+	maxEventNames = 1000
+	otherEvent    = "(other)"
+)
+
+// clientMetrics are the handles every client records through, resolved once
+// per Env.
+type clientMetrics struct {
+	rec                                         *metrics.Recorder
+	connectTCP, handshake, sioConnect, userJoin *metrics.Timer
+	reconnect, lag                              *metrics.Timer
+	connections, disconnects, reconnects        *metrics.Counter
+	startsDelayed, startsDropped                *metrics.Counter
+	clients, connecting                         *metrics.Gauge
+
+	events sync.Map // event name → *eventMetrics
+	nnames atomic.Int32
+	acks   sync.Map // tag → *metrics.Timer
+}
+
+func newClientMetrics(rec *metrics.Recorder) *clientMetrics {
+	return &clientMetrics{
+		rec:           rec,
+		connectTCP:    rec.Timer(reports.MetricConnectTCP),
+		handshake:     rec.Timer(reports.MetricHandshake),
+		sioConnect:    rec.Timer(reports.MetricSIOConnect),
+		userJoin:      rec.Timer(reports.MetricUserJoin),
+		reconnect:     rec.Timer(reports.MetricReconnect),
+		lag:           rec.Timer(reports.MetricLag),
+		connections:   rec.Counter(reports.MetricConnections),
+		disconnects:   rec.Counter(reports.MetricDisconnects),
+		reconnects:    rec.Counter(reports.MetricReconnects),
+		startsDelayed: rec.Counter(reports.MetricStartsDelayed),
+		startsDropped: rec.Counter(reports.MetricStartsDropped),
+		clients:       rec.Gauge(reports.MetricClients),
+		connecting:    rec.Gauge(reports.MetricConnecting),
+	}
+}
+
+// eventMetrics are the per-event counters and the push timer of one event name.
+type eventMetrics struct {
+	name                             string
+	rec                              *metrics.Recorder
+	sent, bytesSent, recv, bytesRecv *metrics.Counter
+	push                             atomic.Pointer[metrics.Timer] // resolved on the first send time seen
+}
+
+// event returns the metrics of event name, creating them on first use. The
+// lookup is a sync.Map read: no lock and no allocation once created.
+func (m *clientMetrics) event(name string) *eventMetrics {
+	if e, ok := m.events.Load(name); ok {
+		return e.(*eventMetrics)
+	}
+	if m.nnames.Load() >= maxEventNames && name != otherEvent {
+		return m.event(otherEvent)
+	}
+	tag := []string{reports.TagEvent, name}
+	e := &eventMetrics{
+		name:      name,
+		rec:       m.rec,
+		sent:      m.rec.Counter(reports.MetricMessagesSent, tag...),
+		bytesSent: m.rec.Counter(reports.MetricBytesSent, tag...),
+		recv:      m.rec.Counter(reports.MetricMessagesReceived, tag...),
+		bytesRecv: m.rec.Counter(reports.MetricBytesReceived, tag...),
+	}
+	got, loaded := m.events.LoadOrStore(name, e)
+	if !loaded {
+		m.nnames.Add(1)
+	}
+	return got.(*eventMetrics)
+}
+
+// ackTimer returns the ack timer of a tag.
+func (m *clientMetrics) ackTimer(tag string) *metrics.Timer {
+	if t, ok := m.acks.Load(tag); ok {
+		return t.(*metrics.Timer)
+	}
+	t, _ := m.acks.LoadOrStore(tag, m.rec.Timer(reports.MetricAck, reports.TagEvent, tag))
+	return t.(*metrics.Timer)
+}
+
+func (e *eventMetrics) pushTimer() *metrics.Timer {
+	if t := e.push.Load(); t != nil {
+		return t
+	}
+	t := e.rec.Timer(reports.MetricPush, reports.TagEvent, e.name)
+	e.push.Store(t)
+	return t
+}
+
+// sentOne counts one event sent with its packet size.
+func (e *eventMetrics) sentOne(size int) {
+	e.sent.Inc()
+	e.bytesSent.Add(int64(size))
+}
+
+// receivedOne counts one event (or ack) received with its size.
+func (e *eventMetrics) receivedOne(size int) {
+	e.recv.Inc()
+	e.bytesRecv.Add(int64(size))
+}
+
+// recordLag records how late a timer-driven action started (generator lag).
+func (m *clientMetrics) recordLag(intended, now time.Time) {
+	if d := now.Sub(intended); d > 0 {
+		m.lag.Record(d)
+	} else {
+		m.lag.Record(0)
+	}
+}
