@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Capacity benchmark of issue 5: starts three refservers on 127.0.0.1:8181-8183
+# (each with a population big enough for every client), runs
+# bench/capacity-50k.yaml over them, and samples the simulator's RSS (all its
+# worker processes) at the peak. Writes bench/out/capacity.{txt,json}.
+# Usage: bench/capacity.sh [VUS]   (default 50000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vus=${1:-50000}
+mkdir -p bench/out
+go build -o bin/stampede ./cmd/stampede
+secret=capacity-bench-secret
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+for port in 8181 8182 8183; do
+  ./bin/stampede serve --addr 127.0.0.1:$port --secret $secret --users $((vus + 10)) --channels 10 --notes 10 \
+    --log-level error > bench/out/serve-$port.log 2>&1 &
+  pids+=($!)
+done
+sleep 2
+( sleep 25   # inside the hold: everyone connected
+  ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb}' > bench/out/sim-rss-kb.txt
+  ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb}' > bench/out/serve-rss-kb.txt
+) &
+sampler=$!
+/usr/bin/time -v ./bin/stampede run bench/capacity-50k.yaml --vus "$vus" --secret $secret \
+  --target http://127.0.0.1:8181,http://127.0.0.1:8182,http://127.0.0.1:8183 \
+  --out bench/out/capacity.json > bench/out/capacity.txt 2> bench/out/capacity.time || status=$?
+wait "$sampler"
+sim_kb=$(cat bench/out/sim-rss-kb.txt); srv_kb=$(cat bench/out/serve-rss-kb.txt)
+echo "simulator RSS at the peak: $((sim_kb / 1024)) MiB = $(awk -v k="$sim_kb" -v n="$vus" 'BEGIN{printf "%.1f", k/n}') KiB per client"
+echo "refservers RSS at the peak: $((srv_kb / 1024)) MiB = $(awk -v k="$srv_kb" -v n="$vus" 'BEGIN{printf "%.1f", k/n}') KiB per session"
+grep -E 'Elapsed|User time|System time|Maximum resident' bench/out/capacity.time || true
+cat bench/out/capacity.txt
+exit "${status:-0}"
