@@ -69,13 +69,20 @@ func newClientMetrics(rec *metrics.Recorder) *clientMetrics {
 	}
 }
 
-// eventMetrics are the per-event counters and the push timer of one event name.
+// eventMetrics are the per-event counters and the push timer of one event
+// name. Each is resolved on first use, so that a report lists
+// messages_sent only for events sent and messages_received only for events
+// received (or listened for).
 type eventMetrics struct {
-	name                             string
-	rec                              *metrics.Recorder
-	sent, bytesSent, recv, bytesRecv *metrics.Counter
-	push                             atomic.Pointer[metrics.Timer] // resolved on the first send time seen
+	name string
+	rec  *metrics.Recorder
+	sent atomic.Pointer[counterPair]   // messages_sent, bytes_sent
+	recv atomic.Pointer[counterPair]   // messages_received, bytes_received
+	push atomic.Pointer[metrics.Timer] // push
 }
+
+// counterPair is a message count and its bytes.
+type counterPair struct{ n, bytes *metrics.Counter }
 
 // event returns the metrics of event name, creating them on first use. The
 // lookup is a sync.Map read: no lock and no allocation once created.
@@ -86,20 +93,26 @@ func (m *clientMetrics) event(name string) *eventMetrics {
 	if m.nnames.Load() >= maxEventNames && name != otherEvent {
 		return m.event(otherEvent)
 	}
-	tag := []string{reports.TagEvent, name}
-	e := &eventMetrics{
-		name:      name,
-		rec:       m.rec,
-		sent:      m.rec.Counter(reports.MetricMessagesSent, tag...),
-		bytesSent: m.rec.Counter(reports.MetricBytesSent, tag...),
-		recv:      m.rec.Counter(reports.MetricMessagesReceived, tag...),
-		bytesRecv: m.rec.Counter(reports.MetricBytesReceived, tag...),
-	}
-	got, loaded := m.events.LoadOrStore(name, e)
+	got, loaded := m.events.LoadOrStore(name, &eventMetrics{name: name, rec: m.rec})
 	if !loaded {
 		m.nnames.Add(1)
 	}
 	return got.(*eventMetrics)
+}
+
+func (e *eventMetrics) pair(p *atomic.Pointer[counterPair], count, bytes string) *counterPair {
+	if c := p.Load(); c != nil {
+		return c
+	}
+	c := &counterPair{e.rec.Counter(count, reports.TagEvent, e.name), e.rec.Counter(bytes, reports.TagEvent, e.name)}
+	p.Store(c) // a racing store holds the same handles
+	return c
+}
+
+// listened makes the event's received counters exist (showing 0 when
+// nothing came).
+func (e *eventMetrics) listened() {
+	e.pair(&e.recv, reports.MetricMessagesReceived, reports.MetricBytesReceived)
 }
 
 // ackTimer returns the ack timer of a tag.
@@ -122,14 +135,16 @@ func (e *eventMetrics) pushTimer() *metrics.Timer {
 
 // sentOne counts one event sent with its packet size.
 func (e *eventMetrics) sentOne(size int) {
-	e.sent.Inc()
-	e.bytesSent.Add(int64(size))
+	c := e.pair(&e.sent, reports.MetricMessagesSent, reports.MetricBytesSent)
+	c.n.Inc()
+	c.bytes.Add(int64(size))
 }
 
 // receivedOne counts one event (or ack) received with its size.
 func (e *eventMetrics) receivedOne(size int) {
-	e.recv.Inc()
-	e.bytesRecv.Add(int64(size))
+	c := e.pair(&e.recv, reports.MetricMessagesReceived, reports.MetricBytesReceived)
+	c.n.Inc()
+	c.bytes.Add(int64(size))
 }
 
 // recordLag records how late a timer-driven action started (generator lag).

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -205,7 +204,7 @@ func (p *plan) compileSteps(fp *flowPlan, in []scenarios.Step, at string) ([]ste
 		case st.Listen != nil:
 			c = step{kind: stepListen, d: st.Listen.For}
 			for _, e := range st.Listen.Events {
-				p.m.event(e) // so that a listened event shows as 0 rather than missing
+				p.m.event(e).listened() // a listened event shows as 0 rather than missing
 			}
 		case st.Think != nil:
 			c = step{kind: stepThink, think: *st.Think}
@@ -300,14 +299,4 @@ func orDefault[T comparable](v, def T) T {
 		return def
 	}
 	return v
-}
-
-// rawArgs converts marshalled arguments for Emit, which sends a
-// json.RawMessage as it is.
-func rawArgs(raws []json.RawMessage) []any {
-	a := make([]any, len(raws))
-	for i, r := range raws {
-		a[i] = r
-	}
-	return a
 }

@@ -240,6 +240,12 @@ func (e *Env) compile() (*plan, error) {
 	}
 	p.transport = tr
 	p.followServer = s.Target.Transport == scenarios.DefaultTransport
+	if e.Data == nil && len(s.Data) > 0 {
+		var err error
+		if e.Data, err = LoadData(s.Data); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if e.hasControl(s) && len(e.Secret) == 0 {
 		errs = append(errs, fmt.Errorf("%w: control steps need the admin token: %w", ErrSetup, ErrNoSecret))
 	}

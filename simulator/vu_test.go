@@ -314,7 +314,9 @@ func TestRunEndClosesPromptly(t *testing.T) {
 	rt := startRef(t, refserver.Config{})
 	env := testEnv(t, rt.url, "flows: [{steps: [{listen: {events: [events]}}]}]\nclient: {heartbeat: 50ms}")
 	c := startClients(t, env, 5)
-	eventually(t, func() bool { return rt.srv.SessionCount() == 5 }, "connected")
+	eventually(t, func() bool {
+		return counterValue(env.Recorder, reports.MetricMessagesReceived, "event", "user-join") == 5
+	}, "connected and joined")
 	start := time.Now()
 	c.stop()
 	assert.Less(t, time.Since(start), 2*time.Second)
