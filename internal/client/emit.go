@@ -89,7 +89,7 @@ func (s *Socket) sendAck(ctx context.Context, id int64, args []any) error {
 	p := socketio.Packet{Type: socketio.Ack, Namespace: s.nsp, ID: id}
 	var atts [][]byte
 	var err error
-	if hasBinary(args) {
+	if socketio.HasBinary(args) {
 		p.Type = socketio.BinaryAck
 		p.Data, atts, err = socketio.Deconstruct(args)
 		p.Attachments = len(atts)
@@ -126,7 +126,7 @@ func (s *Socket) usableLocked() error {
 
 // eventPacket encodes an EVENT, or a BINARY_EVENT when args hold []byte.
 func eventPacket(event string, args []any) (socketio.Packet, [][]byte, error) {
-	if !hasBinary(args) {
+	if !socketio.HasBinary(args) {
 		data, err := socketio.MarshalEvent(event, args...)
 		if err != nil {
 			return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
@@ -141,27 +141,6 @@ func eventPacket(event string, args []any) (socketio.Packet, [][]byte, error) {
 		return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
 	}
 	return socketio.Packet{Type: socketio.BinaryEvent, Attachments: len(atts), Data: data}, atts, nil
-}
-
-// hasBinary reports whether v holds a []byte where Deconstruct looks for one.
-func hasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ackChans recycles the one-slot channels of EmitWithAck. A channel goes

@@ -27,29 +27,9 @@ func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
 	if args == nil {
 		args = []any{}
 	}
-	if !hasBinary(args) {
+	if !socketio.HasBinary(args) {
 		data, err := json.Marshal(args)
 		return data, nil, err
 	}
 	return socketio.Deconstruct(args)
-}
-
-func hasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	}
-	return false
 }

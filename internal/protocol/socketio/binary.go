@@ -171,3 +171,26 @@ func strip(v any, atts *[][]byte, depth int) (any, error) {
 	}
 	return v, nil
 }
+
+// HasBinary reports whether v holds a []byte where Deconstruct looks for one
+// (directly, or inside []any and map[string]any), so that callers can skip
+// Deconstruct's copy for the common all-JSON payload.
+func HasBinary(v any) bool {
+	switch x := v.(type) {
+	case []byte:
+		return true
+	case []any:
+		for _, e := range x {
+			if HasBinary(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if HasBinary(e) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -290,3 +290,24 @@ func TestDeconstructStableOrder(t *testing.T) {
 		assert.Equal(t, [][]byte{[]byte("A"), []byte("M"), []byte("Z")}, atts)
 	}
 }
+
+// SIO-5: HasBinary finds []byte exactly where Deconstruct replaces it.
+func TestHasBinary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    any
+		want bool
+	}{
+		{[]any{"ev", 1, "x"}, false},
+		{[]any{"ev", []byte{1}}, true},
+		{[]any{"ev", map[string]any{"a": []any{map[string]any{"b": []byte{}}}}}, true},
+		{map[string]any{"a": "b"}, false},
+		{[][]byte{{1}}, false}, // not looked into, as Deconstruct does not
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, sio.HasBinary(tt.v), "%#v", tt.v)
+		_, atts, err := sio.Deconstruct(tt.v)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, len(atts) > 0, "agrees with Deconstruct: %#v", tt.v)
+	}
+}
