@@ -387,3 +387,26 @@ func TestCloseRacesUpgrade(t *testing.T) {
 		assert.ErrorIs(t, c.Err(), ErrClosed)
 	}
 }
+
+func TestAfterDisconnect(t *testing.T) {
+	forModes(t, func(t *testing.T, mode Transports) {
+		c := dialEcho(t, &Options{Transports: mode})
+		s, _ := connectEcho(t, c, "/", nil)
+		fired := make(chan string, 3)
+		s.AfterDisconnect(func() { fired <- "kept: " + s.Reason() })
+		stop := s.AfterDisconnect(func() { fired <- "stopped" })
+		assert.True(t, stop(), "stop before the end")
+		assert.False(t, stop(), "stop twice")
+		require.NoError(t, s.Emit(testCtx(t), "server-disconnect"))
+		assert.Equal(t, "kept: "+ReasonServerDisconnect, recv(t, fired))
+
+		late := s.AfterDisconnect(func() { fired <- "late" })
+		assert.Equal(t, "late", recv(t, fired), "registered after the end: runs at once")
+		assert.False(t, late(), "too late to stop")
+		select {
+		case got := <-fired:
+			t.Errorf("unexpected callback %q", got)
+		case <-time.After(50 * time.Millisecond):
+		}
+	})
+}

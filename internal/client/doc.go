@@ -29,7 +29,10 @@
 // the caller's goroutine, serialised by a mutex (gorilla allows one concurrent
 // writer; Node refuses overlapping POSTs), and ping timeouts use the websocket
 // read deadline or the GET request's deadline. All exported methods are safe
-// for concurrent use.
+// for concurrent use. Socket.AfterDisconnect runs its callback in a
+// goroutine of its own once the Socket ends, so that a caller that only
+// waits for the end (the simulator's idle virtual clients) holds no
+// goroutine meanwhile.
 //
 // Event handlers, ack deliveries and Options.OnRaw/OnMessage run on the read
 // goroutine, in arrival order (SIO-8). A handler must not block: it may Emit,

@@ -28,7 +28,12 @@ type Socket struct {
 	connErr  error         // the answer, when it is a refusal
 	reason   string
 	done     chan struct{}
+	after    []*afterDisconnect // AfterDisconnect callbacks not yet run
 }
+
+// afterDisconnect is one AfterDisconnect registration (a pointer, so that
+// stop finds its own).
+type afterDisconnect struct{ f func() }
 
 type socketState uint8
 
@@ -142,6 +147,34 @@ func (s *Socket) Connected() bool {
 // from the server, a refused or abandoned Connect, or the Conn closing.
 func (s *Socket) Disconnected() <-chan struct{} { return s.done }
 
+// AfterDisconnect arranges for f to run in its own goroutine once the
+// Socket has ended (when Disconnected is closed), as context.AfterFunc does
+// for a context; at once if it has ended already. stop unregisters f and
+// reports whether it did so before f was started. It lets a caller that only
+// waits for the end hold no goroutine meanwhile.
+func (s *Socket) AfterDisconnect(f func()) (stop func() bool) {
+	a := &afterDisconnect{f: f}
+	s.mu.Lock()
+	if s.state == socketClosed {
+		s.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	s.after = append(s.after, a)
+	s.mu.Unlock()
+	return func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, x := range s.after {
+			if x == a {
+				s.after = append(s.after[:i], s.after[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // Reason returns why the Socket ended (one of the Reason constants), or ""
 // while it has not.
 func (s *Socket) Reason() string {
@@ -193,8 +226,13 @@ func (s *Socket) finish(reason string, cause error) {
 		s.ready = nil
 	}
 	s.state, s.reason, s.acks = socketClosed, reason, nil
+	after := s.after
+	s.after = nil
 	s.mu.Unlock()
 	close(s.done)
+	for _, a := range after {
+		go a.f()
+	}
 }
 
 // onConnect handles the server's CONNECT answer `40{"sid":…}`. An answer
