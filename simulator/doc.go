@@ -10,7 +10,12 @@
 // when clients start and call a StartFunc; Run puts them together for one
 // process or one Segment of a run spread over several.
 //
-// Concurrency: one goroutine per virtual client plus its connection's read
-// goroutine; no per-client timer goroutines (a shared scheduler serves the
-// heartbeats). The Recorder is safe for concurrent use.
+// Concurrency: a virtual client has its connection's read goroutine, and a
+// goroutine of its own only while its flow is doing something: a client
+// that waits at the top level of its flow (listen, think) or only holds its
+// connection afterwards parks (vu_park.go), handing its goroutine back, and
+// is carried on by whichever of its wake-ups fires first (the run's end,
+// the connection's loss, a runtime timer). No per-client timer goroutines:
+// a shared scheduler serves the heartbeats. The Recorder is safe for
+// concurrent use.
 package simulator

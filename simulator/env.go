@@ -71,16 +71,20 @@ type Env struct {
 
 // StartFunc starts virtual client index, whose start was intended at
 // intended (the executor's schedule, for coordinated-omission-free
-// latencies); it returns when the client has finished or ctx is done. The
-// executors call it, each in its own goroutine.
+// latencies); it returns when the client has finished or ctx is done, or
+// earlier when it detached the client (Detach). The executors call it, each
+// in its own goroutine.
 //
 // The dial-slot contract (executor_token.go): an executor that bounds how
 // many clients connect at once (spike's max_in_flight, arrival's
-// RunConfig.MaxConnecting) puts the client's slot in ctx with
-// WithStartToken; the StartFunc calls StartDone(ctx) as soon as its first
+// RunConfig.MaxConnecting) puts the client's slot in ctx (WithDetach or
+// WithStartToken); the StartFunc calls StartDone(ctx) as soon as its first
 // connection attempt has completed, connected or not, so that the next
 // client may dial. StartDone is idempotent and a no-op without a slot; a
 // StartFunc that never calls it holds the slot until it returns. The
-// executors record each scheduled start's lateness (intended → call) in the
-// lag timer and count starts_delayed and starts_dropped themselves.
+// executors pass WithDetach, which also lets the StartFunc return while its
+// client goes on (a parked virtual client): Detach hands it the function to
+// call when it has finished. The executors record each scheduled start's
+// lateness (intended → call) in the lag timer and count starts_delayed and
+// starts_dropped themselves.
 type StartFunc func(ctx context.Context, index int, intended time.Time)

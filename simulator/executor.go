@@ -178,8 +178,9 @@ func (p *population) owns(index int) bool { return p.segment.Owns(index) }
 
 // launch starts client index in a goroutine of its own, if this process
 // owns it. release, when not nil, is the client's dial slot: it travels in
-// the client's context (WithStartToken) and is released at the latest when
-// the StartFunc returns.
+// the client's context (WithDetach) and is released at the latest when
+// the StartFunc returns. The client counts as running until its StartFunc
+// returns or, when it detached (Detach), until it says it has finished.
 func (p *population) launch(index int, intended time.Time, release func()) {
 	if !p.owns(index) {
 		if release != nil {
@@ -190,24 +191,27 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 	ctx, cancel := context.WithCancel(p.base)
 	if release != nil {
 		release = sync.OnceFunc(release)
-		ctx = WithStartToken(ctx, release)
 	}
+	finished := func() {
+		p.mu.Lock()
+		delete(p.running, index)
+		p.mu.Unlock()
+		cancel()
+		p.wg.Done()
+	}
+	ctx = WithDetach(ctx, release, finished)
 	p.mu.Lock()
 	p.running[index] = cancel
 	p.mu.Unlock()
 	p.wg.Add(1)
 	go func() {
-		defer p.wg.Done()
-		defer func() {
-			p.mu.Lock()
-			delete(p.running, index)
-			p.mu.Unlock()
-			cancel()
-			if release != nil {
-				release()
-			}
-		}()
 		p.start(ctx, index, intended)
+		if release != nil {
+			release()
+		}
+		if !detached(ctx) {
+			finished()
+		}
 	}()
 }
 

@@ -34,8 +34,9 @@ func (e *Env) StartVU(ctx context.Context, index int, intended time.Time) {
 	if !ok {
 		return
 	}
-	defer v.close()
-	v.run(ctx)
+	if !v.run(ctx) {
+		v.close()
+	}
 }
 
 // connState is where a client's connection stands.
@@ -78,6 +79,9 @@ type vu struct {
 	debt  time.Duration // lateness of the current rate-loop iteration (see loop)
 	cache [][]any       // per-client rendered arguments, by emitPlan.slot
 	armed *waiter       // a wait_for armed ahead of its step (see runSteps)
+	// finished tells the executor the client has finished, once it has
+	// parked (vu_park.go); nil until then.
+	finished func()
 
 	// The ack wait context, reused across emits (see ackContext).
 	ackCtx      context.Context
@@ -153,21 +157,51 @@ func (v *vu) auth() any {
 	}{v.token}
 }
 
-// run runs the flow, then holds the connection until ctx is done.
-func (v *vu) run(ctx context.Context) {
-	steps := v.flow.steps
+// run runs the flow, then holds the connection until ctx is done; it
+// reports whether the client parked (vu_park.go), when the caller's
+// goroutine is no longer the client's.
+func (v *vu) run(ctx context.Context) bool {
 	if !v.flow.connectFirst {
-		v.armAhead(steps, -1)
+		v.armAhead(v.flow.steps, -1)
 		ok := v.connect(ctx)
 		StartDone(ctx)
 		if !ok && ctx.Err() != nil {
-			return
+			return false
 		}
 	}
-	if !v.runSteps(ctx, steps) {
-		return
+	return v.runFrom(ctx, 0)
+}
+
+// runFrom runs the flow's top-level steps from i, then holds; it reports
+// whether the client parked. Top-level waits (listen, think) park when they
+// can, and so does the hold.
+func (v *vu) runFrom(ctx context.Context, i int) bool {
+	steps := v.flow.steps
+	for ; i < len(steps); i++ {
+		if ctx.Err() != nil {
+			return false
+		}
+		v.armAhead(steps, i)
+		st := &steps[i]
+		if until, ok := v.waitUntil(st); ok {
+			if v.park(ctx, until, i+1) {
+				return true
+			}
+			v.sleep(ctx, until, nil)
+			continue
+		}
+		if !v.runStep(ctx, st) {
+			return false
+		}
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	if v.state == stateUp && v.park(ctx, forever, parkHold) {
+		return true
 	}
 	v.hold(ctx)
+	return false
 }
 
 // hold keeps a connected client connected (heartbeats run on the shared

@@ -198,9 +198,12 @@ flows: [{steps: [connect]}]`)
 		for i := lo; i < hi; i++ {
 			sem <- struct{}{}
 			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				env.StartVU(WithStartToken(ctx, sync.OnceFunc(func() { <-sem })), i, time.Now())
+			go func() { // as population.launch starts clients: they may park
+				ctx := WithDetach(ctx, sync.OnceFunc(func() { <-sem }), wg.Done)
+				env.StartVU(ctx, i, time.Now())
+				if !detached(ctx) {
+					wg.Done()
+				}
 			}()
 		}
 		deadline := time.Now().Add(2 * time.Minute)

@@ -50,19 +50,9 @@ func (v *vu) runStep(ctx context.Context, st *step) bool {
 		v.emitWithAck(ctx, st.emit)
 	case stepWaitFor:
 		v.waitFor(ctx, st.wait)
-	case stepListen:
-		// Counting is always on (onEvent): every event received counts
-		// under messages_received and, carrying sent_ms, under push,
-		// whatever step the flow is at. A listen is the flow's way of
-		// staying for a while (for 0: until the run ends) and saying which
-		// events it expects; those show in the report even when none came.
-		until := forever
-		if st.d > 0 {
-			until = time.Now().Add(st.d)
-		}
+	case stepListen, stepThink:
+		until, _ := v.waitUntil(st)
 		v.sleep(ctx, until, nil)
-	case stepThink:
-		v.think(ctx, st)
 	case stepLoop:
 		return v.loop(ctx, st.loop)
 	case stepDisconnect:
@@ -312,23 +302,38 @@ func (v *vu) waitFor(ctx context.Context, w *waitPlan) {
 	}
 }
 
-// think pauses: fixed, uniform in [min, max], or until a point of the run.
-func (v *vu) think(ctx context.Context, st *step) {
-	t := st.think
-	var until time.Time
-	switch {
-	case t.Until > 0:
-		until = v.p.env.Start.Add(t.Until)
-	case t.Fixed > 0:
-		until = time.Now().Add(t.Fixed)
-	default:
+// waitUntil is when a listen or think step ends; ok is false for other
+// steps.
+//
+// Listen: counting is always on (onEvent): every event received counts
+// under messages_received and, carrying sent_ms, under push, whatever step
+// the flow is at. A listen is the flow's way of staying for a while (for 0:
+// until the run ends) and saying which events it expects; those show in
+// the report even when none came.
+//
+// Think pauses: fixed, uniform in [min, max], or until a point of the run.
+func (v *vu) waitUntil(st *step) (until time.Time, ok bool) {
+	switch st.kind {
+	case stepListen:
+		if st.d > 0 {
+			return time.Now().Add(st.d), true
+		}
+		return forever, true
+	case stepThink:
+		t := st.think
+		switch {
+		case t.Until > 0:
+			return v.p.env.Start.Add(t.Until), true
+		case t.Fixed > 0:
+			return time.Now().Add(t.Fixed), true
+		}
 		d := t.Min
 		if t.Max > t.Min {
 			d += time.Duration(v.rng.Int64N(int64(t.Max-t.Min) + 1))
 		}
-		until = time.Now().Add(d)
+		return time.Now().Add(d), true
 	}
-	v.sleep(ctx, until, nil)
+	return time.Time{}, false
 }
 
 // vanishGate holds a vanished client's read goroutine (see onRaw).

@@ -147,8 +147,9 @@ func testEnv(t testing.TB, target, yaml string) *Env {
 }
 
 // clients runs virtual clients 0 … n-1 of env until stop, which cancels
-// them and waits for every StartVU to return. done is closed when all
-// returned by themselves.
+// them and waits for every client to finish (StartVU returned, or the
+// client parked and finished later). done is closed when all finished by
+// themselves.
 type clients struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -161,9 +162,12 @@ func startClients(t *testing.T, env *Env, n int) *clients {
 	c := &clients{cancel: cancel, done: make(chan struct{})}
 	for i := range n {
 		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
+		go func() { // as population.launch starts clients: they may park
+			ctx := WithDetach(ctx, nil, c.wg.Done)
 			env.StartVU(ctx, i, time.Now())
+			if !detached(ctx) {
+				c.wg.Done()
+			}
 		}()
 	}
 	go func() {
