@@ -4,6 +4,9 @@
 # bench/capacity-50k.yaml over them, and samples the simulator's RSS (all its
 # worker processes) at the peak. Writes bench/out/capacity.{txt,json}.
 # Usage: bench/capacity.sh [VUS]   (default 50000)
+# PROFILE=1 also profiles the ramp: each refserver's CPU (pprof, via
+# --debug-addr 127.0.0.1:619x) into bench/out/serve-818x.cpu.pprof, and the
+# simulator processes (perf, when installed) into bench/out/sim.perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vus=${1:-50000}
@@ -15,10 +18,26 @@ cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; 
 trap cleanup EXIT
 for port in 8181 8182 8183; do
   ./bin/stampede serve --addr 127.0.0.1:$port --secret $secret --users $((vus + 10)) --channels 10 --notes 10 \
-    --log-level error > bench/out/serve-$port.log 2>&1 &
+    --log-level error --debug-addr 127.0.0.1:$((port - 2000 + 10)) > bench/out/serve-$port.log 2>&1 &
   pids+=($!)
 done
 sleep 2
+if [ -n "${PROFILE:-}" ]; then
+  ( sleep 1   # the arrival phase: 10 s from about 1 s in
+    for port in 8181 8182 8183; do
+      curl -s -o bench/out/serve-$port.cpu.pprof "http://127.0.0.1:$((port - 2000 + 10))/debug/pprof/profile?seconds=10" &
+    done
+    if command -v perf > /dev/null; then
+      perf record -F 499 -g -o bench/out/sim.perf -p "$(pgrep -d, -f 'stampede run')" -- sleep 10 > /dev/null 2>&1 || true
+    fi
+    wait ) &
+fi
+( for t in $(seq 1 55); do   # RSS of the simulator and of the servers, once a second
+    sleep 1
+    sim=$(ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb+0}')
+    srv=$(ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb+0}')
+    echo "$t $sim $srv"
+  done > bench/out/rss-series.txt ) &
 ( sleep 25   # inside the hold: everyone connected
   ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb}' > bench/out/sim-rss-kb.txt
   ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb}' > bench/out/serve-rss-kb.txt

@@ -72,8 +72,9 @@ type Env struct {
 // StartFunc starts virtual client index, whose start was intended at
 // intended (the executor's schedule, for coordinated-omission-free
 // latencies); it returns when the client has finished or ctx is done, or
-// earlier when it detached the client (Detach). The executors call it, each
-// in its own goroutine.
+// earlier when it detached the client (Detach). The executors call each
+// start in a goroutine of its own (reused from an earlier start that has
+// returned).
 //
 // The dial-slot contract (executor_token.go): an executor that bounds how
 // many clients connect at once (spike's max_in_flight, arrival's

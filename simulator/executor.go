@@ -14,7 +14,8 @@ import (
 
 // The executors: one type per phase kind (k6's executors), run in order by
 // runPhases. Each decides when clients start and calls the StartFunc in a
-// goroutine of the client's own; constant also stops clients.
+// goroutine of its own (one reused from a client that parked, see
+// starters); constant also stops clients.
 //
 // Indexes are global: every phase hands out the next indexes of the whole
 // run, in increasing order, whether this process owns them or not, so that
@@ -130,7 +131,52 @@ type population struct {
 	mu      sync.Mutex
 	running map[int]context.CancelFunc // this process's clients whose StartFunc has not returned
 	wg      sync.WaitGroup
+
+	starters starters
 }
+
+// starters runs StartFuncs on reused goroutines. A goroutine that has
+// started a client has grown its stack to what a connect needs (net/http,
+// gorilla, JSON, JWT); a fresh goroutine grows it again, copying it several
+// times on the way, which was ~8% of the simulator's CPU in a connect storm.
+// Once a client parks (or finishes) its goroutine takes the next start, or
+// exits after starterIdle without one.
+type starters struct {
+	next chan func() // unbuffered: a send succeeds only when a goroutine is idle
+}
+
+// starterIdle is how long a goroutine waits for another start.
+const starterIdle = 250 * time.Millisecond
+
+// run runs f on an idle goroutine, or a new one.
+func (s *starters) run(f func()) {
+	select {
+	case s.next <- f:
+	default:
+		go s.loop(f)
+	}
+}
+
+func (s *starters) loop(f func()) {
+	t := time.NewTimer(starterIdle)
+	defer t.Stop()
+	for {
+		f()
+		t.Reset(starterIdle)
+		var ok bool
+		select {
+		case f, ok = <-s.next:
+			if !ok {
+				return // closed
+			}
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// close lets the idle goroutines go at once; no start may follow.
+func (s *starters) close() { close(s.next) }
 
 // newPopulation returns an empty population whose clients run under base
 // and start with start; at most maxConnecting clients of arrival phases
@@ -146,6 +192,7 @@ func newPopulation(base context.Context, start StartFunc, seg Segment, rec *metr
 		delayed:    rec.Counter(reports.MetricStartsDelayed),
 		dropped:    rec.Counter(reports.MetricStartsDropped),
 		running:    map[int]context.CancelFunc{},
+		starters:   starters{next: make(chan func())},
 	}
 }
 
@@ -176,7 +223,7 @@ func (p *population) allocate(n int) int {
 // owns reports whether this process runs client index.
 func (p *population) owns(index int) bool { return p.segment.Owns(index) }
 
-// launch starts client index in a goroutine of its own, if this process
+// launch starts client index in a goroutine (starters), if this process
 // owns it. release, when not nil, is the client's dial slot: it travels in
 // the client's context (WithDetach) and is released at the latest when
 // the StartFunc returns. The client counts as running until its StartFunc
@@ -204,7 +251,7 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 	p.running[index] = cancel
 	p.mu.Unlock()
 	p.wg.Add(1)
-	go func() {
+	p.starters.run(func() {
 		p.start(ctx, index, intended)
 		if release != nil {
 			release()
@@ -212,7 +259,7 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 		if !detached(ctx) {
 			finished()
 		}
-	}()
+	})
 }
 
 // scheduled starts a client intended at intended, recording how late it is.
@@ -254,11 +301,13 @@ func (p *population) runningCount() int {
 	return len(p.running)
 }
 
-// wait waits until every client's StartFunc has returned, or until timeout
-// (then it reports false).
+// wait waits until every client has finished, or until timeout (then it
+// reports false), and lets the idle start goroutines go. No client may
+// start afterwards.
 func (p *population) wait(timeout time.Duration) bool {
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
+	defer p.starters.close()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {

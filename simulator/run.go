@@ -78,9 +78,10 @@ type RunConfig struct {
 	Version string
 }
 
-// realClients is the default RunConfig.NewStart: the virtual clients of vu.go.
+// realClients is the default RunConfig.NewStart: the virtual clients of
+// vu.go, with the tokens of the peak population minted beforehand.
 func realClients(env *Env) (StartFunc, error) {
-	if err := env.Prepare(); err != nil {
+	if err := env.Premint(env.Scenario.Peak()); err != nil {
 		return nil, err
 	}
 	return env.StartVU, nil
@@ -114,6 +115,10 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The clock starts once the clients are ready (NewStart mints tokens).
+	start = time.Now()
+	env.Start = start
+	rec.SetStart(start)
 	defer env.Close()
 	clients, stopClients := context.WithCancel(ctx)
 	defer stopClients()

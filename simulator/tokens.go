@@ -5,10 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stampede-sio/stampede/scenarios"
 )
 
 // adminUser is the admin of the generated population (CLI.md), whose token
@@ -74,4 +77,84 @@ func (a *adminToken) get(now time.Time) (string, error) {
 	}
 	a.tok, a.until = tok, now.Add(adminTTL/2)
 	return tok, nil
+}
+
+// premint holds tokens minted before a run (Env.Premint) for the clients
+// this process starts first, so that a ramp does not pay for rendering
+// auth.user and signing: HS256 plus a template cost tens of microseconds,
+// a sizable share of a connect. A client takes its own once.
+type premint struct {
+	mu    sync.Mutex
+	seg   Segment
+	slots []mintedAuth // slot k: the k-th index seg owns
+	left  int          // slots not taken yet
+}
+
+type mintedAuth struct{ user, token string }
+
+// slot is where index's token is kept, when seg owns index.
+func (m *premint) slot(index int) (int, bool) {
+	if m.seg.Whole() {
+		return index, true
+	}
+	if !m.seg.Owns(index) {
+		return 0, false
+	}
+	return index / m.seg.N, true
+}
+
+// take returns and forgets index's token, if it was minted.
+func (m *premint) take(index int) (mintedAuth, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.slot(index)
+	if !ok || k >= len(m.slots) || m.slots[k].token == "" {
+		return mintedAuth{}, false
+	}
+	a := m.slots[k]
+	m.slots[k] = mintedAuth{}
+	if m.left--; m.left == 0 {
+		m.slots = nil
+	}
+	return a, true
+}
+
+// Premint mints, ahead of the run, the tokens of the clients with indexes
+// below n that this process's Segment owns (auth mode mint only), with the
+// same user and flow each client would get itself; Run calls it with the
+// scenario's peak before its clock starts. Tokens are issued now: their
+// lifetime (auth.expires) counts from the premint, a few seconds early.
+// It prepares the Env first, and reports only Prepare's error.
+func (e *Env) Premint(n int) error {
+	if err := e.Prepare(); err != nil {
+		return err
+	}
+	p := e.plan
+	if p.mode != scenarios.AuthMint || n <= 0 {
+		return nil
+	}
+	m := &p.minted
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seg = e.Segment
+	now := time.Now()
+	for index := range n {
+		k, ok := m.slot(index)
+		if !ok {
+			continue
+		}
+		var pcg mrand.PCG // as newVU: the client's own source, first draw
+		pcg.Seed(e.Seed, uint64(index))
+		_, td := p.identity(index, mrand.New(&pcg))
+		user, token, err := p.mint(index, &td, now)
+		if err != nil {
+			return nil // the clients mint their own, and report why they cannot
+		}
+		if k >= len(m.slots) {
+			m.slots = append(m.slots, make([]mintedAuth, k+1-len(m.slots))...)
+		}
+		m.slots[k] = mintedAuth{user, token}
+		m.left++
+	}
+	return nil
 }

@@ -99,20 +99,13 @@ func (p *plan) newVU(index int, intended time.Time) (*vu, bool) {
 	v := &vu{p: p, index: index, nsp: p.nsp}
 	v.pcg.Seed(p.env.Seed, uint64(index))
 	v.rng = rand.New(&v.pcg)
-	v.flow = p.pick(v.rng.IntN(p.total))
+	v.flow, v.td = p.identity(index, v.rng)
 	v.tgt = p.targets[index%len(p.targets)]
 	if len(p.sources) > 0 {
 		v.src = index % len(p.sources)
 	}
 	if lag := time.Since(intended); lag > 0 {
 		v.startLag = lag
-	}
-	v.td = scenarios.TemplateData{Index: index, Flow: v.flow.name, Vars: p.vars}
-	if data := p.env.Data; len(data) > 0 {
-		v.td.Data = make(map[string]map[string]string, len(data))
-		for name, rows := range data {
-			v.td.Data[name] = rows[index%len(rows)]
-		}
 	}
 	if v.flow.slots > 0 {
 		v.cache = make([][]any, v.flow.slots)
@@ -124,27 +117,53 @@ func (p *plan) newVU(index int, intended time.Time) (*vu, bool) {
 	return v, true
 }
 
+// identity is client index's flow, picked by weight with the first draw of
+// rng (the client's own source), and its template data.
+func (p *plan) identity(index int, rng *rand.Rand) (*flowPlan, scenarios.TemplateData) {
+	flow := p.pick(rng.IntN(p.total))
+	td := scenarios.TemplateData{Index: index, Flow: flow.name, Vars: p.vars}
+	if data := p.env.Data; len(data) > 0 {
+		td.Data = make(map[string]map[string]string, len(data))
+		for name, rows := range data {
+			td.Data[name] = rows[index%len(rows)]
+		}
+	}
+	return flow, td
+}
+
 // authenticate gets the client's token per auth mode (PROTOCOL.md section
-// 3): minted for the user auth.user names, the file's line index mod lines,
-// or none. The same token is sent on every reconnect (CLIENT-3).
+// 3): minted for the user auth.user names (before the run when Premint
+// did), the file's line index mod lines, or none. The same token is sent
+// on every reconnect (CLIENT-3).
 func (v *vu) authenticate() error {
 	p := v.p
 	switch p.mode {
 	case scenarios.AuthMint:
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		err := p.user.Execute(buf, &v.td)
-		v.td.User = buf.String()
-		bufPool.Put(buf)
-		if err != nil {
-			return err
+		if m, ok := p.minted.take(v.index); ok {
+			v.td.User, v.token = m.user, m.token
+			return nil
 		}
-		v.token, err = mintToken(p.env.Secret, v.td.User, p.ttl, time.Now())
+		var err error
+		v.td.User, v.token, err = p.mint(v.index, &v.td, time.Now())
 		return err
 	case scenarios.AuthFile:
 		v.token = p.env.Tokens[v.index%len(p.env.Tokens)]
 	}
 	return nil
+}
+
+// mint renders auth.user for a client and signs its token.
+func (p *plan) mint(index int, td *scenarios.TemplateData, now time.Time) (user, token string, err error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	err = p.user.Execute(buf, td)
+	user = buf.String()
+	bufPool.Put(buf)
+	if err != nil {
+		return "", "", err
+	}
+	token, err = mintToken(p.env.Secret, user, p.ttl, now)
+	return user, token, err
 }
 
 // auth is the CONNECT payload: {token} (SIO-2), or none.

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
 )
@@ -61,6 +63,13 @@ var (
 // clients' only; it returns the server's base URL.
 func serveChild(tb testing.TB, args ...string) string {
 	tb.Helper()
+	url, _ := serveChildCmd(tb, args...)
+	return url
+}
+
+// serveChildCmd is serveChild, with the child's command (for its CPU time).
+func serveChildCmd(tb testing.TB, args ...string) (string, *exec.Cmd) {
+	tb.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "stampede-vu-bench")
 		if err != nil {
@@ -93,7 +102,20 @@ func serveChild(tb testing.TB, args ...string) string {
 	if err != nil || m == nil {
 		tb.Fatalf("no ready line from stampede serve: %q %v", line, err)
 	}
-	return m[1]
+	return m[1], cmd
+}
+
+// childCPU is a child process's user+system CPU time so far
+// (/proc/PID/stat, in clock ticks of 10ms).
+func childCPU(tb testing.TB, cmd *exec.Cmd) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		tb.Skipf("no /proc: %v", err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // benchEmitWithAck measures the emit_with_ack hot path of virtual clients
@@ -247,4 +269,52 @@ flows: [{steps: [connect]}]`)
 	b.ReportMetric(per(ms1.HeapInuse-ms0.HeapInuse), "heap-KiB/client")
 	b.ReportMetric(per(ms1.StackInuse-ms0.StackInuse), "stack-KiB/client")
 	b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/client")
+}
+
+// BenchmarkVUConnect measures what one virtual client's startup costs, as
+// in bench/capacity-50k.yaml (CLIENT-1 over websocket: dial, Engine.IO
+// open, CONNECT with a minted token, GET /api/version, user-join and its
+// ack, then parked in a listen with a heartbeat every 10s), against a
+// `stampede serve` child process: b.N clients started as a spike phase
+// starts them (tokens minted beforehand, 64 connecting at a time).
+// client-µs/connect is this process's CPU per client, server-µs/connect
+// the child's, connects/s the rate reached on this machine with both on
+// it. STAMPEDE_BENCH_SERVE_ARGS adds flags to the child (--debug-addr ADDR
+// to profile it).
+func BenchmarkVUConnect(b *testing.B) {
+	args := []string{"--users", "60000"}
+	if extra := os.Getenv("STAMPEDE_BENCH_SERVE_ARGS"); extra != "" { // e.g. --debug-addr, to profile it
+		args = append(args, strings.Fields(extra)...)
+	}
+	target, cmd := serveChildCmd(b, args...)
+	env := testEnv(b, target, `
+client: {heartbeat: 10s`+os.Getenv("STAMPEDE_BENCH_CLIENT")+`}
+auth: {user: 'u{{printf "%06d" (add (mod .Index 59000) 2)}}'}
+flows: [{steps: [{listen: {events: [events]}}]}]`)
+	rec := env.Recorder
+	require.NoError(b, env.Premint(100+b.N)) // as Run does before its clock starts
+	ctx, cancel := context.WithCancel(context.Background())
+	pop := newPopulation(ctx, env.StartVU, Segment{}, rec, 0)
+	connect := func(n int) { // as a spike phase does
+		require.NoError(b, pop.burst(ctx, n, 64))
+		for counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") < int64(pop.next) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	connect(100) // warm up: the server's and the client's pools, /api/config
+	runtime.GC()
+	cpu0, srv0, t0 := cpuTime(b), childCPU(b, cmd), time.Now()
+	b.ResetTimer()
+	connect(b.N)
+	b.StopTimer()
+	cpu1, srv1, took := cpuTime(b), childCPU(b, cmd), time.Since(t0)
+	cancel()
+	pop.wait(time.Minute)
+	if e := rec.Counter(reports.MetricErrors).Value() + counterValue(rec, reports.MetricReconnects); e > 0 {
+		b.Errorf("%d errors or reconnects", e)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cpu1-cpu0)/n/1e3, "client-µs/connect")
+	b.ReportMetric(float64(srv1-srv0)/n/1e3, "server-µs/connect")
+	b.ReportMetric(n/took.Seconds(), "connects/s")
 }

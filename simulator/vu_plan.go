@@ -51,6 +51,7 @@ type plan struct {
 	http    *http.Client
 	hb      *heartbeats
 	admin   adminToken
+	minted  premint // tokens minted before the run (Env.Premint)
 	vars    map[string]string
 
 	// onIteration, when set (tests), sees every iteration of a rate loop.

@@ -71,6 +71,15 @@ func New(cfg Config) *Recorder {
 	}
 }
 
+// SetStart moves the origin of the series' time axis (Config.Start) to t:
+// for a run whose clock starts after its setup (simulator.Run mints tokens
+// first). Call it before the first Snapshot.
+func (r *Recorder) SetStart(t time.Time) {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	r.start = t
+}
+
 // key names a metric and its tags, tags in key order.
 func key(metric string, tags []string) (string, map[string]string) {
 	if len(tags)%2 != 0 {
