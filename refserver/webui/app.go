@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stampede-sio/stampede/refserver/sio"
@@ -25,12 +26,36 @@ type Config struct {
 	SessionTimeout time.Duration
 	// DocStore keeps document updates (DOC-2); default in memory.
 	DocStore DocStore
+	// Sessions, Usage and Revocations are the session pool (AUTH-2), the
+	// usage pool (CHAT-4) and the revocation keys (AUTH-6); default in
+	// memory, in Redis when several instances share them (SCALE-2).
+	Sessions    SessionPool
+	Usage       UsageStore
+	Revocations Revocations
+	// SessionLock and UsageLock elect the instance that runs each reaper
+	// (SESS-5); nil for a single instance.
+	SessionLock, UsageLock Locker
+	// Cluster carries the app's own messages to the other instances
+	// (SCALE-1); nil for a single instance.
+	Cluster Cluster
+	// LockTimeout is the reaper locks' lifetime (WEBSOCKET_REDIS_LOCK_TIMEOUT,
+	// default 60s); they are renewed at half of it.
+	LockTimeout time.Duration
 	// EnableWebsocket is served as features.enable_websocket (CLIENT-2).
 	EnableWebsocket bool
 	Version         string
 	DeploymentID    string
 	Faults          Faults
 	Logger          *slog.Logger
+}
+
+// Cluster is the app's link to the other instances of a deployment: the
+// refserver's Redis broker.
+type Cluster interface {
+	// Publish sends body to the other instances' handler for method.
+	Publish(method string, body any) error
+	// Handle registers the handler of method; called before serving.
+	Handle(method string, fn func(json.RawMessage))
 }
 
 // Namespace is the open-webui namespace.
@@ -44,11 +69,13 @@ type App struct {
 	auth     *Auth
 	revoked  Revocations
 	sessions SessionPool
-	usage    *UsagePool
+	usage    UsageStore
 	sio      *sio.Server
 	reads    sync.Map // "channel:{id}:{user}" → last_read_at
 	streams  *streamSet
 	relay    *docRelay
+
+	reaperStats ReaperStats
 }
 
 // ErrNoSecret means Config.Secret is empty.
@@ -75,17 +102,30 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	revoked := NewMemoryRevocations()
-	a := &App{
-		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: revoked,
-		sessions: NewMemorySessions(), usage: NewUsagePool(), streams: newStreamSet(),
-	}
 	if cfg.DocStore == nil {
 		cfg.DocStore = NewMemoryDocStore()
 	}
+	if cfg.Sessions == nil {
+		cfg.Sessions = NewMemorySessions()
+	}
+	if cfg.Usage == nil {
+		cfg.Usage = NewUsagePool()
+	}
+	if cfg.Revocations == nil {
+		cfg.Revocations = NewMemoryRevocations()
+	}
+	if cfg.LockTimeout <= 0 {
+		cfg.LockTimeout = 60 * time.Second
+	}
+	a := &App{
+		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: cfg.Revocations,
+		sessions: cfg.Sessions, usage: cfg.Usage, streams: newStreamSet(),
+	}
 	a.relay = newDocRelay(cfg.DocStore, cfg.Population, cfg.Logger)
-	a.cfg.DocStore = cfg.DocStore
-	a.auth = NewAuth(cfg.Secret, cfg.Population, revoked)
+	if cfg.Cluster != nil {
+		cfg.Cluster.Handle(msgDisconnectToken, a.onDisconnectToken)
+	}
+	a.auth = NewAuth(cfg.Secret, cfg.Population, cfg.Revocations)
 	a.auth.AcceptAny = cfg.Faults.AcceptBadTokens
 	return a, nil
 }
@@ -110,31 +150,39 @@ func (a *App) Population() *Population { return a.pop }
 func (a *App) Sessions() SessionPool { return a.sessions }
 
 // Run runs the session reaper (SESS-3) and the usage reaper (CHAT-4) until
-// ctx is done.
+// ctx is done. With locks (SESS-5), each reaper runs on the one instance
+// that holds its lock.
 func (a *App) Run(ctx context.Context) {
-	sessions := time.NewTicker(a.cfg.SessionTimeout)
-	usage := time.NewTicker(usageTimeout)
-	defer sessions.Stop()
-	defer usage.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-sessions.C:
-			if a.cfg.Faults.NoSessionReaper { // the fault breaks SESS-3
-				continue
-			}
-			gone, err := a.sessions.Expire(now.Add(-a.cfg.SessionTimeout).Unix())
-			if err != nil {
-				a.log.Warn("session reaper failed", "err", err)
-			}
-			a.log.Debug("session reaper", "removed", len(gone))
-		case now := <-usage.C:
-			if a.cfg.Faults.NoUsageReaper { // the fault breaks CHAT-4
-				continue
-			}
-			a.usage.Expire(now.Add(-usageTimeout).Unix())
-		}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.reaper(ctx, "session", a.cfg.SessionLock, a.cfg.SessionTimeout, a.reapSessions)
+	}()
+	go func() {
+		defer wg.Done()
+		a.reaper(ctx, "usage", a.cfg.UsageLock, usageTimeout, a.reapUsage)
+	}()
+	wg.Wait()
+}
+
+func (a *App) reapSessions(now time.Time) {
+	if a.cfg.Faults.NoSessionReaper { // the fault breaks SESS-3
+		return
+	}
+	gone, err := a.sessions.Expire(now.Add(-a.cfg.SessionTimeout).Unix())
+	if err != nil {
+		a.log.Warn("session reaper failed", "err", err)
+	}
+	a.log.Debug("session reaper", "removed", len(gone))
+}
+
+func (a *App) reapUsage(now time.Time) {
+	if a.cfg.Faults.NoUsageReaper { // the fault breaks CHAT-4
+		return
+	}
+	if err := a.usage.Expire(now.Add(-usageTimeout).Unix()); err != nil {
+		a.log.Warn("usage reaper failed", "err", err)
 	}
 }
 
@@ -148,6 +196,11 @@ type socketState struct {
 	jti    string // the id of the token that set the session, for AUTH-6
 	docs   map[string]bool
 	gone   bool // disconnected: no more session or usage writes
+	// entry is this instance's copy of the socket's session, what handlers
+	// read (AUTH-7), as upstream reads python-socketio's per-socket session:
+	// no Redis round trip per event, and local events keep working while
+	// Redis is away (SCALE-3).
+	entry atomic.Pointer[SessionEntry]
 }
 
 // live runs fn under the state's lock unless the socket has disconnected,
@@ -196,13 +249,18 @@ func (st *socketState) tokenID() string {
 }
 
 // session returns the session of a socket (AUTH-7): identity always comes
-// from here, never from payload fields.
+// from here, never from payload fields. It is the copy set at connect,
+// user-join and heartbeat; the pool entry may have been reaped meanwhile
+// (SESS-3), which does not end the socket's session.
 func (a *App) session(s *sio.Socket) (SessionEntry, bool) {
-	e, ok, err := a.sessions.Get(s.ID())
-	if err != nil {
-		a.log.Warn("session pool read failed", "sid", s.ID(), "err", err)
+	return sessionIn(state(s))
+}
+
+func sessionIn(st *socketState) (SessionEntry, bool) {
+	if e := st.entry.Load(); e != nil {
+		return *e, true
 	}
-	return e, ok
+	return SessionEntry{}, false
 }
 
 // emit sends an event to a room of the open-webui namespace, skipping the

@@ -252,13 +252,30 @@ func (c *control) drop(r *http.Request, _ User) (answer, error) {
 func (c *control) appSockets() []*sio.Socket { return c.app.sio.Sockets(Namespace) }
 
 // disconnectToken sends `41` to every socket whose session was set with the
-// token jti (AUTH-6) and returns how many there were.
+// token jti (AUTH-6), here and, through the Cluster, on every other
+// instance. It returns how many sockets of this instance there were.
 func (c *control) disconnectToken(jti string) int {
 	if c.app.cfg.Faults.NoRevocationDisconnect { // the fault breaks AUTH-6
 		return 0
 	}
+	if cl := c.app.cfg.Cluster; cl != nil {
+		if err := cl.Publish(msgDisconnectToken, disconnectTokenMsg{JTI: jti}); err != nil {
+			c.app.log.Warn("cannot tell other instances to disconnect a revoked token", "err", err)
+		}
+	}
+	return c.app.disconnectLocalToken(jti)
+}
+
+// msgDisconnectToken is the Cluster message of disconnectToken.
+const msgDisconnectToken = "stampede:disconnect-token"
+
+type disconnectTokenMsg struct {
+	JTI string `json:"jti"`
+}
+
+func (a *App) disconnectLocalToken(jti string) int {
 	n := 0
-	for _, s := range c.app.sio.Sockets(Namespace) {
+	for _, s := range a.sio.Sockets(Namespace) {
 		if state(s).tokenID() == jti {
 			s.Disconnect()
 			n++
@@ -267,17 +284,38 @@ func (c *control) disconnectToken(jti string) int {
 	return n
 }
 
-// disconnectUser sends `41` to every socket in user:{id} (AUTH-6) and
-// returns how many there were.
+// onDisconnectToken is another instance's disconnectToken.
+func (a *App) onDisconnectToken(raw json.RawMessage) {
+	var m disconnectTokenMsg
+	if json.Unmarshal(raw, &m) == nil && m.JTI != "" {
+		a.disconnectLocalToken(m.JTI)
+	}
+}
+
+// disconnectUser sends `41` to every socket in user:{id} and to every sid
+// the session pool holds for the user, on whichever instance it is (AUTH-6,
+// as upstream's disconnect_user_sessions). It returns how many sockets there
+// were.
 func (c *control) disconnectUser(id string) int {
 	if c.app.cfg.Faults.NoRevocationDisconnect { // the fault breaks AUTH-6
 		return 0
 	}
-	socks := c.app.sio.Hub().Members(Namespace, "user:"+id)
-	for _, s := range socks {
+	done := map[string]bool{}
+	for _, s := range c.app.sio.Hub().Members(Namespace, "user:"+id) {
 		s.Disconnect()
+		done[s.ID()] = true
 	}
-	return len(socks)
+	all, err := c.app.sessions.All()
+	if err != nil {
+		c.app.log.Warn("session pool read failed; only this instance's sockets were disconnected", "user", id, "err", err)
+	}
+	for sid, e := range all {
+		if e.ID == id && !done[sid] {
+			c.app.sio.DisconnectSID(Namespace, sid)
+			done[sid] = true
+		}
+	}
+	return len(done)
 }
 
 // noteOwner returns the owner of note nid.

@@ -98,13 +98,7 @@ func (a *App) canWrite(doc, userID string) bool {
 	return a.cfg.Profile.OpenScratchDocs
 }
 
-func (a *App) sessionOf(s docSocket) (SessionEntry, bool) {
-	e, ok, err := a.sessions.Get(s.ID())
-	if err != nil {
-		a.log.Warn("session pool read failed", "sid", s.ID(), "err", err)
-	}
-	return e, ok
-}
+func (a *App) sessionOf(s docSocket) (SessionEntry, bool) { return sessionIn(docStateOf(s)) }
 
 func docStateOf(s docSocket) *socketState {
 	st, _ := s.Data().(*socketState)

@@ -42,8 +42,11 @@ func fakeSession(t *testing.T, a *App, sid, user string) *fakeDocSocket {
 	t.Helper()
 	u, ok := a.pop.User(user)
 	require.True(t, ok)
-	require.NoError(t, a.sessions.Set(sid, entryFor(u, time.Now().Unix())))
-	return &fakeDocSocket{id: sid, st: &socketState{userID: user}, rooms: map[string]bool{}}
+	e := entryFor(u, time.Now().Unix())
+	require.NoError(t, a.sessions.Set(sid, e))
+	st := &socketState{userID: user}
+	st.entry.Store(&e)
+	return &fakeDocSocket{id: sid, st: st, rooms: map[string]bool{}}
 }
 
 func saves(a *App, note string) (string, int) {

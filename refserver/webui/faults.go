@@ -68,6 +68,8 @@ type Faults struct {
 	CancelSaveOnResync  bool // DOC-3: an update without data cancels the pending save
 	NoDocCompaction     bool // DOC-5: stored updates are never compacted
 	NoDocClear          bool // DOC-6: the last member's leave keeps the stored updates
+
+	NoLockRenew bool // SESS-5: a reaper never renews its lock, so it lapses while that instance keeps reaping
 }
 
 // BypassUser is whom the auth-bypass fault lets in.

@@ -50,9 +50,7 @@ func (a *App) authorize(s *sio.Socket, raw json.RawMessage) error {
 		return err
 	}
 	st.setUser(u.ID, claims.RegisteredClaims.ID)
-	if err := a.sessions.Set(s.ID(), entryFor(u, now())); err != nil {
-		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
-	}
+	a.setSession(s, entryFor(u, now()))
 	// Joined before the CONNECT reply goes out, so that anything sent to the
 	// user once the client sees itself connected reaches it (AUTH-2).
 	if !a.cfg.Faults.NoUserRoom { // the no-user-room fault breaks AUTH-2
@@ -72,7 +70,9 @@ func (a *App) disconnected(s *sio.Socket, _ string) {
 	if err := a.sessions.Delete(s.ID()); err != nil {
 		a.log.Warn("session pool delete failed", "sid", s.ID(), "err", err)
 	}
-	a.usage.DropSID(s.ID())
+	if err := a.usage.DropSID(s.ID()); err != nil {
+		a.log.Warn("usage pool delete failed", "sid", s.ID(), "err", err)
+	}
 	a.leaveAllDocs(s)
 }
 
@@ -151,7 +151,9 @@ func (a *App) onHeartbeat(s *sio.Socket, _ *sio.Event) {
 	a.pop.Touch(id, t)
 }
 
+// setSession sets the socket's session here and in the pool.
 func (a *App) setSession(s *sio.Socket, e SessionEntry) {
+	state(s).entry.Store(&e)
 	if err := a.sessions.Set(s.ID(), e); err != nil {
 		a.log.Warn("session pool write failed", "sid", s.ID(), "err", err)
 	}
@@ -252,5 +254,9 @@ func (a *App) onUsage(s *sio.Socket, ev *sio.Event) {
 	if _, ok := a.session(s); !ok || !firstArg(ev, &p) || p.Model == "" {
 		return
 	}
-	state(s).live(func() { a.usage.Mark(p.Model, s.ID(), now()) })
+	state(s).live(func() {
+		if err := a.usage.Mark(p.Model, s.ID(), now()); err != nil {
+			a.log.Warn("usage pool write failed", "sid", s.ID(), "err", err)
+		}
+	})
 }

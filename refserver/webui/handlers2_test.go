@@ -391,18 +391,18 @@ func TestUsage(t *testing.T) {
 func TestUsagePool(t *testing.T) {
 	t.Parallel()
 	u := webui.NewUsagePool()
-	assert.Empty(t, u.Models())
+	assert.Empty(t, must(u.Models()))
 	u.Mark("b", "s1", 10)
 	u.Mark("a", "s1", 10)
 	u.Mark("a", "s2", 20)
-	assert.Equal(t, []string{"a", "b"}, u.Models())
+	assert.Equal(t, []string{"a", "b"}, must(u.Models()))
 	u.DropSID("s1")
-	assert.Equal(t, []string{"a"}, u.Models(), "s2 still uses a")
+	assert.Equal(t, []string{"a"}, must(u.Models()), "s2 still uses a")
 	u.Mark("c", "s3", 5)
 	u.Expire(20) // drops entries updated before 20
-	assert.Equal(t, []string{"a"}, u.Models())
+	assert.Equal(t, []string{"a"}, must(u.Models()))
 	u.Expire(21)
-	assert.Empty(t, u.Models())
+	assert.Empty(t, must(u.Models()))
 }
 
 // The fault accept-bad-tokens breaks AUTH-1 and AUTH-3: a token signed with
@@ -495,4 +495,12 @@ func TestBadInputs(t *testing.T) {
 			assert.Len(t, r.sessions(t), 2)
 		})
 	}
+}
+
+// must returns v, failing on a store error (the memory stores have none).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -227,8 +227,12 @@ func (c *control) usageInfo(*http.Request, User) (answer, error) {
 	for _, e := range all {
 		users[e.ID] = true
 	}
-	if c.app.cfg.Faults.WrongAPIShapes { // the fault: user_count as a string
-		return jsonOK(map[string]any{"model_ids": c.app.usage.Models(), "user_count": strconv.Itoa(len(users))}), nil
+	models, err := c.app.usage.Models()
+	if err != nil {
+		return answer{}, errorf(http.StatusServiceUnavailable, "usage pool: %v", err)
 	}
-	return jsonOK(map[string]any{"model_ids": c.app.usage.Models(), "user_count": len(users)}), nil
+	if c.app.cfg.Faults.WrongAPIShapes { // the fault: user_count as a string
+		return jsonOK(map[string]any{"model_ids": models, "user_count": strconv.Itoa(len(users))}), nil
+	}
+	return jsonOK(map[string]any{"model_ids": models, "user_count": len(users)}), nil
 }

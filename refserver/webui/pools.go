@@ -1,8 +1,10 @@
 package webui
 
 import (
+	"context"
 	"sort"
 	"sync"
+	"time"
 )
 
 // SessionEntry is a session pool value (AUTH-2): the user minus its private
@@ -94,27 +96,46 @@ func (p *MemorySessions) All() (map[string]SessionEntry, error) {
 	return out, nil
 }
 
-// UsagePool records which sids are generating with which model (CHAT-4).
+// UsageStore records which sids are generating with which model (CHAT-4).
+// With Redis it is the hash {prefix}:usage_pool, model → JSON
+// {sid: {"updated_at": unix}} (SCALE-2). Implementations are safe for
+// concurrent use.
+type UsageStore interface {
+	// Mark records that sid uses model at now (unix seconds).
+	Mark(model, sid string, now int64) error
+	// DropSID forgets every entry of a sid (SESS-4).
+	DropSID(sid string) error
+	// Expire drops entries updated before the given time, and models left
+	// with none (CHAT-4: older than 3 s).
+	Expire(before int64) error
+	// Models lists the models in use, sorted.
+	Models() ([]string, error)
+}
+
+// UsagePool is a UsageStore in process memory.
 type UsagePool struct {
 	mu sync.Mutex
 	m  map[string]map[string]int64 // model → sid → updated_at
 }
 
+var _ UsageStore = (*UsagePool)(nil)
+
 // NewUsagePool returns an empty pool.
 func NewUsagePool() *UsagePool { return &UsagePool{m: map[string]map[string]int64{}} }
 
 // Mark records that sid uses model at now.
-func (u *UsagePool) Mark(model, sid string, now int64) {
+func (u *UsagePool) Mark(model, sid string, now int64) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.m[model] == nil {
 		u.m[model] = map[string]int64{}
 	}
 	u.m[model][sid] = now
+	return nil
 }
 
 // DropSID forgets every entry of a sid (SESS-4).
-func (u *UsagePool) DropSID(sid string) {
+func (u *UsagePool) DropSID(sid string) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for model, sids := range u.m {
@@ -123,10 +144,11 @@ func (u *UsagePool) DropSID(sid string) {
 			delete(u.m, model)
 		}
 	}
+	return nil
 }
 
 // Expire drops entries updated before the given time (CHAT-4: older than 3 s).
-func (u *UsagePool) Expire(before int64) {
+func (u *UsagePool) Expire(before int64) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for model, sids := range u.m {
@@ -139,10 +161,11 @@ func (u *UsagePool) Expire(before int64) {
 			delete(u.m, model)
 		}
 	}
+	return nil
 }
 
 // Models lists the models in use, sorted.
-func (u *UsagePool) Models() []string {
+func (u *UsagePool) Models() ([]string, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	out := make([]string, 0, len(u.m))
@@ -150,5 +173,19 @@ func (u *UsagePool) Models() []string {
 		out = append(out, m)
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
+}
+
+// Locker is a lock shared by the instances of a deployment, so that one
+// instance at a time runs a reaper (SESS-5): with Redis, SET key <uuid> NX
+// EX ttl, renewed and released only while the value is still ours. A nil
+// Locker means a single instance: the reapers always run.
+type Locker interface {
+	// Acquire takes the lock for ttl when nobody holds it; true when taken.
+	Acquire(ctx context.Context, ttl time.Duration) (bool, error)
+	// Renew extends the lock to ttl if it is still ours; false when it is
+	// not (expired, or taken by another instance).
+	Renew(ctx context.Context, ttl time.Duration) (bool, error)
+	// Release deletes the lock if it is still ours.
+	Release(ctx context.Context) error
 }

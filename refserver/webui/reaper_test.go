@@ -90,18 +90,26 @@ func TestUsageReaper(t *testing.T) {
 		a.usage.Mark("gpt-4o", "sid-b", time.Now().Unix())
 		time.Sleep(4 * time.Second) // the reaper at 3s keeps both: 3s old is not older than 3s
 		synctest.Wait()
-		assert.Equal(t, []string{"gpt-4o", "llama3"}, a.usage.Models())
+		assert.Equal(t, []string{"gpt-4o", "llama3"}, must(a.usage.Models()))
 		a.usage.Mark("gpt-4o", "sid-b", time.Now().Unix()) // still generating at 4s
 
 		time.Sleep(3 * time.Second) // reaper at 6s: llama3 is 6s old, gpt-4o 2s
 		synctest.Wait()
-		assert.Equal(t, []string{"gpt-4o"}, a.usage.Models())
+		assert.Equal(t, []string{"gpt-4o"}, must(a.usage.Models()))
 
 		time.Sleep(3 * time.Second) // reaper at 9s: gpt-4o is 5s old
 		synctest.Wait()
-		assert.Empty(t, a.usage.Models())
+		assert.Empty(t, must(a.usage.Models()))
 
 		cancel()
 		<-done
 	})
+}
+
+// must returns v, failing on a store error (the memory stores have none).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
