@@ -3,6 +3,7 @@ package sio
 import (
 	"encoding/json"
 	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
@@ -86,7 +87,7 @@ func (h *Hub) Each(nsp, room string, fn func(*Socket)) {
 // Broadcast is one emit to rooms of a namespace.
 type Broadcast struct {
 	Namespace string
-	Rooms     []string // a room may be a socket's sid
+	Rooms     []string // a room may be a socket's sid; nil: every socket of the namespace
 	Except    string   // sid of a socket to skip (e.g. the sender)
 }
 
@@ -101,18 +102,60 @@ func (s *Server) Emit(b Broadcast, event string, args ...any) (int, error) {
 }
 
 // EmitRaw is Emit with an encoded payload `["name",…]` and its attachments.
+// With an Adapter, the broadcast also goes to the other instances (SCALE-1),
+// unless its one room is the sid of a socket of this instance.
 func (s *Server) EmitRaw(b Broadcast, data json.RawMessage, attachments [][]byte) int {
+	n := s.emitLocal(b, nil, data, attachments)
+	if a := s.adapter; a != nil && !s.isLocalSID(b) {
+		a.PublishEmit(b, data, attachments)
+	}
+	return n
+}
+
+// EmitLocal delivers a broadcast that another instance published to this
+// instance's sockets only, skipping the sids in except as well as b.Except.
+// Rooms nil means every socket of the namespace. It returns the number of
+// sockets reached.
+func (s *Server) EmitLocal(b Broadcast, except []string, data json.RawMessage, attachments [][]byte) int {
+	return s.emitLocal(b, except, data, attachments)
+}
+
+func (s *Server) isLocalSID(b Broadcast) bool {
+	if len(b.Rooms) != 1 {
+		return false
+	}
+	sock := s.Socket(b.Rooms[0])
+	return sock != nil && sock.nsp.Name == b.Namespace
+}
+
+// HasLocal reports whether any socket of this instance is in the room (or
+// is the socket whose sid the room is): a broker skips decoding messages
+// for rooms without local members.
+func (s *Server) HasLocal(nsp, room string) bool {
+	if sock := s.Socket(room); sock != nil && sock.nsp.Name == nsp {
+		return true
+	}
+	return s.hub.Size(nsp, room) > 0
+}
+
+func (s *Server) emitLocal(b Broadcast, except []string, data json.RawMessage, attachments [][]byte) int {
 	frames := Frames(eventPacket(b.Namespace, data, attachments, socketio.NoID), attachments)
 	n := 0
 	send := func(sock *Socket) {
-		if sock.id != b.Except {
-			sock.conn.sess.Send(frames...)
-			n++
+		if sock.id == b.Except || (len(except) > 0 && slices.Contains(except, sock.id)) {
+			return
 		}
+		sock.conn.sess.Send(frames...)
+		n++
 	}
-	if len(b.Rooms) == 1 {
+	switch {
+	case b.Rooms == nil:
+		for _, sock := range s.Sockets(b.Namespace) {
+			send(sock)
+		}
+	case len(b.Rooms) == 1:
 		s.deliver(b.Namespace, b.Rooms[0], send)
-	} else {
+	default:
 		seen := make(map[*Socket]struct{})
 		for _, r := range b.Rooms {
 			s.deliver(b.Namespace, r, func(sock *Socket) {

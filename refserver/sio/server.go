@@ -44,6 +44,35 @@ type Server struct {
 	log     *slog.Logger
 	stats   Stats
 	faults  Faults
+	adapter Adapter
+}
+
+// Adapter carries broadcasts and disconnects to the other instances of a
+// deployment (SCALE-1); a Server without one is a single instance. Its
+// methods must not block: they queue.
+type Adapter interface {
+	// PublishEmit sends a broadcast that was just delivered locally to the
+	// other instances; data is the encoded `["event", args…]`.
+	PublishEmit(b Broadcast, data json.RawMessage, attachments [][]byte)
+	// PublishDisconnect asks whichever instance holds sid to disconnect it.
+	PublishDisconnect(nsp, sid string)
+}
+
+// SetAdapter joins the Server to other instances; call it before serving.
+func (s *Server) SetAdapter(a Adapter) { s.adapter = a }
+
+// DisconnectSID disconnects the socket with this sid in namespace nsp (SIO-7
+// `41`), here or, through the Adapter, on the instance that holds it. It
+// reports whether the socket was local.
+func (s *Server) DisconnectSID(nsp, sid string) bool {
+	if sock := s.Socket(sid); sock != nil && sock.nsp.Name == nsp {
+		sock.Disconnect()
+		return true
+	}
+	if s.adapter != nil {
+		s.adapter.PublishDisconnect(nsp, sid)
+	}
+	return false
 }
 
 // Faults are deliberate misbehaviours for tests (see refserver.Faults).
