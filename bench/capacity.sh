@@ -48,8 +48,14 @@ sampler=$!
   --out bench/out/capacity.json > bench/out/capacity.txt 2> bench/out/capacity.time || status=$?
 wait "$sampler"
 sim_kb=$(cat bench/out/sim-rss-kb.txt); srv_kb=$(cat bench/out/serve-rss-kb.txt)
-echo "simulator RSS at the peak: $((sim_kb / 1024)) MiB = $(awk -v k="$sim_kb" -v n="$vus" 'BEGIN{printf "%.1f", k/n}') KiB per client"
-echo "refservers RSS at the peak: $((srv_kb / 1024)) MiB = $(awk -v k="$srv_kb" -v n="$vus" 'BEGIN{printf "%.1f", k/n}') KiB per session"
+# Per connected client: the most clients connected at once, from the record's series.
+peak=$(python3 -c 'import json,sys; print(max([p["clients"] for p in json.load(open(sys.argv[1]))["series"]] or [0]))' bench/out/capacity.json 2>/dev/null || echo "$vus")
+[ "${peak:-0}" -gt 0 ] || peak=$vus
+echo "connected at the peak: $peak of $vus"
+echo "simulator RSS at the peak: $((sim_kb / 1024)) MiB = $(awk -v k="$sim_kb" -v n="$peak" 'BEGIN{printf "%.1f", k/n}') KiB per client"
+echo "refservers RSS at the peak: $((srv_kb / 1024)) MiB = $(awk -v k="$srv_kb" -v n="$peak" 'BEGIN{printf "%.1f", k/n}') KiB per session"
+echo "connects per second (t: connects, connected):"
+python3 -c 'import json,sys; print(" ".join("%d:%d,%d" % (p["t"], p["connects"], p["clients"]) for p in json.load(open(sys.argv[1]))["series"][:20]))' bench/out/capacity.json 2>/dev/null || true
 grep -E 'Elapsed|User time|System time|Maximum resident' bench/out/capacity.time || true
 cat bench/out/capacity.txt
 exit "${status:-0}"

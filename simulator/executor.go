@@ -67,8 +67,13 @@ const DelayTolerance = 10 * time.Millisecond
 const MaxLag = time.Second
 
 // DefaultMaxConnecting bounds the clients of an arrival phase connecting at
-// once in one process (RunConfig.MaxConnecting).
-const DefaultMaxConnecting = 2048
+// once in one process (RunConfig.MaxConnecting). Beyond 16–128 dials in
+// flight the connect rate does not improve (PERFORMANCE.md); more only
+// queue in the listeners' SYN backlogs, and a dropped SYN costs its client
+// a second (the retransmission timeout): with 2048 per process, four
+// worker processes ramping 50,000 clients saw connect times of 2–5 s and
+// a lower rate than with 128.
+const DefaultMaxConnecting = 128
 
 // executor runs one phase, from its planned start; it returns the phase's
 // end (planned, or later when the phase overran) when the phase is over, or

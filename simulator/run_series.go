@@ -24,10 +24,11 @@ type sampler struct {
 
 	series []reports.Point
 	errors int64 // since the start, for the progress line
+	gc     *gcTuner
 }
 
 func newSampler(rec *metrics.Recorder, scr *scraper, progress ProgressFunc, start time.Time) *sampler {
-	return &sampler{rec: rec, scraper: scr, progress: progress, start: start, series: []reports.Point{}}
+	return &sampler{rec: rec, scraper: scr, progress: progress, start: start, series: []reports.Point{}, gc: newGCTuner()}
 }
 
 // run samples at every whole second of the run, and scrapes the servers,
@@ -54,6 +55,7 @@ func (s *sampler) sample() {
 	p := snap.Point()
 	s.scraper.fill(&p, time.Now(), serverFreshness)
 	s.errors += p.Errors
+	s.gc.observe(p)
 	if n := len(s.series); n > 0 && p.T <= s.series[n-1].T {
 		mergePoint(&s.series[n-1], p)
 		return
