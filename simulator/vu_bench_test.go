@@ -201,6 +201,9 @@ func BenchmarkVUMemory(b *testing.B) {
 			b.Fatalf("STAMPEDE_BENCH_CLIENTS=%q", s)
 		}
 	}
+	if os.Getenv("STAMPEDE_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 256 // fine enough to see every per-client allocation
+	}
 	target := serveChild(b)
 	env := testEnv(b, target, `
 client: {heartbeat: 1s}

@@ -34,11 +34,16 @@
 // waits for the end (the simulator's idle virtual clients) holds no
 // goroutine meanwhile.
 //
-// Event handlers, ack deliveries and Options.OnRaw/OnMessage run on the read
-// goroutine, in arrival order (SIO-8). A handler must not block: it may Emit,
-// Ack and Disconnect, but it must not wait for an ack (EmitWithAck) or call
-// Conn.Close, which waits for the read goroutine to exit; start a goroutine for
-// those. Close returns only after every goroutine of the Conn has exited.
+// Event handlers, ack deliveries and Options.OnRaw/OnMessage run one at a
+// time in arrival order (SIO-8), on behalf of the read goroutine, which
+// waits for each: on websocket they run on a small shared pool of goroutines,
+// so that the read goroutine, which an idle connection parks, never grows
+// its stack past the 2 KiB it may start with (decoding JSON and writing a
+// pong go deeper; the runtime never shrinks a stack below a quarter in use).
+// A handler must not block: it may Emit, Ack and Disconnect, but it must not
+// wait for an ack (EmitWithAck) or call Conn.Close, which waits for the read
+// goroutine to exit; start a goroutine for those. Close returns only after
+// the Conn's read goroutine has exited.
 //
 // Malformed input from the server never panics: the Conn closes and Err wraps
 // engineio.ErrMalformed or socketio.ErrMalformed.

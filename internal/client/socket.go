@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -238,17 +239,15 @@ func (s *Socket) finish(reason string, cause error) {
 // onConnect handles the server's CONNECT answer `40{"sid":…}`. An answer
 // nobody waits for is ignored (OnRaw has seen it).
 func (s *Socket) onConnect(data json.RawMessage) {
-	var body struct {
-		SID string `json:"sid"`
-	}
-	bad := json.Unmarshal(data, &body) != nil || body.SID == ""
+	sid, ok := connectSID(data)
+	bad := !ok
 	s.mu.Lock()
 	if s.state != socketConnecting {
 		s.mu.Unlock()
 		return
 	}
 	if !bad {
-		s.state, s.id = socketConnected, body.SID
+		s.state, s.id = socketConnected, sid
 		close(s.ready)
 		s.ready = nil // Connect holds its own copy; an idle Socket keeps none
 	}
@@ -256,6 +255,37 @@ func (s *Socket) onConnect(data json.RawMessage) {
 	if bad {
 		s.end(ReasonParseError, fmt.Errorf("%w: CONNECT answer without sid: %s", socketio.ErrMalformed, data))
 	}
+}
+
+// connectSID reads the sid of a CONNECT answer. The common form,
+// {"sid":"…"} with nothing to unescape, is read by hand: encoding/json's
+// decoder would grow the read goroutine's stack, which is then kept for the
+// life of the connection (doc.go). Anything else goes through encoding/json.
+func connectSID(data []byte) (string, bool) {
+	const prefix = `{"sid":"`
+	if rest, ok := bytes.CutPrefix(data, []byte(prefix)); ok {
+		if i := bytes.IndexByte(rest, '"'); i > 0 && string(rest[i:]) == `"}` && plainJSON(rest[:i]) {
+			return string(rest[:i]), true
+		}
+	}
+	var body struct {
+		SID string `json:"sid"`
+	}
+	if json.Unmarshal(data, &body) != nil || body.SID == "" {
+		return "", false
+	}
+	return body.SID, true
+}
+
+// plainJSON reports whether b is a JSON string's content as it is: no
+// escapes, no control characters.
+func plainJSON(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // removeSocket forgets s, so that a later Socket(nsp) starts afresh.

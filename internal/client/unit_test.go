@@ -161,3 +161,29 @@ func TestURLs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ws://h/socket.io/?EIO=4&transport=websocket", endpoint(base, "websocket", ""))
 }
+
+// CONNECT answers: the plain form read by hand and everything else by
+// encoding/json give the same sid, or none.
+func TestConnectSID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		data, sid string
+		ok        bool
+	}{
+		{`{"sid":"abc-123_XY"}`, "abc-123_XY", true},
+		{`{"sid":"a\u0062c"}`, "abc", true},  // escaped: encoding/json
+		{`{"pid":"p","sid":"x"}`, "x", true}, // more fields
+		{`{ "sid" : "x" }`, "x", true},       // spaces
+		{`{"sid":""}`, "", false},            // empty
+		{`{"sid":"x"`, "", false},            // truncated
+		{`{"sid":"x"}trailing`, "", false},   // not JSON
+		{"{\"sid\":\"a\x01b\"}", "", false},  // control character
+		{`{"sid":1}`, "", false},             // not a string
+		{`[]`, "", false},
+	}
+	for _, tt := range tests {
+		sid, ok := connectSID([]byte(tt.data))
+		assert.Equal(t, tt.ok, ok, "%s", tt.data)
+		assert.Equal(t, tt.sid, sid, "%s", tt.data)
+	}
+}

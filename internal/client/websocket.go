@@ -95,8 +95,9 @@ func (c *Conn) websocketLoop(ws *websocket.Conn) {
 //
 // The loop is kept shallow on purpose: an idle connection parks here, and
 // the runtime halves a goroutine stack only while less than a quarter of it
-// is in use, so every byte of these frames decides whether an idle read
-// goroutine costs 4 or 8 KiB (PERFORMANCE.md).
+// is in use (plus 800 bytes), so a read goroutine that once grew to 4 KiB
+// keeps 4 KiB for good. Handling a packet goes deeper, so it runs on a
+// pooled goroutine (handleDeep): the read goroutine stays within 2 KiB.
 func (c *Conn) readWebsocket(ws *websocket.Conn) error {
 	for {
 		mt, r, err := ws.NextReader()
@@ -132,7 +133,57 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 	if p.Type == engineio.Ping {
 		_ = ws.SetReadDeadline(time.Now().Add(c.pingWindow()))
 	}
-	return c.handlePacket(p)
+	return handleDeep(c, p)
+}
+
+// Handling a packet decodes JSON, runs handlers and may write (a pong):
+// deep call chains that would grow an idle read goroutine's stack for good.
+// handleDeep runs handlePacket on a pooled goroutine and waits for it, so
+// that packets are still handled one at a time, in order, while the read
+// goroutine itself stays shallow.
+type deepJob struct {
+	c    *Conn
+	p    engineio.Packet
+	err  error
+	done chan struct{}
+}
+
+var (
+	deepJobs = sync.Pool{New: func() any { return &deepJob{done: make(chan struct{}, 1)} }}
+	deepIdle = make(chan *deepJob) // unbuffered: a send succeeds when a worker is idle
+)
+
+// deepWorkerIdle is how long an idle worker waits for the next packet.
+const deepWorkerIdle = 100 * time.Millisecond
+
+func handleDeep(c *Conn, p engineio.Packet) error {
+	j := deepJobs.Get().(*deepJob)
+	j.c, j.p = c, p
+	select {
+	case deepIdle <- j:
+	default:
+		go deepWorker(j)
+	}
+	<-j.done
+	err := j.err
+	*j = deepJob{done: j.done}
+	deepJobs.Put(j)
+	return err
+}
+
+func deepWorker(j *deepJob) {
+	t := time.NewTimer(deepWorkerIdle)
+	defer t.Stop()
+	for {
+		j.err = j.c.handlePacket(j.p)
+		j.done <- struct{}{}
+		t.Reset(deepWorkerIdle)
+		select {
+		case j = <-deepIdle:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // readMessage reads a whole message through a pooled buffer and returns an
