@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -63,12 +64,66 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 				break
 			}
 		}
-		if reason := s.handlePacket(p); reason != nil {
+		if reason := handleDeep(s, p); reason != nil {
 			s.setReason(reason)
 			break
 		}
 	}
 	s.finalize()
+}
+
+// A session's read loop parks between messages, for the life of the
+// session, and the runtime never shrinks a stack whose quarter is in use:
+// if the loop ran the handlers (Socket.IO, the application: JSON, JWT,
+// rooms) it would keep the stack they grew, 8 KiB or more per idle
+// session, and every new session would grow its own again (copystack was
+// ~11% of the server's CPU in a connect storm). handleDeep runs
+// handlePacket on a small shared pool of goroutines, whose stacks have
+// grown once, and waits for it: packets are still handled one at a time
+// and in order, and the read loop stays shallow.
+type deepJob struct {
+	s    *Session
+	p    engineio.Packet
+	err  error
+	done chan struct{}
+}
+
+var (
+	deepJobs = sync.Pool{New: func() any { return &deepJob{done: make(chan struct{}, 1)} }}
+	deepIdle = make(chan *deepJob) // unbuffered: a send succeeds when a worker is idle
+)
+
+// deepWorkerIdle is how long an idle worker waits for the next packet.
+const deepWorkerIdle = 100 * time.Millisecond
+
+func handleDeep(s *Session, p engineio.Packet) error {
+	j := deepJobs.Get().(*deepJob)
+	j.s, j.p = s, p
+	select {
+	case deepIdle <- j:
+	default:
+		go deepWorker(j)
+	}
+	<-j.done
+	err := j.err
+	*j = deepJob{done: j.done}
+	deepJobs.Put(j)
+	return err
+}
+
+func deepWorker(j *deepJob) {
+	t := time.NewTimer(deepWorkerIdle)
+	defer t.Stop()
+	for {
+		j.err = j.s.handlePacket(j.p)
+		j.done <- struct{}{}
+		t.Reset(deepWorkerIdle)
+		select {
+		case j = <-deepIdle:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 func readError(err error) error {
