@@ -95,10 +95,10 @@ func realClients(env *Env) (StartFunc, error) {
 // from their GET /metrics when they serve it, once a second), reports the
 // progress, and when the phases are over stops the clients, exports the
 // metrics and evaluates the thresholds. The record's environment ends when
-// the phases ended, so rates are over the load, not the shutdown. While
-// clients are connected and none connecting, Run lowers its process's Go
-// GC target and returns unused memory to the OS (gcTuner); it restores the
-// target when clients connect again and when it returns.
+// the phases ended, so rates are over the load, not the shutdown. Run
+// sets its process's Go GC target (gcTuner): high while clients connect, low
+// once they only hold their connections (when it also returns unused
+// memory to the OS), and the process's own again when it returns.
 //
 // When ctx is done first (SIGINT), Run stops the clients and returns the
 // partial record with Interrupted set, and no error. An error means the
