@@ -46,8 +46,9 @@ sampler=$!
 # Three worker processes of ~16,700 clients (not the default four of
 # 15,000): each process has its own runtime, GC and scheduler to pay for on
 # two cores, and 16,700 sockets stay under the 20,000 open files a process
-# may have. RUN_ARGS adds flags (e.g. --set client.fetch_config=false).
-/usr/bin/time -v ./bin/stampede run bench/capacity-50k.yaml --vus "$vus" --secret $secret \
+# may have. RUN_ARGS adds flags (e.g. --set client.fetch_config=false),
+# RUN_ENV environment for the simulator (e.g. GODEBUG=adaptivestackstart=0).
+env ${RUN_ENV:-} /usr/bin/time -v ./bin/stampede run bench/capacity-50k.yaml --vus "$vus" --secret $secret \
   --clients-per-worker 17000 ${RUN_ARGS:-} \
   --target http://127.0.0.1:8181,http://127.0.0.1:8182,http://127.0.0.1:8183 \
   --out bench/out/capacity.json > bench/out/capacity.txt 2> bench/out/capacity.time || status=$?
