@@ -313,8 +313,10 @@ flows: [{steps: [{listen: {events: [events]}}]}]`)
 	cpu1, srv1, took := cpuTime(b), childCPU(b, cmd), time.Since(t0)
 	cancel()
 	pop.wait(time.Minute)
-	if e := rec.Counter(reports.MetricErrors).Value() + counterValue(rec, reports.MetricReconnects); e > 0 {
-		b.Errorf("%d errors or reconnects", e)
+	for _, c := range rec.Snapshot().Counters {
+		if (c.Metric == reports.MetricErrors || c.Metric == reports.MetricReconnects) && c.Value > 0 {
+			b.Errorf("%s%v: %d", c.Metric, c.Tags, c.Value)
+		}
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(cpu1-cpu0)/n/1e3, "client-µs/connect")
