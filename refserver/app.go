@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"context"
+	"sync"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/refserver/sio"
@@ -9,7 +10,7 @@ import (
 )
 
 // newApp builds the open-webui layer for namespace "/" (issue 3).
-func newApp(cfg Config) (*webui.App, error) {
+func newApp(cfg Config, sc *scale) (*webui.App, error) {
 	profile, err := webui.ParseProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
@@ -18,7 +19,7 @@ func newApp(cfg Config) (*webui.App, error) {
 	for _, t := range cfg.Transports {
 		enableWS = enableWS || t == engineio.TransportWebsocket
 	}
-	return webui.New(webui.Config{
+	wc := webui.Config{
 		Profile:           profile,
 		Secret:            cfg.Secret,
 		Population:        cfg.Population,
@@ -28,23 +29,35 @@ func newApp(cfg Config) (*webui.App, error) {
 		Version:           cfg.Version,
 		Logger:            cfg.Logger,
 		Faults:            appFaults(cfg.Faults),
-	})
+	}
+	if sc != nil {
+		sc.appStores(cfg, &wc)
+		wc.Cluster = sc.broker
+	}
+	return webui.New(wc)
 }
 
 // startApp attaches the app to the Socket.IO layer, mounts its HTTP routes
 // and runs its reapers until Shutdown.
 func (s *Server) startApp(io *sio.Server) {
-	if s.webui == nil {
+	if s.webui == nil && s.scale == nil {
 		return
 	}
-	s.webui.Attach(io)
-	s.webui.Routes(s.mux)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopApp = cancel
 	s.appDone = make(chan struct{})
+	var wg sync.WaitGroup
+	if s.webui != nil {
+		s.webui.Attach(io)
+		s.webui.Routes(s.mux)
+		wg.Go(func() { s.webui.Run(ctx) })
+	}
+	if s.scale != nil {
+		wg.Go(func() { s.scale.broker.Run(ctx) })
+	}
 	go func() {
 		defer close(s.appDone)
-		s.webui.Run(ctx)
+		wg.Wait()
 	}()
 }
 

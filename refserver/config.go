@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -46,12 +48,30 @@ type Config struct {
 	SessionTimeout    time.Duration     // SESS-3; default max(4 × heartbeat, 120s)
 	Version           string            // served by GET /api/version
 
+	// Redis mode (SCALE, WEBSOCKET_MANAGER=redis): with RedisURL set
+	// (WEBSOCKET_REDIS_URL), emits reach the sockets of every instance
+	// through Redis pub/sub, and the session pool, usage pool, documents,
+	// revocations and reaper locks live in Redis under RedisKeyPrefix.
+	RedisURL         string
+	RedisKeyPrefix   string        // REDIS_KEY_PREFIX; default "open-webui"
+	RedisLockTimeout time.Duration // WEBSOCKET_REDIS_LOCK_TIMEOUT; default 60s
+	// RedisSharedChannel publishes every emit on the one channel "socketio"
+	// instead of a channel per room (WEBSOCKET_REDIS_ROOM_CHANNELS=false).
+	RedisSharedChannel bool
+	// RedisChannel is the pub/sub channel, python-socketio's "socketio" by
+	// default; deployments sharing one Redis need distinct ones.
+	RedisChannel string
+
 	Faults Faults
 	Logger *slog.Logger
 }
 
 // ErrConfig is wrapped by every configuration error.
 var ErrConfig = errors.New("refserver: bad config")
+
+// WithDefaults returns the configuration with its defaults filled in, or
+// the first bad value (wrapping ErrConfig).
+func (c Config) WithDefaults() (Config, error) { return c.withDefaults() }
 
 // withDefaults fills in defaults and checks values.
 func (c Config) withDefaults() (Config, error) {
@@ -93,6 +113,23 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, err := webui.ParseProfile(c.Profile); err != nil {
 		return c, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if c.RedisKeyPrefix == "" {
+		c.RedisKeyPrefix = "open-webui"
+	}
+	if c.RedisChannel == "" {
+		c.RedisChannel = "socketio"
+	}
+	if c.RedisLockTimeout == 0 {
+		c.RedisLockTimeout = 60 * time.Second
+	}
+	if c.RedisLockTimeout < time.Second {
+		return c, fmt.Errorf("%w: the Redis lock timeout must be at least 1s (Redis expiries are whole seconds)", ErrConfig)
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return c, fmt.Errorf("%w: redis URL: %v", ErrConfig, err)
+		}
 	}
 	if len(c.Secret) == 0 {
 		c.Secret = randomSecret()

@@ -28,6 +28,9 @@ type Faults struct {
 	EnforcePayload       int  // EIO-10: when positive, the size limit actually enforced, while maxPayload is announced
 	BinaryAsText         bool // EIO-11: binary messages go out as text messages carrying base64 (`4<base64>`)
 	AllowSecondWebsocket bool // EIO-15: a second websocket for an upgraded session is accepted and left open
+
+	// Redis-mode faults (faults_scale.go), one per SCALE or SESS-5 case.
+	Scale ScaleFaults
 }
 
 // faultSetters is the one list of fault names (serve --fault NAME[=ARG]).
@@ -78,6 +81,9 @@ func FaultNames() []string {
 	for n := range appFaultSetters {
 		out = append(out, n)
 	}
+	for n := range scaleFaultSetters {
+		out = append(out, n)
+	}
 	sort.Strings(out)
 	return out
 }
@@ -88,6 +94,9 @@ func (f *Faults) Set(v string) error {
 	set, ok := faultSetters[name]
 	if !ok {
 		set, ok = appFaultSetters[name]
+	}
+	if !ok {
+		set, ok = scaleFaultSetters[name]
 	}
 	if !ok {
 		return fmt.Errorf("%w: unknown fault %q (known: %s)", ErrConfig, name, strings.Join(FaultNames(), ", "))

@@ -52,7 +52,49 @@ func newServerMetrics(s *Server) *serverMetrics {
 	reg.NewCounterFunc("stampede_protocol_errors_total", "Connections closed for a malformed Socket.IO packet (SIO-6).", func() float64 {
 		return float64(sio.Protocol.Load())
 	})
+	if s.scale != nil {
+		registerScaleMetrics(reg, s)
+	}
 	return m
+}
+
+// registerScaleMetrics exports the Redis mode's health (SCALE-3: a lost
+// Redis is visible) and which reapers this instance runs (SESS-5).
+func registerScaleMetrics(reg *metrics.Registry, s *Server) {
+	st := s.scale.broker.Stats()
+	counter := func(name, help string, v interface{ Load() uint64 }) {
+		reg.NewCounterFunc(name, help, func() float64 { return float64(v.Load()) })
+	}
+	reg.NewGaugeFunc("stampede_redis_subscribed", "1 while the Redis pub/sub subscription is live, else 0 (SCALE-3).", func() float64 {
+		if st.Subscribed.Load() {
+			return 1
+		}
+		return 0
+	})
+	counter("stampede_redis_published_total", "Messages published to other instances.", &st.Published)
+	counter("stampede_redis_publish_errors_total", "Messages lost because Redis could not be reached (SCALE-3).", &st.PublishErrors)
+	counter("stampede_redis_dropped_total", "Messages dropped because the publish queue was full.", &st.Dropped)
+	counter("stampede_redis_received_total", "Messages from other instances handled.", &st.Received)
+	counter("stampede_redis_skipped_total", "Room messages skipped: no local member in the room.", &st.Skipped)
+	counter("stampede_redis_bad_messages_total", "Messages on the channel that could not be decoded.", &st.BadMessages)
+	counter("stampede_redis_subscription_losses_total", "Times the subscription was lost and renewed (SCALE-3).", &st.Reconnects)
+	if s.webui != nil {
+		rs := s.webui.ReaperStats()
+		reg.NewGaugeFunc("stampede_session_reaper_lock_held", "1 when this instance holds the session reaper's lock (SESS-5).", func() float64 {
+			return b2f(rs.SessionLockHeld.Load())
+		})
+		reg.NewGaugeFunc("stampede_usage_reaper_lock_held", "1 when this instance holds the usage reaper's lock (SESS-5).", func() float64 {
+			return b2f(rs.UsageLockHeld.Load())
+		})
+		counter("stampede_reaper_lock_errors_total", "Reaper lock operations that failed to reach Redis.", &rs.LockErrors)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // collect brings the labelled families up to date with the engines' counters.

@@ -30,6 +30,7 @@ type Server struct {
 	once   sync.Once
 
 	webui   *webui.App // nil in lab mode
+	scale   *scale     // nil without Redis
 	stopApp context.CancelFunc
 	appDone chan struct{}
 }
@@ -46,16 +47,25 @@ func New(cfg Config) (*Server, error) {
 	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
 	getSIO := func() *sio.Server { return s.sio }
 	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO)}
+	if cfg.RedisURL != "" {
+		if s.scale, err = newScale(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Lab {
 		nsps = append(nsps, echoNamespace("/", getSIO), echoNamespace("/custom", getSIO))
 	} else {
-		if s.webui, err = newApp(cfg); err != nil {
+		if s.webui, err = newApp(cfg, s.scale); err != nil {
+			s.closeScale()
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 		nsps = append(nsps, s.webui.Namespace())
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
 	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents})
+	if s.scale != nil {
+		s.scale.broker.Attach(s.sio)
+	}
 	s.startApp(s.sio)
 	s.app = engine.New(s.engineConfig(s.sio.OnOpen))
 	s.raw = engine.New(s.engineConfig(func(*engine.Session) engine.Handler { return rawEcho{} }))
@@ -109,7 +119,14 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"status":"draining"}`))
 	default:
-		w.Write([]byte(`{"status":"ok"}`))
+		switch {
+		case s.scale == nil:
+			w.Write([]byte(`{"status":"ok"}`))
+		case s.scale.broker.Stats().Subscribed.Load():
+			w.Write([]byte(`{"status":"ok","redis":"subscribed"}`))
+		default: // serving this instance's sockets alone (SCALE-3)
+			w.Write([]byte(`{"status":"ok","redis":"down"}`))
+		}
 	}
 }
 
@@ -149,7 +166,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.stopApp()
 		<-s.appDone
 	}
+	s.closeScale()
 	return errors.Join(errs...)
+}
+
+func (s *Server) closeScale() {
+	if s.scale != nil {
+		s.scale.close()
+	}
 }
 
 // SessionCount is the number of open Engine.IO sessions at Config.Path.

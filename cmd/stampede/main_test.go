@@ -77,6 +77,12 @@ func TestServeBadValuesExit2(t *testing.T) {
 		{nil, map[string]string{"WEBSOCKET_SERVER_PING_TIMEOUT": "-3"}, "WEBSOCKET_SERVER_PING_TIMEOUT"},
 		{nil, map[string]string{"ENABLE_WEBSOCKET_SUPPORT": "maybe"}, "ENABLE_WEBSOCKET_SUPPORT"},
 		{[]string{"--addr", "256.0.0.1:99999"}, nil, "failed to listen"},
+		{[]string{"--manager", "kafka"}, nil, `--manager "kafka"`},
+		{nil, map[string]string{"WEBSOCKET_MANAGER": "etcd"}, `--manager "etcd"`},
+		{[]string{"--redis-url", "http://x"}, nil, "redis URL"},
+		{[]string{"--manager", "redis", "--redis-lock-timeout", "500ms"}, nil, "at least 1s"},
+		{nil, map[string]string{"WEBSOCKET_MANAGER": "redis", "WEBSOCKET_REDIS_LOCK_TIMEOUT": "x"}, "WEBSOCKET_REDIS_LOCK_TIMEOUT"},
+		{nil, map[string]string{"WEBSOCKET_REDIS_ROOM_CHANNELS": "sometimes"}, "WEBSOCKET_REDIS_ROOM_CHANNELS"},
 	}
 	for _, tt := range tests {
 		e, _, errb := testEnv(tt.vars)
@@ -111,6 +117,46 @@ func TestServeSettingsPrecedence(t *testing.T) {
 		assert.Equal(t, tt.interval, cfg.PingInterval, tt.name)
 		assert.Equal(t, tt.transports, cfg.Transports, tt.name)
 		assert.Equal(t, tt.cors, cfg.CORSOrigins, tt.name)
+	}
+}
+
+// The Redis mode's settings (SCALE): WEBSOCKET_MANAGER=redis turns it on
+// with WEBSOCKET_REDIS_URL; a --redis-url flag alone does too; the URL of
+// the environment alone does not (open-webui defaults it to REDIS_URL).
+func TestServeRedisSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		vars     map[string]string
+		url      string
+		prefix   string
+		lock     time.Duration
+		shared   bool
+		channels string
+	}{
+		{"local by default", nil, map[string]string{"WEBSOCKET_REDIS_URL": "redis://10.0.0.1:6379/0"}, "", "open-webui", 60 * time.Second, false, "socketio"},
+		{"env", nil, map[string]string{"WEBSOCKET_MANAGER": "redis", "WEBSOCKET_REDIS_URL": "redis://127.0.0.1:6390/2",
+			"REDIS_KEY_PREFIX": "ow", "WEBSOCKET_REDIS_LOCK_TIMEOUT": "5", "WEBSOCKET_REDIS_ROOM_CHANNELS": "false"},
+			"redis://127.0.0.1:6390/2", "ow", 5 * time.Second, true, "socketio"},
+		{"manager without URL", []string{"--manager", "redis"}, nil, "redis://127.0.0.1:6379/0", "open-webui", 60 * time.Second, false, "socketio"},
+		{"flag beats env", []string{"--redis-url", "redis://127.0.0.1:6391/0", "--redis-key-prefix", "p", "--redis-lock-timeout", "3s",
+			"--redis-room-channels=true", "--redis-channel", "sio2"},
+			map[string]string{"WEBSOCKET_MANAGER": "redis", "WEBSOCKET_REDIS_URL": "redis://127.0.0.1:6390/2", "REDIS_KEY_PREFIX": "ow",
+				"WEBSOCKET_REDIS_ROOM_CHANNELS": "false"},
+			"redis://127.0.0.1:6391/0", "p", 3 * time.Second, false, "sio2"},
+	}
+	for _, tt := range tests {
+		e, _, _ := testEnv(tt.vars)
+		cfg, _, err := parseServe(e, tt.args)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.url, cfg.RedisURL, tt.name)
+		c, err := cfg.WithDefaults()
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.prefix, c.RedisKeyPrefix, tt.name)
+		assert.Equal(t, tt.lock, c.RedisLockTimeout, tt.name)
+		assert.Equal(t, tt.shared, c.RedisSharedChannel, tt.name)
+		assert.Equal(t, tt.channels, c.RedisChannel, tt.name)
 	}
 }
 

@@ -46,6 +46,15 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --session-timeout D    session reaper period and age limit (default max(4 × heartbeat, 120s))
   --fault NAME[=ARG]     inject a fault, repeatable: accept-bad-tokens, drop-acks, no-ping,
                          leak-user-rooms, echo-typing-to-others-only, delay-events=200ms
+  --manager NAME         local | redis: with redis, several instances share one deployment
+                         through Redis (default local; redis when --redis-url is given) [WEBSOCKET_MANAGER]
+  --redis-url URL        Redis for --manager redis (default redis://127.0.0.1:6379/0) [WEBSOCKET_REDIS_URL]
+  --redis-key-prefix P   prefix of the Redis keys (default open-webui) [REDIS_KEY_PREFIX]
+  --redis-lock-timeout D reaper lock lifetime, renewed at half of it (default 60s)
+                         [WEBSOCKET_REDIS_LOCK_TIMEOUT, seconds]
+  --redis-channel NAME   pub/sub channel (default socketio); deployments sharing a Redis need distinct ones
+  --redis-room-channels  publish each room's emits on its own channel socketio#/#ROOM (default
+                         true; false: the one channel socketio) [WEBSOCKET_REDIS_ROOM_CHANNELS]
   --lab                  echo lab: path /socket.io, namespaces / and /custom echo,
                          polling,websocket, pings 300ms/200ms (other flags still override)
   --log-level LEVEL      debug | info | warn | error (default info)
@@ -58,6 +67,8 @@ Examples:
   stampede serve --profile open-webui --users 50000 --heartbeat-interval 10s
   stampede serve --ping-interval 1s --ping-timeout 1s --session-timeout 5s   # fast conformance runs
   stampede serve --fault drop-acks --fault delay-events=200ms
+  stampede serve --addr 127.0.0.1:8081 --manager redis --secret s   # two instances of one
+  stampede serve --addr 127.0.0.1:8082 --manager redis --secret s   # deployment, joined by Redis
   WEBSOCKET_SERVER_PING_INTERVAL=5 stampede serve --ping-timeout 2s
 `
 
@@ -78,6 +89,11 @@ type serveFlags struct {
 	users, channels, notes    int
 	heartbeat, sessionTimeout time.Duration
 	faults                    refserver.Faults
+
+	manager, redisURL, redisPrefix string
+	redisChannel                   string
+	redisLockTimeout               time.Duration
+	redisRoomChannels              bool
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
@@ -113,8 +129,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 		}
 	}
 	c := srv.Config()
-	fmt.Fprintf(e.stdout, "stampede serve: ready on http://%s%s/ (transports %s, ping %s/%s, echo /echo and /engine.io/)\n",
-		ln.Addr(), c.Path, strings.Join(c.Transports, ","), c.PingInterval, c.PingTimeout)
+	manager := ""
+	if c.RedisURL != "" {
+		manager = ", manager redis, prefix " + c.RedisKeyPrefix
+	}
+	fmt.Fprintf(e.stdout, "stampede serve: ready on http://%s%s/ (transports %s, ping %s/%s, echo /echo and /engine.io/%s)\n",
+		ln.Addr(), c.Path, strings.Join(c.Transports, ","), c.PingInterval, c.PingTimeout, manager)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -159,6 +179,12 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.DurationVar(&sf.heartbeat, "heartbeat-interval", 0, "")
 	fs.DurationVar(&sf.sessionTimeout, "session-timeout", 0, "")
 	fs.Func("fault", "", sf.faults.Set)
+	fs.StringVar(&sf.manager, "manager", "", "")
+	fs.StringVar(&sf.redisURL, "redis-url", "", "")
+	fs.StringVar(&sf.redisPrefix, "redis-key-prefix", "", "")
+	fs.StringVar(&sf.redisChannel, "redis-channel", "", "")
+	fs.DurationVar(&sf.redisLockTimeout, "redis-lock-timeout", 0, "")
+	fs.BoolVar(&sf.redisRoomChannels, "redis-room-channels", true, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, serveUsage)
@@ -210,6 +236,48 @@ func serveEnv(e env, set map[string]bool, sf *serveFlags) error {
 	if s := e.getenv("CORS_ALLOW_ORIGIN"); s != "" && !set["cors-origins"] {
 		sf.cors = s
 	}
+	return redisEnv(e, set, sf)
+}
+
+// redisEnv applies open-webui's Redis variables to flags not set, and
+// resolves the manager: a --redis-url flag alone means redis.
+func redisEnv(e env, set map[string]bool, sf *serveFlags) error {
+	if s := e.getenv("WEBSOCKET_MANAGER"); s != "" && !set["manager"] {
+		sf.manager = strings.ToLower(s)
+	}
+	if sf.manager == "" && set["redis-url"] {
+		sf.manager = "redis"
+	}
+	switch sf.manager {
+	case "", "local":
+		sf.manager = "local"
+	case "redis":
+	default:
+		return usagef("--manager %q: want local or redis", sf.manager)
+	}
+	if s := e.getenv("WEBSOCKET_REDIS_URL"); s != "" && !set["redis-url"] {
+		sf.redisURL = s
+	}
+	if sf.redisURL == "" {
+		sf.redisURL = "redis://127.0.0.1:6379/0"
+	}
+	if s := e.getenv("REDIS_KEY_PREFIX"); s != "" && !set["redis-key-prefix"] {
+		sf.redisPrefix = s
+	}
+	if s := e.getenv("WEBSOCKET_REDIS_LOCK_TIMEOUT"); s != "" && !set["redis-lock-timeout"] {
+		d, err := envSeconds("WEBSOCKET_REDIS_LOCK_TIMEOUT", s)
+		if err != nil {
+			return err
+		}
+		sf.redisLockTimeout = d
+	}
+	if s := e.getenv("WEBSOCKET_REDIS_ROOM_CHANNELS"); s != "" && !set["redis-room-channels"] {
+		b, err := strconv.ParseBool(strings.ToLower(s))
+		if err != nil {
+			return usagef("WEBSOCKET_REDIS_ROOM_CHANNELS=%q: want true or false", s)
+		}
+		sf.redisRoomChannels = b
+	}
 	return nil
 }
 
@@ -245,6 +313,14 @@ func serveConfig(e env, sf serveFlags) (refserver.Config, serveFlags, error) {
 		return cfg, sf, usagef("--max-payload %d: must be a positive number of bytes", sf.maxPayload)
 	}
 	cfg.MaxPayload = sf.maxPayload
+	if sf.manager == "redis" {
+		cfg.RedisURL = sf.redisURL
+	}
+	if sf.redisLockTimeout < 0 {
+		return cfg, sf, usagef("--redis-lock-timeout must be positive")
+	}
+	cfg.RedisKeyPrefix, cfg.RedisLockTimeout, cfg.RedisSharedChannel = sf.redisPrefix, sf.redisLockTimeout, !sf.redisRoomChannels
+	cfg.RedisChannel = sf.redisChannel
 	for _, o := range strings.Split(sf.cors, ";") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)

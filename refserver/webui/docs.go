@@ -177,10 +177,22 @@ func (a *App) docJoin(s docSocket, p docRequest) {
 	})
 }
 
-// sendDocState sends the document's state and the sids in its room to s.
+// sendDocState sends the document's state and its members to s: the
+// store's member set, which spans every instance with Redis (SCALE-2, as
+// upstream's YdocManager.get_users); this instance's room when the store
+// cannot be read.
 func (a *App) sendDocState(s docSocket, doc string) {
-	state, _ := a.docs().state(doc)
-	a.emit(s.ID(), "", "ydoc:document:state", docStateMsg{DocumentID: doc, State: state, Sessions: a.roomSIDs(docRoom(doc))})
+	r := a.docs()
+	state, _ := r.state(doc)
+	sessions, err := r.store.Members(doc)
+	if err != nil {
+		a.log.Warn("document store read failed", "doc", doc, "err", err)
+		sessions = a.roomSIDs(docRoom(doc))
+	}
+	if sessions == nil {
+		sessions = []string{}
+	}
+	a.emit(s.ID(), "", "ydoc:document:state", docStateMsg{DocumentID: doc, State: state, Sessions: sessions})
 }
 
 func (a *App) roomSIDs(room string) []string {

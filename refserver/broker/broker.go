@@ -1,0 +1,447 @@
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/refserver/sio"
+)
+
+// Config sets up a Broker. Client is required; the rest have defaults.
+type Config struct {
+	Client redis.UniversalClient
+	// Channel is python-socketio's channel name, "socketio".
+	Channel string
+	// RoomChannels publishes each single-room emit on its own channel
+	// `{Channel}#{namespace}#{room}` (WEBSOCKET_REDIS_ROOM_CHANNELS, on by
+	// default upstream), so that instances without members in the room skip
+	// it without decoding it.
+	RoomChannels bool
+	// HostID names this instance in messages; default random.
+	HostID string
+	Logger *slog.Logger
+	// QueueSize bounds the publications waiting for Redis (default 65536);
+	// beyond it they are dropped and counted, never blocking a socket.
+	QueueSize int
+	// MaxRetryWait caps the wait between subscription attempts while Redis
+	// is unreachable (default 5s; the first wait is 100ms, doubling).
+	MaxRetryWait time.Duration
+	Faults       Faults
+}
+
+// Faults break the broker for the conformance suite's SCALE cases.
+type Faults struct {
+	NoPublish     bool // SCALE-1: nothing is published; other instances' sockets miss every emit
+	SyncPublish   bool // SCALE-3: each publication waits for Redis on the emitting goroutine, unbounded, so a stalled Redis stalls the instance's event handling
+	NoResubscribe bool // SCALE-3: a lost subscription is never renewed; cross-instance delivery does not resume
+}
+
+// Stats are the broker's counters, exported at /metrics (SCALE-3: a lost
+// Redis is visible).
+type Stats struct {
+	Published     atomic.Uint64 // messages Redis accepted
+	PublishErrors atomic.Uint64 // messages lost because Redis refused or was unreachable
+	Dropped       atomic.Uint64 // messages dropped because the queue was full
+	Received      atomic.Uint64 // messages from other instances handled
+	Skipped       atomic.Uint64 // room messages for rooms without local members
+	BadMessages   atomic.Uint64 // messages that could not be decoded
+	Reconnects    atomic.Uint64 // subscription losses
+	Subscribed    atomic.Bool   // the subscription is live
+}
+
+// Broker joins a sio.Server to the other instances of a deployment over
+// Redis pub/sub (SCALE-1). It implements sio.Adapter.
+type Broker struct {
+	cfg      Config
+	log      *slog.Logger
+	srv      *sio.Server
+	queue    chan outbound
+	handlers map[string]func(json.RawMessage)
+	stats    Stats
+	errLog   rateLog
+}
+
+type outbound struct {
+	channel string
+	payload []byte
+}
+
+var _ sio.Adapter = (*Broker)(nil)
+
+// New returns a Broker; Attach it to the server, then Run it.
+func New(cfg Config) (*Broker, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("broker: no Redis client")
+	}
+	if cfg.Channel == "" {
+		cfg.Channel = "socketio"
+	}
+	if strings.Contains(cfg.Channel, "#") {
+		return nil, fmt.Errorf("broker: channel %q contains '#'", cfg.Channel)
+	}
+	if cfg.HostID == "" {
+		var b [16]byte
+		rand.Read(b[:])
+		cfg.HostID = hex.EncodeToString(b[:])
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 1 << 16
+	}
+	if cfg.MaxRetryWait <= 0 {
+		cfg.MaxRetryWait = 5 * time.Second
+	}
+	return &Broker{
+		cfg: cfg, log: cfg.Logger, queue: make(chan outbound, cfg.QueueSize),
+		handlers: map[string]func(json.RawMessage){},
+	}, nil
+}
+
+// Attach makes the broker srv's Adapter and the recipient of other
+// instances' emits and disconnects.
+func (b *Broker) Attach(srv *sio.Server) {
+	b.srv = srv
+	srv.SetAdapter(b)
+}
+
+// Handle registers fn for messages whose method is method (application
+// messages, e.g. the app layer's "stampede:app"). Call it before Run.
+func (b *Broker) Handle(method string, fn func(json.RawMessage)) { b.handlers[method] = fn }
+
+// HostID is this instance's id in messages.
+func (b *Broker) HostID() string { return b.cfg.HostID }
+
+// Stats returns the live counters.
+func (b *Broker) Stats() *Stats { return &b.stats }
+
+// message is python-socketio's pub/sub message (pubsub_manager), JSON
+// flavour, with stampede's additions: Args for an emit with other than one
+// argument, Attachments for binary parts, Body for application messages.
+type message struct {
+	Method    string          `json:"method"`
+	Event     string          `json:"event,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Namespace string          `json:"namespace,omitempty"`
+	Room      json.RawMessage `json:"room,omitempty"`
+	SkipSID   json.RawMessage `json:"skip_sid,omitempty"`
+	Callback  json.RawMessage `json:"callback,omitempty"`
+	SID       string          `json:"sid,omitempty"`
+	HostID    string          `json:"host_id"`
+
+	Args        bool            `json:"stampede_args,omitempty"` // Data is the list of arguments
+	Attachments [][]byte        `json:"attachments,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+}
+
+// PublishEmit queues a broadcast for the other instances (sio.Adapter).
+func (b *Broker) PublishEmit(bc sio.Broadcast, data json.RawMessage, attachments [][]byte) {
+	event, rest, err := socketio.SplitEvent(data)
+	if err != nil {
+		b.stats.BadMessages.Add(1)
+		return
+	}
+	m := message{Method: "emit", Event: event, Namespace: bc.Namespace, HostID: b.cfg.HostID, Attachments: attachments}
+	list, err := argList(rest)
+	if err != nil {
+		b.stats.BadMessages.Add(1)
+		return
+	}
+	if len(list) == 1 { // python-socketio's form: data is the one argument
+		m.Data = list[0]
+	} else {
+		m.Data, m.Args = rest, true
+	}
+	channel := b.cfg.Channel
+	switch len(bc.Rooms) {
+	case 0:
+		m.Room = json.RawMessage("null")
+	case 1:
+		m.Room, _ = json.Marshal(bc.Rooms[0])
+		if b.cfg.RoomChannels {
+			channel = b.roomChannel(bc.Namespace, bc.Rooms[0])
+		}
+	default:
+		m.Room, _ = json.Marshal(bc.Rooms)
+	}
+	if bc.Except != "" {
+		m.SkipSID, _ = json.Marshal(bc.Except)
+	}
+	b.enqueue(channel, m)
+}
+
+// argList splits the `[a, b, …]` that follows the event name; rest is
+// what SplitEvent returns (a JSON array of the arguments).
+func argList(rest json.RawMessage) ([]json.RawMessage, error) {
+	var list []json.RawMessage
+	err := json.Unmarshal(rest, &list)
+	return list, err
+}
+
+// PublishDisconnect asks the instance holding sid to disconnect it.
+func (b *Broker) PublishDisconnect(nsp, sid string) {
+	b.enqueue(b.cfg.Channel, message{Method: "disconnect", Namespace: nsp, SID: sid, HostID: b.cfg.HostID})
+}
+
+// Publish sends an application message to the other instances; their
+// handler for method gets body.
+func (b *Broker) Publish(method string, body any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	b.enqueue(b.cfg.Channel, message{Method: method, HostID: b.cfg.HostID, Body: raw})
+	return nil
+}
+
+func (b *Broker) roomChannel(nsp, room string) string {
+	return b.cfg.Channel + "#" + nsp + "#" + room
+}
+
+func (b *Broker) enqueue(channel string, m message) {
+	if b.cfg.Faults.NoPublish {
+		return
+	}
+	payload, err := json.Marshal(m)
+	if err != nil {
+		b.stats.BadMessages.Add(1)
+		return
+	}
+	if b.cfg.Faults.SyncPublish {
+		if err := b.cfg.Client.Publish(context.Background(), channel, payload).Err(); err != nil {
+			b.stats.PublishErrors.Add(1)
+		} else {
+			b.stats.Published.Add(1)
+		}
+		return
+	}
+	select {
+	case b.queue <- outbound{channel, payload}:
+	default:
+		b.stats.Dropped.Add(1)
+		b.errLog.warn(b.log, "redis publish queue full: dropping cross-instance messages")
+	}
+}
+
+// Run publishes and receives until ctx is done. It never returns early on a
+// Redis failure: it retries, counts and logs (SCALE-3).
+func (b *Broker) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.publishLoop(ctx) }()
+	b.subscribeLoop(ctx)
+	wg.Wait()
+}
+
+// publishLoop sends queued messages in pipelined batches, in order.
+func (b *Broker) publishLoop(ctx context.Context) {
+	batch := make([]outbound, 0, 256)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-b.queue:
+			batch = append(batch, m)
+		}
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case m := <-b.queue:
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		pipe := b.cfg.Client.Pipeline()
+		for _, m := range batch {
+			pipe.Publish(pctx, m.channel, m.payload)
+		}
+		_, err := pipe.Exec(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.stats.PublishErrors.Add(uint64(len(batch)))
+			b.errLog.warn(b.log, "redis publish failed: cross-instance messages lost", "err", err, "lost", len(batch))
+			continue
+		}
+		b.stats.Published.Add(uint64(len(batch)))
+	}
+}
+
+// subscribeLoop receives other instances' messages, re-subscribing after
+// any failure with a doubling wait.
+func (b *Broker) subscribeLoop(ctx context.Context) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.subscribeOnce(ctx, func() { wait = 100 * time.Millisecond })
+		b.stats.Subscribed.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if b.cfg.Faults.NoResubscribe {
+			b.log.Warn("redis subscription lost; the no-resubscribe fault keeps it lost", "err", err)
+			<-ctx.Done()
+			return
+		}
+		b.stats.Reconnects.Add(1)
+		b.errLog.warn(b.log, "redis subscription lost; cross-instance delivery paused", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, b.cfg.MaxRetryWait)
+	}
+}
+
+func (b *Broker) subscribeOnce(ctx context.Context, onUp func()) error {
+	ps := b.cfg.Client.Subscribe(ctx)
+	defer ps.Close()
+	// A blocked receive does not watch ctx: closing the subscription ends it.
+	stop := context.AfterFunc(ctx, func() { ps.Close() })
+	defer stop()
+	if err := ps.Subscribe(ctx, b.cfg.Channel); err != nil {
+		return err
+	}
+	if b.cfg.RoomChannels {
+		if err := ps.PSubscribe(ctx, b.cfg.Channel+"#*"); err != nil {
+			return err
+		}
+	}
+	for {
+		v, err := ps.ReceiveTimeout(ctx, 15*time.Second)
+		if err != nil {
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
+				// Quiet for a while: make sure the connection still lives.
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				err = ps.Ping(pctx)
+				cancel()
+				if err == nil {
+					continue
+				}
+			}
+			return err
+		}
+		switch v := v.(type) {
+		case *redis.Subscription:
+			if !b.stats.Subscribed.Swap(true) {
+				b.log.Info("redis subscription live", "channel", b.cfg.Channel, "room_channels", b.cfg.RoomChannels)
+			}
+			onUp()
+		case *redis.Message:
+			b.receive(v)
+		case *redis.Pong:
+		}
+	}
+}
+
+// receive handles one message from Redis. A room message for a room
+// without local members is skipped before decoding.
+func (b *Broker) receive(msg *redis.Message) {
+	if msg.Pattern != "" && b.srv != nil {
+		nsp, room, ok := strings.Cut(strings.TrimPrefix(msg.Channel, b.cfg.Channel+"#"), "#")
+		if !ok || !b.srv.HasLocal(nsp, room) {
+			b.stats.Skipped.Add(1)
+			return
+		}
+	}
+	var m message
+	if err := json.Unmarshal([]byte(msg.Payload), &m); err != nil {
+		b.stats.BadMessages.Add(1)
+		b.errLog.warn(b.log, "undecodable message on the redis channel", "channel", msg.Channel, "err", err)
+		return
+	}
+	if m.HostID == b.cfg.HostID {
+		return // ours: delivered locally when it was published
+	}
+	b.stats.Received.Add(1)
+	switch m.Method {
+	case "emit":
+		b.handleEmit(&m)
+	case "disconnect":
+		if b.srv != nil && m.SID != "" {
+			if sock := b.srv.Socket(m.SID); sock != nil && sock.Namespace() == nsOr(m.Namespace) {
+				sock.Disconnect()
+			}
+		}
+	default:
+		if fn := b.handlers[m.Method]; fn != nil {
+			fn(m.Body)
+		}
+	}
+}
+
+func nsOr(nsp string) string {
+	if nsp == "" {
+		return "/"
+	}
+	return nsp
+}
+
+func (b *Broker) handleEmit(m *message) {
+	if b.srv == nil || m.Event == "" {
+		return
+	}
+	bc := sio.Broadcast{Namespace: nsOr(m.Namespace)}
+	if len(m.Room) > 0 && string(m.Room) != "null" {
+		var one string
+		if json.Unmarshal(m.Room, &one) == nil {
+			bc.Rooms = []string{one}
+		} else if json.Unmarshal(m.Room, &bc.Rooms) != nil {
+			b.stats.BadMessages.Add(1)
+			return
+		}
+	}
+	var except []string
+	if len(m.SkipSID) > 0 && string(m.SkipSID) != "null" {
+		if json.Unmarshal(m.SkipSID, &bc.Except) != nil && json.Unmarshal(m.SkipSID, &except) != nil {
+			b.stats.BadMessages.Add(1)
+			return
+		}
+	}
+	var args json.RawMessage
+	if m.Args {
+		args = m.Data
+	} else {
+		data := m.Data
+		if len(data) == 0 {
+			data = json.RawMessage("null")
+		}
+		args = socketio.JoinArgs([]json.RawMessage{data})
+	}
+	if _, err := argList(args); err != nil {
+		b.stats.BadMessages.Add(1)
+		return
+	}
+	b.srv.EmitLocal(bc, except, socketio.EventData(m.Event, args), m.Attachments)
+}
+
+// rateLog logs a warning at most once a second, so that an outage does not
+// flood the log; the counters carry the full count.
+type rateLog struct{ last atomic.Int64 }
+
+func (r *rateLog) warn(log *slog.Logger, msg string, args ...any) {
+	now := time.Now().UnixNano()
+	if last := r.last.Load(); now-last < int64(time.Second) || !r.last.CompareAndSwap(last, now) {
+		return
+	}
+	log.Warn(msg, args...)
+}
