@@ -31,10 +31,17 @@ Flags:
   --engineio-path PATH    raw Engine.IO echo (default /engine.io/)
   --profile NAME          documented | open-webui: expectations where they differ (default documented)
   --secret S              token signing key for the app layer [WEBUI_SECRET_KEY]
-  --layer LIST            engineio,socketio,app (default all three; scale runs with --peer)
+  --layer LIST            engineio,socketio,app,scale (default engineio,socketio,app; --peer adds scale)
   --run REGEXP            only cases whose ID matches (unanchored, as go test -run)
   --strict                SHOULD cases decide the exit code too
-  --peer URL              a second instance of the same deployment, for SCALE cases
+  --peer URL              a second instance of the same deployment: adds the scale layer
+                          (SCALE-1…3, SESS-5)
+  --redis URL             the deployment's Redis (redis://host:port/db), for the scale cases that
+                          read its keys, subscribe to its channels, or pause it and cut its
+                          subscriptions (CLIENT PAUSE, CLIENT KILL): a test deployment's only
+  --redis-key-prefix P    the deployment's REDIS_KEY_PREFIX (default open-webui)
+  --redis-channel NAME    its pub/sub channel (default socketio)
+  --redis-lock-timeout D  its WEBSOCKET_REDIS_LOCK_TIMEOUT (default 60s)
   --session-timeout D     the target's session timeout, for SESS-3
   --parallel N            cases at once (default 16)
   --junit FILE            write JUnit XML
@@ -46,6 +53,8 @@ Examples:
   stampede check --target http://127.0.0.1:8080 --junit conformance.xml
   stampede check --target http://127.0.0.1:3000 --path /socket.io --layer engineio,socketio
   stampede check --target http://127.0.0.1:8080 --run '^AUTH-' --secret "$WEBUI_SECRET_KEY"
+  stampede check --target http://127.0.0.1:8081 --peer http://127.0.0.1:8082 \
+                 --redis redis://127.0.0.1:6379/0 --layer scale
 `
 
 var checkCommand = command{
@@ -57,6 +66,8 @@ var checkCommand = command{
 type checkFlags struct {
 	target, path, echoNsp, enginePath, profile, secret string
 	layers, run, peer, junit, jsonOut                  string
+	redis, redisPrefix, redisChannel                   string
+	lockTimeout                                        time.Duration
 	strict, list, quiet                                bool
 	sessionTimeout                                     time.Duration
 	parallel                                           int
@@ -77,6 +88,10 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.BoolVar(&f.strict, "strict", false, "")
 	fs.StringVar(&f.peer, "peer", "", "")
 	fs.DurationVar(&f.sessionTimeout, "session-timeout", 0, "")
+	fs.StringVar(&f.redis, "redis", "", "")
+	fs.StringVar(&f.redisPrefix, "redis-key-prefix", "open-webui", "")
+	fs.StringVar(&f.redisChannel, "redis-channel", "socketio", "")
+	fs.DurationVar(&f.lockTimeout, "redis-lock-timeout", 60*time.Second, "")
 	fs.IntVar(&f.parallel, "parallel", 16, "")
 	fs.StringVar(&f.junit, "junit", "", "")
 	fs.StringVar(&f.jsonOut, "json", "", "")
@@ -144,6 +159,15 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 		}
 		target.Peer = u
 	}
+	if f.redis != "" {
+		if u, err := url.Parse(f.redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return target, opts, usagef("--redis %q: want a redis:// URL", f.redis)
+		}
+	}
+	if f.lockTimeout <= 0 {
+		return target, opts, usagef("--redis-lock-timeout must be positive")
+	}
+	target.Redis, target.RedisPrefix, target.RedisChannel, target.LockTimeout = f.redis, f.redisPrefix, f.redisChannel, f.lockTimeout
 	if s := f.secret; s != "" {
 		target.Secret = []byte(s)
 	} else if s := e.getenv("WEBUI_SECRET_KEY"); s != "" {

@@ -69,9 +69,7 @@ func runApp(t testing.TB, tgt check.Target, pattern string) *reports.Check {
 
 // legitimateSkips are the only skips allowed against a refserver given
 // --secret and --session-timeout: the case's reason must contain the text.
-var legitimateSkips = map[string]string{
-	"SESS-5/redis-lock": "needs Redis",
-}
+var legitimateSkips = map[string]string{}
 
 // The whole layer passes against the refserver in both profiles; every
 // skip is one of legitimateSkips.
@@ -114,14 +112,18 @@ func TestCaseList(t *testing.T) {
 		assert.False(t, seen[c.ID], "duplicate %s", c.ID)
 		seen[c.ID] = true
 		specs[c.Spec()] = true
-		assert.Equal(t, check.LayerApp, c.Layer, c.ID)
+		if strings.HasPrefix(c.ID, "SCALE-") || c.Spec() == "SESS-5" {
+			assert.Equal(t, check.LayerScale, c.Layer, c.ID)
+		} else {
+			assert.Equal(t, check.LayerApp, c.Layer, c.ID)
+		}
 		assert.NotEmpty(t, c.Requirement, c.ID)
 		assert.NotNil(t, c.Run, c.ID)
 	}
 	for _, id := range []string{"AUTH-1", "AUTH-2", "AUTH-3", "AUTH-4", "AUTH-5", "AUTH-6", "AUTH-7",
 		"SESS-1", "SESS-2", "SESS-3", "SESS-4", "SESS-5", "CHAN-1", "CHAN-2", "CHAN-3", "CHAN-4", "CHAN-5",
 		"CHAT-1", "CHAT-2", "CHAT-3", "CHAT-4", "DOC-1", "DOC-2", "DOC-3", "DOC-4", "DOC-5", "DOC-6",
-		"HTTP-config", "HTTP-version", "HTTP-usage"} {
+		"SCALE-1", "SCALE-2", "SCALE-3", "HTTP-config", "HTTP-version", "HTTP-usage"} {
 		assert.True(t, specs[id], "no case for %s", id)
 	}
 }

@@ -16,7 +16,7 @@ func Cases() []check.Case {
 	r := &run{next: firstUser, docs: map[string]chan struct{}{}}
 	var all []check.Case
 	for _, section := range [][]check.Case{
-		authCases(r), sessCases(r), chanCases(r), chatCases(r), docCases(r), httpCases(),
+		authCases(r), sessCases(r), chanCases(r), chatCases(r), docCases(r), scaleCases(r), httpCases(),
 	} {
 		all = append(all, section...)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -51,6 +52,11 @@ func newID(prefix string) string {
 // a JSON body (nil for none). It never ends the case: errors are returned,
 // so that it may run in deferred cleanup.
 func request(t *check.T, method, path string, body any, token string) (int, []byte, error) {
+	return requestAt(t, t.Target.URL, method, path, body, token)
+}
+
+// requestAt is request against another base URL (the peer, SCALE).
+func requestAt(t *check.T, base *url.URL, method, path string, body any, token string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(t.Context(), check.Wait)
 	defer cancel()
 	var rd io.Reader
@@ -62,7 +68,7 @@ func request(t *check.T, method, path string, body any, token string) (int, []by
 		}
 		rd, sent = bytes.NewReader(b), string(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(t.Target.URL.String(), "/")+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base.String(), "/")+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -72,7 +78,7 @@ func request(t *check.T, method, path string, body any, token string) (int, []by
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	t.Logf("HTTP > %s %s %s", method, path, sent)
+	t.Logf("HTTP > %s %s%s %s", method, base.Host, path, sent)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err

@@ -1,5 +1,5 @@
 // Package app holds the conformance cases of the open-webui application
-// layer on namespace "/": PROTOCOL.md sections 3–7 and 11 (AUTH-1 … AUTH-7,
+// layer on namespace "/": PROTOCOL.md sections 3–8 and 11 (AUTH-1 … AUTH-7,
 // SESS-1 … SESS-5, CHAN-1 … CHAN-5, CHAT-1 … CHAT-4, DOC-1 … DOC-6 and the
 // HTTP endpoints a client needs). An ID with several conditions has one case
 // per condition ("AUTH-1/expired", "CHAT-2/other-user-sid"); where the
@@ -26,8 +26,14 @@
 //     stored updates) go through the refserver control API
 //     (check.Target.Control, README "Control API"); without it those cases
 //     skip. The reaper cases (SESS-2/recreate, SESS-3) need the target's
-//     session timeout (--session-timeout). SESS-5 needs Redis behind
-//     several instances and always skips.
+//     session timeout (--session-timeout).
+//   - The scale layer (check.LayerScale: PROTOCOL.md section 8 and SESS-5)
+//     is built here too, since it shares the users and the document locks.
+//     Its cases need a second instance of the deployment (--peer) and skip
+//     without; those that read Redis keys, subscribe to its channels, pause
+//     it (CLIENT PAUSE) or cut its subscriptions (CLIENT KILL TYPE pubsub)
+//     need the deployment's Redis (--redis). The pausing and cutting ones
+//     run alone, the others together.
 //
 // The cases change the target: they revoke, demote (and restore) and
 // delete users, remove a member from c0001, delete channel c0004 and save

@@ -132,9 +132,7 @@ var breakers = map[string]breaker{
 
 // unbreakable are cases that cannot be run here at all, with why; they
 // must skip against the refserver (TestLayerPasses checks the reason).
-var unbreakable = map[string]string{
-	"SESS-5/redis-lock": "needs Redis behind two instances; the suite has no view of the reaper lock",
-}
+var unbreakable = map[string]string{}
 
 // Every case has a way to be broken, and no entry is stale.
 func TestBreakersComplete(t *testing.T) {
@@ -142,12 +140,19 @@ func TestBreakersComplete(t *testing.T) {
 	ids := map[string]bool{}
 	for _, c := range app.Cases() {
 		ids[c.ID] = true
+		if c.Layer == check.LayerScale {
+			assert.NotEmpty(t, scaleBreakers[c.ID], "%s: a scale case needs its faults in scaleBreakers", c.ID)
+			continue
+		}
 		_, broken := breakers[c.ID]
 		_, exempt := unbreakable[c.ID]
 		assert.True(t, broken != exempt, "%s: needs exactly one of a breaker or an exemption", c.ID)
 	}
 	for id := range breakers {
 		assert.True(t, ids[id], "breaker for unknown case %s", id)
+	}
+	for id := range scaleBreakers {
+		assert.True(t, ids[id], "scale breaker for unknown case %s", id)
 	}
 	for id := range unbreakable {
 		assert.True(t, ids[id], "exemption for unknown case %s", id)
@@ -230,16 +235,23 @@ func TestEveryCaseFails(t *testing.T) {
 			assert.Len(t, recs[i].Cases, len(d.ids))
 			for _, c := range recs[i].Cases {
 				assert.True(t, slices.Contains(d.ids, c.ID), c.ID)
-				if !assert.Equal(t, reports.StatusFail, c.Status, "%s against %s: %s", c.ID, d.name(), c.Reason) {
-					continue
-				}
-				if testing.Verbose() {
-					t.Logf("%s: expected %s; actual %.200s", c.ID, c.Expected, c.Actual)
-				}
-				assert.NotEmpty(t, c.Expected, c.ID)
-				assert.NotEmpty(t, c.Actual, c.ID)
-				assert.NotContains(t, c.Expected, "the case to finish", "%s failed by running out of time: %s", c.ID, c.Actual)
+				assertFailed(t, c, d.name())
 			}
 		})
 	}
+}
+
+// assertFailed checks that case c failed against the server named against,
+// saying what it expected and what happened, and not by running out of time.
+func assertFailed(t *testing.T, c reports.CheckCase, against string) {
+	t.Helper()
+	if !assert.Equal(t, reports.StatusFail, c.Status, "%s against %s: %s", c.ID, against, c.Reason) {
+		return
+	}
+	if testing.Verbose() {
+		t.Logf("%s: expected %s; actual %.200s", c.ID, c.Expected, c.Actual)
+	}
+	assert.NotEmpty(t, c.Expected, c.ID)
+	assert.NotEmpty(t, c.Actual, c.ID)
+	assert.NotContains(t, c.Expected, "the case to finish", "%s failed by running out of time: %s", c.ID, c.Actual)
 }

@@ -124,12 +124,6 @@ func sess345(r *run) []check.Case {
 				t.Failf("the model dropped from /api/usage on disconnect", "still listed %v after the usage event", time.Since(marked).Round(time.Millisecond))
 			}
 		}),
-		must("SESS-5/redis-lock", "SESS-5: With Redis, one instance at a time runs each reaper, holding a lock SET {prefix}:session_cleanup_lock <uuid> NX EX <WEBSOCKET_REDIS_LOCK_TIMEOUT, 60>; renew and release only if the value is still ours.", func(t *check.T) {
-			if t.Target.Peer == nil {
-				t.Skip("needs Redis and several instances: the target is not known to be multi-instance (no --peer)")
-			}
-			t.Skip("the reaper lock lives in Redis, which the suite does not reach: it checks deployments through their sockets and HTTP only")
-		}),
 	}
 }
 

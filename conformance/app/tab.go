@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -80,8 +81,11 @@ func transports(t *check.T) client.Transports {
 
 // open dials and connects to "/" with auth; a refused CONNECT is the
 // *client.ConnectError. The connection is closed when the case ends.
-func open(t *check.T, auth any) (*tab, error) {
-	conn, err := t.DialErr(t.Options(transports(t)))
+func open(t *check.T, auth any) (*tab, error) { return openAt(t, t.Target.URL, auth) }
+
+// openAt is open against another base URL (the peer, SCALE).
+func openAt(t *check.T, base *url.URL, auth any) (*tab, error) {
+	conn, err := t.DialAt(base, t.Options(transports(t)))
 	if err != nil {
 		t.Failf("an Engine.IO session at "+t.Target.Path, "dial failed: %v", err)
 	}
@@ -97,9 +101,12 @@ func open(t *check.T, auth any) (*tab, error) {
 
 // login connects as user with a fresh token, failing the case when the
 // server refuses.
-func login(t *check.T, user string) *tab {
+func login(t *check.T, user string) *tab { return loginAt(t, t.Target.URL, user) }
+
+// loginAt is login against another base URL (the peer, SCALE).
+func loginAt(t *check.T, base *url.URL, user string) *tab {
 	needSecret(t)
-	tb, err := open(t, map[string]string{"token": t.Target.Token(user, time.Hour)})
+	tb, err := openAt(t, base, map[string]string{"token": t.Target.Token(user, time.Hour)})
 	if err != nil {
 		t.Failf(fmt.Sprintf("user %s to connect to / with a valid token", user), "%v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -197,9 +198,15 @@ func (t *T) Dial(opts *client.Options) *client.Conn {
 // DialErr opens a connection and returns the error, for cases that expect
 // the handshake to be refused.
 func (t *T) DialErr(opts *client.Options) (*client.Conn, error) {
+	return t.DialAt(t.Target.URL, opts)
+}
+
+// DialAt is DialErr against another base URL: the peer instance of a
+// deployment (SCALE).
+func (t *T) DialAt(base *url.URL, opts *client.Options) (*client.Conn, error) {
 	ctx, cancel := context.WithTimeout(t.ctx, Wait)
 	defer cancel()
-	c, err := client.Dial(ctx, t.Target.URL.String(), opts)
+	c, err := client.Dial(ctx, base.String(), opts)
 	if err != nil {
 		return nil, err
 	}

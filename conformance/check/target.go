@@ -15,6 +15,15 @@ type Target struct {
 	Profile       string   // documented or open-webui
 	Secret        []byte   // for minting tokens; nil when not given
 	Peer          *url.URL // second instance of the deployment, for SCALE
+	// Redis is the deployment's Redis (redis://host:port/db), for the cases
+	// that look at its keys and channels or interrupt it (SCALE, SESS-5);
+	// empty when not given. RedisPrefix is REDIS_KEY_PREFIX ("open-webui"),
+	// RedisChannel python-socketio's channel ("socketio"), LockTimeout
+	// WEBSOCKET_REDIS_LOCK_TIMEOUT (60s).
+	Redis        string
+	RedisPrefix  string
+	RedisChannel string
+	LockTimeout  time.Duration
 	// SessionTimeout is the target's session reaper timeout (SESS-3), when
 	// known; zero otherwise.
 	SessionTimeout time.Duration

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/internal/refservertest"
+	"github.com/stampede-sio/stampede/refserver"
+)
+
+// Bad flags and a dead target exit 2 with a one-line reason (CLI.md).
+func TestCheckCannotRunExit2(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		message string
+	}{
+		{nil, "--target URL is required"},
+		{[]string{"--target", "ftp://x"}, "--target"},
+		{[]string{"--target", "http://127.0.0.1:1", "--profile", "upstream"}, "--profile"},
+		{[]string{"--target", "http://127.0.0.1:1", "--run", "("}, "--run"},
+		{[]string{"--target", "http://127.0.0.1:1", "--layer", "http"}, "--layer"},
+		{[]string{"--target", "http://127.0.0.1:1", "--redis", "http://x"}, "--redis"},
+		{[]string{"--target", "http://127.0.0.1:1", "--redis-lock-timeout", "0s"}, "--redis-lock-timeout"},
+		{[]string{"--target", "http://127.0.0.1:1", "--run", "^NOPE-"}, "no case"},
+		{[]string{"--target", "http://127.0.0.1:1", "--run", "^EIO-4"}, "127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		e, _, errb := testEnv(nil)
+		code := run(context.Background(), e, append([]string{"check"}, tt.args...))
+		assert.Equal(t, exitUsage, code, "args %v: %s", tt.args, errb)
+		assert.Contains(t, errb.String(), tt.message, "args %v", tt.args)
+	}
+}
+
+// --list prints the selected cases; --peer adds the scale layer.
+func TestCheckList(t *testing.T) {
+	t.Parallel()
+	e, _, errb := testEnv(nil)
+	require.Equal(t, exitUsage, run(context.Background(), e, []string{"check", "--list", "--run", "^SCALE-1/user-room$"}),
+		"without --peer the scale layer is not selected: no case")
+	assert.Contains(t, errb.String(), "no case")
+	e, out, _ := testEnv(nil)
+	require.Equal(t, exitOK, run(context.Background(), e, []string{"check", "--list", "--peer", "http://127.0.0.1:2", "--run", "^SCALE-1/user-room$"}))
+	assert.Contains(t, out.String(), "SCALE-1/user-room")
+}
+
+// A passing selection exits 0 and a failing one 1, with the JSON record
+// written either way.
+func TestCheckExitCodes(t *testing.T) {
+	t.Parallel()
+	_, good := refservertest.Start(t, refserver.Config{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+	var f refserver.Faults
+	require.NoError(t, f.Set("no-ping"))
+	_, bad := refservertest.Start(t, refserver.Config{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond, Faults: f})
+	for _, tt := range []struct {
+		url  string
+		code int
+		want string
+	}{{good, exitOK, "pass"}, {bad, exitFailed, "fail"}} {
+		out := filepath.Join(t.TempDir(), "check.json")
+		e, _, errb := testEnv(nil)
+		code := run(context.Background(), e, []string{"check", "--target", tt.url, "--run", "^EIO-5/websocket$", "--json", out, "--quiet"})
+		assert.Equal(t, tt.code, code, errb.String())
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		var rec struct {
+			Cases []struct{ ID, Status string }
+		}
+		require.NoError(t, json.Unmarshal(b, &rec))
+		require.Len(t, rec.Cases, 1)
+		assert.Equal(t, tt.want, rec.Cases[0].Status)
+	}
+}
