@@ -1,8 +1,8 @@
 package app_test
 
 import (
-	"net/url"
 	"context"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
