@@ -2,7 +2,9 @@
 # Capacity benchmark of issue 5: starts three refservers on 127.0.0.1:8181-8183
 # (each with a population big enough for every client), runs
 # bench/capacity-50k.yaml over them, and samples the simulator's RSS (all its
-# worker processes) at the peak. Writes bench/out/capacity.{txt,json}.
+# worker processes) at the peak. Writes bench/out/capacity.{txt,json},
+# summary.txt (connected, RSS per client and per session, connects each
+# second) and rss-series.txt (t, simulator KiB, servers KiB, each second).
 # Usage: bench/capacity.sh [VUS]   (default 50000)
 # PROFILE=1 also profiles the ramp: each refserver's CPU (pprof, via
 # --debug-addr 127.0.0.1:619x) into bench/out/serve-818x.cpu.pprof, and the
@@ -57,11 +59,13 @@ sim_kb=$(cat bench/out/sim-rss-kb.txt); srv_kb=$(cat bench/out/serve-rss-kb.txt)
 # Per connected client: the most clients connected at once, from the record's series.
 peak=$(python3 -c 'import json,sys; print(max([p["clients"] for p in json.load(open(sys.argv[1]))["series"]] or [0]))' bench/out/capacity.json 2>/dev/null || echo "$vus")
 [ "${peak:-0}" -gt 0 ] || peak=$vus
+{
 echo "connected at the peak: $peak of $vus"
 echo "simulator RSS at the peak: $((sim_kb / 1024)) MiB = $(awk -v k="$sim_kb" -v n="$peak" 'BEGIN{printf "%.1f", k/n}') KiB per client"
 echo "refservers RSS at the peak: $((srv_kb / 1024)) MiB = $(awk -v k="$srv_kb" -v n="$peak" 'BEGIN{printf "%.1f", k/n}') KiB per session"
 echo "connects per second (t: connects, connected):"
 python3 -c 'import json,sys; print(" ".join("%d:%d,%d" % (p["t"], p["connects"], p["clients"]) for p in json.load(open(sys.argv[1]))["series"][:20]))' bench/out/capacity.json 2>/dev/null || true
 grep -E 'Elapsed|User time|System time|Maximum resident' bench/out/capacity.time || true
+} | tee bench/out/summary.txt
 cat bench/out/capacity.txt
 exit "${status:-0}"
