@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -41,7 +42,19 @@ type Auth struct {
 	// AcceptAny is the accept-bad-tokens fault: every token that names a
 	// known user passes, whatever its signature, expiry or revocation.
 	AcceptAny bool
+
+	// verified remembers the claims of tokens whose signature checked out:
+	// a client presents the same token at CONNECT, in user-join and to the
+	// HTTP API, and the HMAC and two JSON decodes are the biggest part of
+	// verifying. Expiry, the user and revocation are still checked on every
+	// use. Bounded: cleared when full.
+	mu       sync.Mutex
+	verified map[string]Claims
 }
+
+// verifiedMax bounds Auth.verified; a full cache is cleared, not evicted
+// entry by entry, which costs one re-verification per live token.
+const verifiedMax = 1 << 17
 
 // NewAuth returns an Auth signing with secret (WEBUI_SECRET_KEY).
 func NewAuth(secret []byte, pop *Population, revoked Revocations) *Auth {
@@ -90,6 +103,32 @@ func (a *Auth) Verify(token string) (User, *Claims, error) {
 }
 
 func (a *Auth) parse(token string) (*Claims, error) {
+	if !a.AcceptAny {
+		a.mu.Lock()
+		c, ok := a.verified[token]
+		a.mu.Unlock()
+		if ok {
+			if c.ExpiresAt != nil && !time.Now().Before(c.ExpiresAt.Time) {
+				return nil, ErrExpired
+			}
+			return &c, nil
+		}
+	}
+	c, err := a.parseSigned(token)
+	if err == nil && !a.AcceptAny {
+		a.mu.Lock()
+		if a.verified == nil || len(a.verified) >= verifiedMax {
+			a.verified = make(map[string]Claims)
+		}
+		a.verified[token] = *c
+		a.mu.Unlock()
+	}
+	return c, err
+}
+
+// parseSigned decodes a token and checks its algorithm, signature and
+// expiry.
+func (a *Auth) parseSigned(token string) (*Claims, error) {
 	var c Claims
 	tok, _, err := jwt.NewParser().ParseUnverified(token, &c)
 	switch {

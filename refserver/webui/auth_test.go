@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -272,4 +273,38 @@ func TestVerifyAcceptAny(t *testing.T) {
 	}
 	_, _, err = auth.Verify(revoked)
 	assert.NoError(t, err, "a revoked token passes under the fault")
+}
+
+// A token verified once is remembered, but expiry, the user's role and
+// revocation are still checked at every use (AUTH-1, AUTH-6).
+func TestVerifiedTokenCache(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		pop := webui.Generate(webui.Sizes{Users: 5, Channels: 1, Notes: 1})
+		rev := webui.NewMemoryRevocations()
+		a := webui.NewAuth([]byte("k"), pop, rev)
+		tok, err := webui.Mint([]byte("k"), "u000002", time.Hour, time.Now())
+		require.NoError(t, err)
+		other, err := webui.Mint([]byte("k"), "u000003", time.Hour, time.Now())
+		require.NoError(t, err)
+		for range 2 {
+			u, _, err := a.Verify(tok)
+			require.NoError(t, err)
+			assert.Equal(t, "u000002", u.ID)
+		}
+		pop.SetRole("u000002", webui.RolePending)
+		_, _, err = a.Verify(tok)
+		assert.ErrorIs(t, err, webui.ErrPendingUser)
+		pop.SetRole("u000002", webui.RoleUser)
+
+		_, c, err := a.Verify(other)
+		require.NoError(t, err)
+		require.NoError(t, rev.RevokeToken(c.RegisteredClaims.ID))
+		_, _, err = a.Verify(other)
+		assert.ErrorIs(t, err, webui.ErrRevoked)
+
+		time.Sleep(time.Hour)
+		_, _, err = a.Verify(tok)
+		assert.ErrorIs(t, err, webui.ErrExpired)
+	})
 }
