@@ -104,6 +104,9 @@ type Point struct {
 	ServerCPU        *float64 `json:"server_cpu_cores,omitempty"`
 	ServerRSS        *int64   `json:"server_rss_bytes,omitempty"`
 	ServerGoroutines *int64   `json:"server_goroutines,omitempty"`
+	// GeneratorRSS is the simulator's own resident memory this second (its
+	// processes summed, when segments merge).
+	GeneratorRSS *int64 `json:"generator_rss_bytes,omitempty"`
 }
 
 // HistogramRecord is one timer's distribution for one tag set: summaries in
@@ -141,6 +144,29 @@ type Generator struct {
 	LagMax        float64 `json:"lag_max_ms"`
 	StartsDropped int64   `json:"starts_dropped"`
 	StartsDelayed int64   `json:"starts_delayed"`
+	// RSSMax is the most resident memory the simulator held, and
+	// RSSPerClientKiB its memory per connected client at the second with the
+	// most clients (from the series' generator_rss_bytes).
+	RSSMax          int64   `json:"rss_max_bytes,omitempty"`
+	RSSPerClientKiB float64 `json:"rss_per_client_kib,omitempty"`
+}
+
+// FillMemory sets the generator's memory figures from the series.
+func (g *Generator) FillMemory(series []Point) {
+	g.RSSMax, g.RSSPerClientKiB = 0, 0
+	var peak Point
+	for _, p := range series {
+		if p.GeneratorRSS == nil {
+			continue
+		}
+		g.RSSMax = max(g.RSSMax, *p.GeneratorRSS)
+		if p.Clients >= peak.Clients {
+			peak = p
+		}
+	}
+	if peak.GeneratorRSS != nil && peak.Clients > 0 {
+		g.RSSPerClientKiB = float64(*peak.GeneratorRSS) / 1024 / float64(peak.Clients)
+	}
 }
 
 // Overloaded reports whether the generator was saturated: lag p99 over

@@ -83,6 +83,18 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 	return out, nil
 }
 
+// sumOf adds two optional figures: nil when both are absent.
+func sumOf(a, b *int64) *int64 {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	v := *a + *b
+	return &v
+}
+
 func earliest(a, b time.Time) time.Time {
 	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
 		return b
@@ -179,6 +191,7 @@ func mergeSeries(runs []*Run) ([]Point, error) {
 			m.ServerCPU = maxOf(m.ServerCPU, p.ServerCPU)
 			m.ServerRSS = maxOf(m.ServerRSS, p.ServerRSS)
 			m.ServerGoroutines = maxOf(m.ServerGoroutines, p.ServerGoroutines)
+			m.GeneratorRSS = sumOf(m.GeneratorRSS, p.GeneratorRSS)
 			if p.AckHDR == "" {
 				continue
 			}
@@ -254,6 +267,7 @@ func mergeGenerator(merged *Run, runs []*Run) Generator {
 		g.LagP99 = max(g.LagP99, r.Generator.LagP99)
 		g.LagMax = max(g.LagMax, r.Generator.LagMax)
 	}
+	g.FillMemory(merged.Series)
 	if h, unit, ok := merged.Aggregate(MetricLag, nil); ok && h.TotalCount() > 0 {
 		_, div := summaryUnit(unit)
 		g.LagP99 = float64(h.ValueAtPercentile(99)) / div

@@ -234,3 +234,34 @@ func TestMergeRunsErrors(t *testing.T) {
 		})
 	}
 }
+
+// The simulator's own memory: segments' RSS add up second by second, and
+// the generator's figures come from the merged series (issue 5).
+func TestGeneratorMemory(t *testing.T) {
+	t.Parallel()
+	seg := func(i int, rss ...int64) *Run {
+		r := &Run{Schema: RunSchema, Scenario: "s", Segments: []Segment{{I: i, N: 2}}}
+		for k, v := range rss {
+			r.Series = append(r.Series, Point{T: int64(k + 1), Clients: int64(100 * (k + 1)), GeneratorRSS: ptr(v)})
+		}
+		r.Generator.FillMemory(r.Series)
+		return r
+	}
+	a, b := seg(1, 1<<20, 3<<20), seg(2, 2<<20, 2<<20)
+	assert.EqualValues(t, 3<<20, a.Generator.RSSMax)
+	assert.InDelta(t, 3.0*1024/200, a.Generator.RSSPerClientKiB, 1e-9)
+	m, err := MergeRuns(a, b)
+	require.NoError(t, err)
+	require.Len(t, m.Series, 2)
+	assert.EqualValues(t, 3<<20, *m.Series[0].GeneratorRSS)
+	assert.EqualValues(t, 5<<20, *m.Series[1].GeneratorRSS)
+	assert.EqualValues(t, 5<<20, m.Generator.RSSMax)
+	assert.InDelta(t, 5.0*1024/400, m.Generator.RSSPerClientKiB, 1e-9, "at the second with the most clients (400)")
+	var out strings.Builder
+	require.NoError(t, WriteRunText(&out, m))
+	assert.Contains(t, out.String(), "rss max 5.0 MiB, 12.8 KiB per connected client")
+
+	var none Generator
+	none.FillMemory([]Point{{T: 1, Clients: 5}})
+	assert.Zero(t, none.RSSMax, "no figures, no memory line")
+}

@@ -88,6 +88,9 @@ func writeCounters(w io.Writer, r *Run) {
 func writeGenerator(w io.Writer, g Generator) {
 	fmt.Fprintf(w, "\ngenerator\n  lag p99 %s, max %s; starts dropped %d, delayed %d\n",
 		formatMs(g.LagP99), formatMs(g.LagMax), g.StartsDropped, g.StartsDelayed)
+	if g.RSSMax > 0 {
+		fmt.Fprintf(w, "  rss max %.1f MiB, %.1f KiB per connected client\n", float64(g.RSSMax)/(1<<20), g.RSSPerClientKiB)
+	}
 	if g.Overloaded() {
 		fmt.Fprintln(w, "  WARNING: the generator was overloaded; latencies include its own delay")
 	}

@@ -161,6 +161,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	if err := rec.Export(run); err != nil { // not reached: encoding writes to memory
 		return nil, fmt.Errorf("failed to export the run's metrics: %w", err)
 	}
+	run.Generator.FillMemory(run.Series)
 	if len(plan.scenario.Thresholds) > 0 {
 		run.Thresholds, _ = reports.Evaluate(run, plan.scenario.Thresholds)
 	}

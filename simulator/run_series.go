@@ -53,6 +53,7 @@ func (s *sampler) run(ctx context.Context) {
 func (s *sampler) sample() {
 	snap := s.rec.Snapshot()
 	p := snap.Point()
+	p.GeneratorRSS = selfRSS()
 	s.scraper.fill(&p, time.Now(), serverFreshness)
 	s.errors += p.Errors
 	s.gc.observe(p)
@@ -82,6 +83,9 @@ func mergePoint(p *reports.Point, q reports.Point) {
 	}
 	if q.ServerGoroutines != nil {
 		p.ServerGoroutines = q.ServerGoroutines
+	}
+	if q.GeneratorRSS != nil {
+		p.GeneratorRSS = q.GeneratorRSS
 	}
 	p.AckHDR = mergeHDR(p.AckHDR, q.AckHDR)
 }

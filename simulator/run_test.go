@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -137,6 +138,15 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		assert.EqualValues(t, 12, run.Counter(reports.MetricMessagesSent, nil))
 		assert.Zero(t, run.Generator.StartsDelayed)
 		assert.Zero(t, run.Generator.StartsDropped)
+		if runtime.GOOS == "linux" { // the simulator's own memory, each second and per client
+			for _, p := range run.Series {
+				require.NotNil(t, p.GeneratorRSS, "t=%d", p.T)
+				assert.Positive(t, *p.GeneratorRSS)
+			}
+			assert.Equal(t, max(*run.Series[0].GeneratorRSS, *run.Series[1].GeneratorRSS, *run.Series[2].GeneratorRSS), run.Generator.RSSMax)
+			assert.InDelta(t, float64(*run.Series[2].GeneratorRSS)/1024/4, run.Generator.RSSPerClientKiB, 1e-9,
+				"at the last second with the most clients (4)")
+		}
 		require.Len(t, run.Thresholds, 2)
 		assert.True(t, run.Thresholds[0].OK, "%+v", run.Thresholds[0])
 		assert.False(t, run.Thresholds[1].OK, "%+v", run.Thresholds[1])

@@ -168,15 +168,17 @@ func (r *relay) worker(i int, seg Segment) *workerOutput {
 	return &workerOutput{r: r, i: i, prefix: fmt.Sprintf("worker %d/%d: ", seg.I, seg.N)}
 }
 
-// report sends the sum of the workers' latest progress once a second,
-// until done is closed.
+// report sends the sum of the workers' latest progress once a second, and
+// once more when done is closed, so that even a run shorter than a tick
+// reports where the workers ended.
 func (r *relay) report(done <-chan struct{}, progress ProgressFunc) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
+		final := false
 		select {
 		case <-done:
-			return
+			final = true // the workers' last word, however short the run was
 		case <-tick.C:
 		}
 		r.mu.Lock()
@@ -189,6 +191,9 @@ func (r *relay) report(done <-chan struct{}, progress ProgressFunc) {
 		r.mu.Unlock()
 		if len(parts) > 0 {
 			progress(sumProgress(parts))
+		}
+		if final {
+			return
 		}
 	}
 }
