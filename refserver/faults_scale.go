@@ -9,7 +9,8 @@ import (
 type ScaleFaults struct {
 	Broker broker.Faults
 	// LocalState keeps the session pool, usage pool, documents and
-	// revocations in process memory even with Redis (SCALE-2).
+	// revocations in process memory even with Redis (SCALE-2), and changes
+	// to users, channels and notes on the instance that made them.
 	LocalState bool
 	// LockOverwrite renews a reaper lock with SET XX whatever its value,
 	// taking back a lock another instance holds (SESS-5).

@@ -60,7 +60,8 @@ func newScale(cfg Config) (*scale, error) {
 
 // appStores puts the app's shared state in Redis (SCALE-2, SESS-5).
 func (sc *scale) appStores(cfg Config, wc *webui.Config) {
-	if cfg.Faults.Scale.LocalState { // the fault breaks SCALE-2
+	if cfg.Faults.Scale.LocalState { // the fault breaks SCALE-2, and CHAN-4 across instances
+		wc.Faults.NoPopulationSync = true
 		return
 	}
 	st := redisstore.NewWithOptions(sc.client, redisstore.Options{Prefix: cfg.RedisKeyPrefix, Timeout: redisTimeout})

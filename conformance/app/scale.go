@@ -84,6 +84,7 @@ func chatList(tb *tab, chat string) {
 
 func scaleCases(r *run) []check.Case {
 	u1, u2, u3, u4, u5, u6, u7, u8, u9, u10 := r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user()
+	u11, u12 := r.user(), r.user()
 	doc := "note:n0001"
 	docLock := r.lock(doc)
 	g := newGate()
@@ -139,6 +140,22 @@ func scaleCases(r *run) []check.Case {
 			there.joined(u6)
 			admin(t, http.MethodPost, "/api/control/users/"+u6+"/revoke", nil)
 			there.gone("the user's socket on the peer instance to get 41")
+		}),
+		must("SCALE-1/channel-removal", reqSCALE1+" Here: a member removed from a channel through one instance gets none of its later events on the other (CHAN-4 across instances), while the other members there do.", func(t *check.T) {
+			needPeer(t)
+			g.enter(t)
+			needControl(t)
+			gone, stays := loginAt(t, t.Target.Peer, u11), loginAt(t, t.Target.Peer, u12)
+			gone.joined(u11)
+			stays.joined(u12)
+			probe(gone, "c0001", "the member-to-be-removed's socket in channel:c0001")
+			admin(t, http.MethodPost, "/api/v1/channels/c0001/update/members/remove", map[string][]string{"user_ids": {u11}})
+			sender := login(t, u12)
+			sender.joined(u12)
+			mid := newID("typing")
+			sender.emit("events:channel", typing("c0001", mid))
+			stays.expect("the typing on a remaining member's socket on the peer instance", isTyping("c0001", mid))
+			gone.refuse("no channel event on the removed member's socket on the peer instance", quiet, isTyping("c0001", mid))
 		}),
 		slow("SCALE-1/redis-channel", reqSCALE1+" Here: the emit is published on the room's channel (or the shared one).", 30*time.Second, func(t *check.T) {
 			needPeer(t)

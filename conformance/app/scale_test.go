@@ -26,18 +26,19 @@ import (
 // scaleBreakers are the refserver faults that break each case of the scale
 // layer (both instances run with the fault).
 var scaleBreakers = map[string][]string{
-	"SCALE-1/user-room":      {"redis-no-publish"},
-	"SCALE-1/channel-room":   {"redis-no-publish"},
-	"SCALE-1/document":       {"redis-no-publish"},
-	"SCALE-1/disconnect":     {"redis-no-publish"},
-	"SCALE-1/redis-channel":  {"redis-no-publish"},
-	"SCALE-2/session-pool":   {"redis-local-state"},
-	"SCALE-2/usage-pool":     {"redis-local-state"},
-	"SCALE-2/documents":      {"redis-local-state"},
-	"SCALE-2/revocation":     {"redis-local-state"},
-	"SCALE-3/local-delivery": {"redis-sync-publish"},
-	"SCALE-3/resubscribe":    {"redis-no-resubscribe"},
-	"SESS-5/redis-lock":      {"no-lock-renew", "lock-overwrite"},
+	"SCALE-1/user-room":       {"redis-no-publish"},
+	"SCALE-1/channel-room":    {"redis-no-publish"},
+	"SCALE-1/document":        {"redis-no-publish"},
+	"SCALE-1/disconnect":      {"redis-no-publish"},
+	"SCALE-1/redis-channel":   {"redis-no-publish"},
+	"SCALE-1/channel-removal": {"redis-local-state"},
+	"SCALE-2/session-pool":    {"redis-local-state"},
+	"SCALE-2/usage-pool":      {"redis-local-state"},
+	"SCALE-2/documents":       {"redis-local-state"},
+	"SCALE-2/revocation":      {"redis-local-state"},
+	"SCALE-3/local-delivery":  {"redis-sync-publish"},
+	"SCALE-3/resubscribe":     {"redis-no-resubscribe"},
+	"SESS-5/redis-lock":       {"no-lock-renew", "lock-overwrite"},
 }
 
 // scaleLockTimeout is the deployments' WEBSOCKET_REDIS_LOCK_TIMEOUT, short

@@ -122,8 +122,10 @@ func New(cfg Config) (*App, error) {
 		sessions: cfg.Sessions, usage: cfg.Usage, streams: newStreamSet(),
 	}
 	a.relay = newDocRelay(cfg.DocStore, cfg.Population, cfg.Logger)
+	a.relay.saveNote = func(note string, data []byte) { a.change(popChange{Op: "save-note", Note: note, Data: data}) }
 	if cfg.Cluster != nil {
 		cfg.Cluster.Handle(msgDisconnectToken, a.onDisconnectToken)
+		cfg.Cluster.Handle(msgPopulation, a.onPopulation)
 	}
 	a.auth = NewAuth(cfg.Secret, cfg.Population, cfg.Revocations)
 	a.auth.AcceptAny = cfg.Faults.AcceptBadTokens

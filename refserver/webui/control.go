@@ -302,9 +302,9 @@ func (c *control) disconnectUser(id string) int {
 	}
 	done := map[string]bool{}
 	for _, s := range c.app.sio.Hub().Members(Namespace, "user:"+id) {
-		s.Disconnect()
 		done[s.ID()] = true
 	}
+	c.app.disconnectLocalUser(id)
 	all, err := c.app.sessions.All()
 	if err != nil {
 		c.app.log.Warn("session pool read failed; only this instance's sockets were disconnected", "user", id, "err", err)

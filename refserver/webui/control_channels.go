@@ -97,12 +97,12 @@ func (c *control) removeMembers(r *http.Request, _ User) (answer, error) {
 	}
 	removed := 0
 	for _, id := range req.UserIDs {
-		if c.app.pop.IsMember(cid, id) && c.app.pop.RemoveMember(cid, id) {
+		if c.app.pop.IsMember(cid, id) {
 			removed++
 		}
 	}
 	resp := jsonOK(removed)
-	resp.sockets = c.evict(cid, func(user string) bool { return !c.app.pop.IsMember(cid, user) })
+	resp.sockets = c.app.change(popChange{Op: "remove-members", Channel: cid, Users: req.UserIDs})
 	return resp, nil
 }
 
@@ -111,30 +111,12 @@ func (c *control) removeMembers(r *http.Request, _ User) (answer, error) {
 // Answers true.
 func (c *control) deleteChannel(r *http.Request, _ User) (answer, error) {
 	cid := r.PathValue("id")
-	if !c.app.pop.DeleteChannel(cid) {
+	if _, found := c.app.pop.Channel(cid); !found {
 		return answer{}, errorf(http.StatusNotFound, "channel %s not found", cid)
 	}
 	resp := jsonOK(true)
-	resp.sockets = c.evict(cid, func(string) bool { return true })
+	resp.sockets = c.app.change(popChange{Op: "delete-channel", Channel: cid})
 	return resp, nil
-}
-
-// evict makes the sockets of channel:{cid} whose session user matches leave
-// the room, and returns how many left. The population changes first, so a
-// join-channels racing this cannot join the room again.
-func (c *control) evict(cid string, match func(user string) bool) int {
-	if c.app.cfg.Faults.NoChannelLeave { // the fault breaks CHAN-4
-		return 0
-	}
-	room := "channel:" + cid
-	n := 0
-	for _, s := range c.app.sio.Hub().Members(Namespace, room) {
-		if match(state(s).user()) {
-			s.Leave(room)
-			n++
-		}
-	}
-	return n
 }
 
 // noteModel is open-webui's NoteModel, as `events:note` carries it.
@@ -172,7 +154,7 @@ func (c *control) updateNote(r *http.Request, u User) (answer, error) {
 		c.titles.Store(nid, *req.Title)
 	}
 	if req.Data != nil && string(req.Data) != "null" {
-		c.app.pop.SaveNote(nid, req.Data)
+		c.app.change(popChange{Op: "save-note", Note: nid, Data: req.Data})
 	}
 	content, _, _ := c.app.pop.NoteContent(nid)
 	title, _ := c.titles.Load(nid)

@@ -116,9 +116,9 @@ func (c *control) updateUser(r *http.Request, caller User) (answer, error) {
 		case u.ID == caller.ID && role != RoleAdmin:
 			return answer{}, errorf(http.StatusForbidden, "an admin cannot change their own role")
 		}
-		c.app.pop.SetRole(u.ID, *req.Role)
+		resp.sockets = c.app.change(popChange{Op: "role", User: u.ID, Role: *req.Role})
 		if *req.Role == RolePending {
-			resp.sockets = c.disconnectUser(u.ID)
+			resp.sockets += c.disconnectUser(u.ID) // sids of the pool on other instances
 		}
 		u.Role = *req.Role
 	}
@@ -136,8 +136,8 @@ func (c *control) deleteUser(r *http.Request, caller User) (answer, error) {
 	if u.ID == caller.ID {
 		return answer{}, errorf(http.StatusForbidden, "an admin cannot delete themselves")
 	}
-	c.app.pop.DeleteUser(u.ID)
 	resp := jsonOK(true)
-	resp.sockets = c.disconnectUser(u.ID)
+	resp.sockets = c.app.change(popChange{Op: "delete-user", User: u.ID})
+	resp.sockets += c.disconnectUser(u.ID) // sids of the pool on other instances
 	return resp, nil
 }

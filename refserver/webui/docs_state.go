@@ -20,6 +20,9 @@ type docRelay struct {
 	store DocStore
 	pop   *Population
 	log   *slog.Logger
+	// saveNote writes a note's content (DOC-3); the App makes it reach
+	// every instance.
+	saveNote func(note string, data []byte)
 
 	mu         sync.Mutex
 	saves      map[string]*pendingSave
@@ -38,7 +41,7 @@ type pendingSave struct {
 
 func newDocRelay(store DocStore, pop *Population, log *slog.Logger) *docRelay {
 	return &docRelay{
-		store: store, pop: pop, log: log,
+		store: store, pop: pop, log: log, saveNote: func(note string, data []byte) { pop.SaveNote(note, data) },
 		saves:      map[string]*pendingSave{},
 		compacting: map[string]bool{},
 		announced:  map[docMember]json.RawMessage{},
@@ -133,7 +136,7 @@ func (r *docRelay) flushSaves() {
 func (r *docRelay) scheduleSave(doc, note, userID string, data json.RawMessage) {
 	ps := &pendingSave{save: func() {
 		if r.pop.CanWrite(note, userID) {
-			r.pop.SaveNote(note, data)
+			r.saveNote(note, data)
 		}
 	}}
 	r.mu.Lock()

@@ -70,6 +70,9 @@ type Faults struct {
 	NoDocClear          bool // DOC-6: the last member's leave keeps the stored updates
 
 	NoLockRenew bool // SESS-5: a reaper never renews its lock, so it lapses while that instance keeps reaping
+	// NoPopulationSync (CHAN-4, AUTH-6 across instances): changes to users,
+	// channels and notes stay on the instance that made them.
+	NoPopulationSync bool
 }
 
 // BypassUser is whom the auth-bypass fault lets in.
