@@ -106,6 +106,14 @@ type silentLogger struct{}
 
 func (silentLogger) Printf(context.Context, string, ...any) {}
 
+// Broker returns the Redis broker, nil without Redis.
+func (s *Server) Broker() *broker.Broker {
+	if s.scale == nil {
+		return nil
+	}
+	return s.scale.broker
+}
+
 // BrokerStats returns the Redis broker's counters, nil without Redis.
 func (s *Server) BrokerStats() *broker.Stats {
 	if s.scale == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/internal/client"
 )
 
 // Section 8: several instances of one deployment (SCALE), and the reaper
@@ -84,7 +85,7 @@ func chatList(tb *tab, chat string) {
 
 func scaleCases(r *run) []check.Case {
 	u1, u2, u3, u4, u5, u6, u7, u8, u9, u10 := r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user()
-	u11, u12 := r.user(), r.user()
+	u11, u12, u13 := r.user(), r.user(), r.user()
 	doc := "note:n0001"
 	docLock := r.lock(doc)
 	g := newGate()
@@ -156,6 +157,19 @@ func scaleCases(r *run) []check.Case {
 			sender.emit("events:channel", typing("c0001", mid))
 			stays.expect("the typing on a remaining member's socket on the peer instance", isTyping("c0001", mid))
 			gone.refuse("no channel event on the removed member's socket on the peer instance", quiet, isTyping("c0001", mid))
+		}),
+		must("SCALE-1/call", reqSCALE1+" Here: a call to a tab on the other instance (CHAT-2) is answered with that tab's ack, as python-socketio's callbacks across hosts are.", func(t *check.T) {
+			needPeer(t)
+			g.enter(t)
+			needControl(t)
+			there := loginAt(t, t.Target.Peer, u13)
+			marker := newID("reply")
+			there.answerCalls(func(client.Event) []any { return []any{map[string]string{"reply": marker}} })
+			var got map[string]any
+			decode(t, "the remote tab's ack as the answer", callSID(t, u13, there.sock.ID()), &got)
+			if got["reply"] != marker {
+				t.Failf(`the peer's tab's ack {"reply":"`+marker+`"} as the target's answer`, "%s", render(got))
+			}
 		}),
 		slow("SCALE-1/redis-channel", reqSCALE1+" Here: the emit is published on the room's channel (or the shared one).", 30*time.Second, func(t *check.T) {
 			needPeer(t)

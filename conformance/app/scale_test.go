@@ -32,6 +32,7 @@ var scaleBreakers = map[string][]string{
 	"SCALE-1/disconnect":      {"redis-no-publish"},
 	"SCALE-1/redis-channel":   {"redis-no-publish"},
 	"SCALE-1/channel-removal": {"redis-local-state"},
+	"SCALE-1/call":            {"redis-no-publish"},
 	"SCALE-2/session-pool":    {"redis-local-state"},
 	"SCALE-2/usage-pool":      {"redis-local-state"},
 	"SCALE-2/documents":       {"redis-local-state"},

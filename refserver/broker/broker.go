@@ -71,6 +71,13 @@ type Broker struct {
 	handlers map[string]func(json.RawMessage)
 	stats    Stats
 	errLog   rateLog
+
+	callMu  sync.Mutex
+	calls   map[int64]chan json.RawMessage // our calls to sockets of other instances, by callback id
+	callSeq int64
+	// CallTimeout bounds how long this instance waits for one of its own
+	// sockets to ack a call from another instance (default 5 minutes).
+	callTimeout time.Duration
 }
 
 type outbound struct {
@@ -107,7 +114,8 @@ func New(cfg Config) (*Broker, error) {
 	}
 	return &Broker{
 		cfg: cfg, log: cfg.Logger, queue: make(chan outbound, cfg.QueueSize),
-		handlers: map[string]func(json.RawMessage){},
+		handlers: map[string]func(json.RawMessage){}, calls: map[int64]chan json.RawMessage{},
+		callTimeout: 5 * time.Minute,
 	}, nil
 }
 
@@ -142,6 +150,8 @@ type message struct {
 	SID       string          `json:"sid,omitempty"`
 	HostID    string          `json:"host_id"`
 
+	ID          int64           `json:"id,omitempty"`   // callback: the caller's callback id
+	CallArgs    json.RawMessage `json:"args,omitempty"` // callback: the ack's arguments
 	Args        bool            `json:"stampede_args,omitempty"` // Data is the list of arguments
 	Attachments [][]byte        `json:"attachments,omitempty"`
 	Body        json.RawMessage `json:"body,omitempty"`
@@ -369,6 +379,13 @@ func (b *Broker) receive(msg *redis.Message) {
 		b.errLog.warn(b.log, "undecodable message on the redis channel", "channel", msg.Channel, "err", err)
 		return
 	}
+	if m.Method == "callback" {
+		if m.HostID == b.cfg.HostID { // an ack to one of our calls, from the socket's instance
+			b.stats.Received.Add(1)
+			b.finishCall(m.ID, m.CallArgs)
+		}
+		return
+	}
 	if m.HostID == b.cfg.HostID {
 		return // ours: delivered locally when it was published
 	}
@@ -427,11 +444,139 @@ func (b *Broker) handleEmit(m *message) {
 		}
 		args = socketio.JoinArgs([]json.RawMessage{data})
 	}
-	if _, err := argList(args); err != nil {
+	list, err := argList(args)
+	if err != nil {
 		b.stats.BadMessages.Add(1)
 		return
 	}
+	if cb, ok := parseCallback(m.Callback); ok {
+		b.answerCall(m, bc, cb, list)
+		return
+	}
 	b.srv.EmitLocal(bc, except, socketio.EventData(m.Event, args), m.Attachments)
+}
+
+// callback is python-socketio's [room, namespace, id] of an emit that
+// wants the client's ack sent back to the calling host.
+type callback struct {
+	room, nsp string
+	id        int64
+}
+
+func parseCallback(raw json.RawMessage) (callback, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return callback{}, false
+	}
+	var parts []json.RawMessage
+	var cb callback
+	if json.Unmarshal(raw, &parts) != nil || len(parts) != 3 ||
+		json.Unmarshal(parts[0], &cb.room) != nil || json.Unmarshal(parts[1], &cb.nsp) != nil ||
+		json.Unmarshal(parts[2], &cb.id) != nil {
+		return callback{}, false
+	}
+	return cb, true
+}
+
+// ErrNoAck is Call's error when the socket disconnects, or no instance
+// holds it, before the timeout.
+var ErrNoAck = errors.New("broker: no ack")
+
+// Call emits event to the socket sid, which another instance holds, and
+// waits for its ack (CHAT-2 across instances, as python-socketio's call
+// through its Redis manager): the emit carries a callback [sid, nsp, id];
+// the socket's instance sends the ack back as a "callback" message
+// addressed to this host. It returns the ack's arguments as a JSON array.
+func (b *Broker) Call(ctx context.Context, nsp, sid, event string, args ...any) (json.RawMessage, error) {
+	data, err := json.Marshal(append([]any{event}, args...))
+	if err != nil {
+		return nil, err
+	}
+	_, rest, err := socketio.SplitEvent(data)
+	if err != nil {
+		return nil, err
+	}
+	list, err := argList(rest)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan json.RawMessage, 1)
+	b.callMu.Lock()
+	b.callSeq++
+	id := b.callSeq
+	b.calls[id] = ch
+	b.callMu.Unlock()
+	defer func() {
+		b.callMu.Lock()
+		delete(b.calls, id)
+		b.callMu.Unlock()
+	}()
+	m := message{Method: "emit", Event: event, Namespace: nsp, HostID: b.cfg.HostID}
+	m.Room, _ = json.Marshal(sid)
+	m.Callback, _ = json.Marshal([]any{sid, nsp, id})
+	if len(list) == 1 {
+		m.Data = list[0]
+	} else {
+		m.Data, m.Args = rest, true
+	}
+	channel := b.cfg.Channel
+	if b.cfg.RoomChannels {
+		channel = b.roomChannel(nsp, sid)
+	}
+	b.enqueue(channel, m)
+	select {
+	case args := <-ch:
+		if args == nil {
+			return nil, ErrNoAck
+		}
+		return args, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (b *Broker) finishCall(id int64, args json.RawMessage) {
+	b.callMu.Lock()
+	ch := b.calls[id]
+	b.callMu.Unlock()
+	if ch == nil {
+		return // timed out meanwhile
+	}
+	if len(args) == 0 || args[0] != '[' {
+		args = nil // a socket that went away: no ack
+	}
+	select {
+	case ch <- args:
+	default:
+	}
+}
+
+// answerCall runs another host's call on a local socket, off the
+// subscriber's goroutine, and sends the ack back to that host.
+func (b *Broker) answerCall(m *message, bc sio.Broadcast, cb callback, args []json.RawMessage) {
+	sock := b.srv.Socket(cb.room)
+	if sock == nil || sock.Namespace() != bc.Namespace {
+		return // not ours: the instance that holds it answers
+	}
+	anyArgs := make([]any, len(args))
+	for i, a := range args {
+		anyArgs[i] = a
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), b.callTimeout)
+		defer cancel()
+		reply, atts, err := sock.EmitWithAck(ctx, m.Event, anyArgs...)
+		if err != nil {
+			reply = nil // gone or timed out: the caller's own timeout decides
+		} else if len(atts) > 0 {
+			if v, err := socketio.Reconstruct(reply, atts); err == nil {
+				reply, _ = json.Marshal(v)
+			}
+		}
+		if reply == nil {
+			reply = json.RawMessage("null")
+		}
+		b.enqueue(b.cfg.Channel, message{Method: "callback", HostID: m.HostID, SID: cb.room, Namespace: cb.nsp, ID: cb.id, CallArgs: reply})
+	}()
 }
 
 // rateLog logs a warning at most once a second, so that an outage does not

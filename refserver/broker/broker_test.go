@@ -179,3 +179,64 @@ func TestNewErrors(t *testing.T) {
 	_, err = broker.New(broker.Config{Client: rc, Channel: "a#b"})
 	assert.ErrorContains(t, err, "#")
 }
+
+// CHAT-2 across hosts: an emit with python-socketio's callback [sid, nsp,
+// id] from another host reaches the local socket with an ack id, and its
+// ack goes back as {"method":"callback","host_id":<that host>,"id",
+// "args"}.
+func TestAnswersAnotherHostsCall(t *testing.T) {
+	t.Parallel()
+	in := start(t, false)
+	sock, _ := events(t, in.url, "u000005")
+	sock.On("events", func(ev client.Event) { ev.Ack(map[string]string{"reply": "hi"}) })
+	msgs := subscribe(t, in.channel)
+	sid, _ := json.Marshal(sock.ID())
+	publish(t, in.channel+"#/#"+sock.ID(), `{"method":"emit","event":"events","data":{"chat_id":"c"},"namespace":"/","room":`+string(sid)+`,"callback":[`+string(sid)+`,"/",7],"host_id":"python-host"}`)
+	select {
+	case m := <-msgs:
+		var got struct {
+			Method string          `json:"method"`
+			HostID string          `json:"host_id"`
+			ID     int64           `json:"id"`
+			Args   json.RawMessage `json:"args"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(m.Payload), &got), m.Payload)
+		assert.Equal(t, "callback", got.Method)
+		assert.Equal(t, "python-host", got.HostID, "addressed to the caller")
+		assert.EqualValues(t, 7, got.ID)
+		assert.JSONEq(t, `[{"reply":"hi"}]`, string(got.Args))
+	case <-time.After(5 * time.Second):
+		t.Fatal("no callback published")
+	}
+}
+
+// Call reaches a socket of another instance and returns its ack; a sid
+// no instance holds times out.
+func TestCallAcrossInstances(t *testing.T) {
+	t.Parallel()
+	redistest.Need(t, redistest.Shared)
+	ch, prefix := redistest.Name("socketio-test-"), redistest.Name("stampede-test-")
+	var urls []string
+	var brokers []*broker.Broker
+	for range 2 {
+		srv, url := refservertest.Start(t, refserver.Config{
+			Secret: secret, RedisURL: redistest.Shared, RedisChannel: ch, RedisKeyPrefix: prefix,
+			Population: webui.Generate(webui.Sizes{Users: 20, Channels: 1, Notes: 1}),
+		})
+		refservertest.Subscribed(t, srv)
+		urls = append(urls, url)
+		brokers = append(brokers, srv.Broker())
+	}
+	sock, _ := events(t, urls[1], "u000006")
+	sock.On("events", func(ev client.Event) { ev.Ack("answered", 2) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	args, err := brokers[0].Call(ctx, "/", sock.ID(), "events", map[string]string{"chat_id": "c"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `["answered",2]`, string(args))
+
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = brokers[0].Call(ctx, "/", "no-such-sid", "events", 1)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}

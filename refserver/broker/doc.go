@@ -21,6 +21,14 @@
 // message whose host_id is ours is skipped: it was delivered locally when
 // it was published.
 //
+// Calls across hosts (CHAT-2): Call publishes an emit to a sid with
+// python-socketio's "callback": [sid, namespace, id]; the instance holding
+// the socket emits it with an ack id and publishes the ack as
+// {"method":"callback","host_id":<the caller>,"sid","namespace","id",
+// "args"}, which only the caller takes (the one message whose host_id being
+// ours means "for us", not "from us"). A socket that goes away answers
+// null, which Call reports as ErrNoAck.
+//
 // Channels: the one channel (Config.Channel, "socketio") carries
 // disconnects, multi-room emits and application messages; with
 // RoomChannels (open-webui's WEBSOCKET_REDIS_ROOM_CHANNELS, on by default)

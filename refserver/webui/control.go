@@ -132,6 +132,11 @@ func (c *control) call(r *http.Request, _ User) (answer, error) {
 		}
 		found, e.ID = true, req.UserID
 	}
+	if found && e.ID == req.UserID && s == nil {
+		if caller, ok := c.app.cfg.Cluster.(ClusterCaller); ok { // the sid lives on another instance
+			return c.remoteCall(r.Context(), caller, req, timeout)
+		}
+	}
 	if !found || e.ID != req.UserID || s == nil || s.Namespace() != Namespace {
 		return jsonOK(map[string]string{"error": errClientGone}), nil
 	}
@@ -151,6 +156,30 @@ func (c *control) call(r *http.Request, _ User) (answer, error) {
 		return answer{}, errorf(http.StatusServiceUnavailable, "call failed: %v", err)
 	}
 	v, err := ackValue(args, atts)
+	if err != nil {
+		return answer{}, errorf(http.StatusBadGateway, "bad ack from the client: %v", err)
+	}
+	return jsonOK(v), nil
+}
+
+// ClusterCaller is a Cluster that can call a socket another instance holds
+// and wait for its ack (CHAT-2 across instances).
+type ClusterCaller interface {
+	Call(ctx context.Context, nsp, sid, event string, args ...any) (json.RawMessage, error)
+}
+
+// remoteCall is call for a sid of the user on another instance.
+func (c *control) remoteCall(ctx context.Context, caller ClusterCaller, req eventsRequest, timeout time.Duration) (answer, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args, err := caller.Call(ctx, Namespace, req.SID, "events", chatEvent(req.ChatID, req.MessageID, req.Data))
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return answer{}, errorf(http.StatusGatewayTimeout, "no ack from sid %s within %v", req.SID, timeout)
+	case err != nil:
+		return jsonOK(map[string]string{"error": errClientGone}), nil
+	}
+	v, err := ackValue(args, nil)
 	if err != nil {
 		return answer{}, errorf(http.StatusBadGateway, "bad ack from the client: %v", err)
 	}
