@@ -150,8 +150,8 @@ type message struct {
 	SID       string          `json:"sid,omitempty"`
 	HostID    string          `json:"host_id"`
 
-	ID          int64           `json:"id,omitempty"`   // callback: the caller's callback id
-	CallArgs    json.RawMessage `json:"args,omitempty"` // callback: the ack's arguments
+	ID          int64           `json:"id,omitempty"`            // callback: the caller's callback id
+	CallArgs    json.RawMessage `json:"args,omitempty"`          // callback: the ack's arguments
 	Args        bool            `json:"stampede_args,omitempty"` // Data is the list of arguments
 	Attachments [][]byte        `json:"attachments,omitempty"`
 	Body        json.RawMessage `json:"body,omitempty"`
