@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/redistest"
 )
 
 // TestMain checks that no test leaves a goroutine behind: every refserver
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 	client.CloseIdleConnections()
 	http.DefaultClient.CloseIdleConnections()
 	if code == 0 {
-		if err := goleak.Find(); err != nil {
+		if err := goleak.Find(redistest.GoleakIgnore()); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 )
 
 // Shared is the machine's Redis.
@@ -116,4 +117,12 @@ func (s *Server) Stop() {
 		s.cmd.Wait()
 		s.cmd = nil
 	}
+}
+
+// GoleakIgnore is the goleak option for go-redis's dial retry: after a
+// failed dial its pool keeps one goroutine sleeping a second between
+// attempts, and it ends only at its next wake-up after the client closed.
+// Tests that dial an unreachable Redis on purpose pass it to goleak.Find.
+func GoleakIgnore() goleak.Option {
+	return goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial")
 }
