@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 	"github.com/stampede-sio/stampede/reports"
@@ -32,20 +32,12 @@ func serve(t testing.TB, profile string, faults ...string) string {
 	for _, v := range faults {
 		require.NoError(t, f.Set(v))
 	}
-	srv, err := refserver.New(refserver.Config{
+	_, base := refservertest.Start(t, refserver.Config{
 		Secret: secret, Profile: profile, PingInterval: time.Second, PingTimeout: time.Second,
 		SessionTimeout: sessionTimeout, Faults: f,
 		Population: webui.Generate(webui.Sizes{Users: 300, Channels: 4, Notes: 5}),
 	})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		hs.Close()
-	})
-	return hs.URL
+	return base
 }
 
 func target(t testing.TB, rawURL, profile string) check.Target {

@@ -54,8 +54,8 @@ const (
 // polling with the websocket upgrade.
 func TestRefserver(t *testing.T) {
 	t.Parallel()
-	hs := startRef(t, refConfig("polling", "websocket"), nil)
-	rec := runCases(t, target(t, hs.URL, sioPath), "")
+	base := startRef(t, refConfig("polling", "websocket"), nil)
+	rec := runCases(t, target(t, base, sioPath), "")
 	expectSkips(t, rec, map[string]string{
 		"EIO-3/transport-off":   bothServed,
 		"EIO-12/foreign-origin": noAllowList, // no CORS allow-list configured
@@ -69,8 +69,8 @@ func TestRefserver(t *testing.T) {
 // skips, saying so.
 func TestRefserverWebsocketOnly(t *testing.T) {
 	t.Parallel()
-	hs := startRef(t, refConfig("websocket"), nil)
-	rec := runCases(t, target(t, hs.URL, sioPath), "")
+	base := startRef(t, refConfig("websocket"), nil)
+	rec := runCases(t, target(t, base, sioPath), "")
 	skips := map[string]string{
 		"EIO-1/polling":                 pollingOff,
 		"EIO-5/polling":                 pollingOff,
@@ -102,8 +102,8 @@ func TestRefserverWebsocketOnly(t *testing.T) {
 // TestRefserverPollingOnly: the other single-transport mode.
 func TestRefserverPollingOnly(t *testing.T) {
 	t.Parallel()
-	hs := startRef(t, refConfig("polling"), nil)
-	rec := runCases(t, target(t, hs.URL, sioPath), "")
+	base := startRef(t, refConfig("polling"), nil)
+	rec := runCases(t, target(t, base, sioPath), "")
 	skips := map[string]string{
 		"EIO-1/websocket":               wsOff,
 		"EIO-5/websocket":               wsOff,
@@ -130,8 +130,8 @@ func TestRefserverAllowList(t *testing.T) {
 	t.Parallel()
 	cfg := refConfig("polling", "websocket")
 	cfg.CORSOrigins = []string{"https://webui.example"}
-	hs := startRef(t, cfg, nil)
-	rec := runCases(t, target(t, hs.URL, sioPath), `^EIO-12/`)
+	base := startRef(t, cfg, nil)
+	rec := runCases(t, target(t, base, sioPath), `^EIO-12/`)
 	expectAllPass(t, rec, 2)
 }
 

@@ -34,7 +34,7 @@ func (m misbehaving) start(t *testing.T) string {
 	cfg := refConfig(trs...)
 	cfg.Faults = m.faults
 	cfg.CORSOrigins = m.cors
-	return startRef(t, cfg, m.mw).URL
+	return startRef(t, cfg, m.mw)
 }
 
 // Ways of misbehaving shared by several cases.

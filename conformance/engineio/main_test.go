@@ -20,6 +20,7 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 	"github.com/stampede-sio/stampede/reports"
@@ -61,22 +62,14 @@ func refConfig(transports ...string) refserver.Config {
 }
 
 // startRef starts a refserver for cfg on httptest behind mw (nil: none).
-func startRef(t testing.TB, cfg refserver.Config, mw func(http.Handler) http.Handler) *httptest.Server {
+func startRef(t testing.TB, cfg refserver.Config, mw func(http.Handler) http.Handler) string {
 	t.Helper()
-	srv, err := refserver.New(cfg)
-	require.NoError(t, err)
-	var h http.Handler = srv
+	opts := []refservertest.Option{refservertest.Drain(200 * time.Millisecond)} // sessions a case left open are dropped
 	if mw != nil {
-		h = mw(srv)
+		opts = append(opts, refservertest.Wrap(mw))
 	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		srv.Shutdown(ctx) // sessions a case left open are dropped
-		hs.Close()
-	})
-	return hs
+	_, base := refservertest.Start(t, cfg, opts...)
+	return base
 }
 
 // startRefUnstarted is startRef for the refserver serving both transports,

@@ -1,9 +1,7 @@
 package socketio_test
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 )
 
@@ -34,16 +33,8 @@ func TestMain(m *testing.M) {
 // serve runs a refserver on httptest until the test ends.
 func serve(t *testing.T, cfg refserver.Config) *url.URL {
 	t.Helper()
-	srv, err := refserver.New(cfg)
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		srv.Shutdown(ctx) // sessions a case left open are dropped
-		hs.Close()
-	})
-	u, err := url.Parse(hs.URL)
+	_, base := refservertest.Start(t, cfg, refservertest.Drain(500*time.Millisecond)) // sessions a case left open are dropped
+	u, err := url.Parse(base)
 	require.NoError(t, err)
 	return u
 }

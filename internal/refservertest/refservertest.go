@@ -2,6 +2,7 @@ package refservertest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,18 +11,42 @@ import (
 	"github.com/stampede-sio/stampede/refserver"
 )
 
+// Option changes how Start serves.
+type Option func(*options)
+
+type options struct {
+	drain time.Duration
+	wrap  func(http.Handler) http.Handler
+}
+
+// Drain sets how long the shutdown at cleanup waits for sessions to close
+// before dropping them (default 5s). Suites whose cases leave sessions open
+// use a short one.
+func Drain(d time.Duration) Option { return func(o *options) { o.drain = d } }
+
+// Wrap serves the refserver through a middleware (a mangler, an observer).
+func Wrap(mw func(http.Handler) http.Handler) Option { return func(o *options) { o.wrap = mw } }
+
 // Start serves a refserver built from cfg and returns it with its base URL.
-func Start(tb testing.TB, cfg refserver.Config) (*refserver.Server, string) {
+func Start(tb testing.TB, cfg refserver.Config, opts ...Option) (*refserver.Server, string) {
 	tb.Helper()
+	o := options{drain: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	srv, err := refserver.New(cfg)
 	if err != nil {
 		tb.Fatalf("refserver: %v", err)
 	}
-	hs := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if o.wrap != nil {
+		h = o.wrap(srv)
+	}
+	hs := httptest.NewServer(h)
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), o.drain)
 		defer cancel()
-		_ = srv.Shutdown(ctx)
+		_ = srv.Shutdown(ctx) // sessions still open after the drain are dropped
 		hs.Close()
 	})
 	return srv, hs.URL

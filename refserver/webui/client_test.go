@@ -7,7 +7,6 @@ package webui_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -48,16 +48,8 @@ func newDocEnv(t testing.TB, profile string, cfg ...func(*refserver.Config)) *do
 	for _, f := range cfg {
 		f(&c)
 	}
-	srv, err := refserver.New(c)
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		hs.Close()
-	})
-	return &docEnv{srv: srv, url: hs.URL}
+	srv, base := refservertest.Start(t, c, refservertest.Drain(2*time.Second))
+	return &docEnv{srv: srv, url: base}
 }
 
 func (e *docEnv) app() *webui.App { return e.srv.App() }
