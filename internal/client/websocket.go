@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/stampede-sio/stampede/internal/deep"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
 
@@ -138,53 +139,17 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 
 // Handling a packet decodes JSON, runs handlers and may write (a pong):
 // deep call chains that would grow an idle read goroutine's stack for good.
-// handleDeep runs handlePacket on a pooled goroutine and waits for it, so
-// that packets are still handled one at a time, in order, while the read
-// goroutine itself stays shallow.
-type deepJob struct {
-	c    *Conn
-	p    engineio.Packet
-	err  error
-	done chan struct{}
+// handleDeep runs handlePacket on a pooled goroutine (package deep) and
+// waits for it, so that packets are still handled one at a time, in order,
+// while the read goroutine itself stays shallow.
+type clientPacket struct {
+	c *Conn
+	p engineio.Packet
 }
 
-var (
-	deepJobs = sync.Pool{New: func() any { return &deepJob{done: make(chan struct{}, 1)} }}
-	deepIdle = make(chan *deepJob) // unbuffered: a send succeeds when a worker is idle
-)
+var deepRunner = deep.New(func(x clientPacket) error { return x.c.handlePacket(x.p) })
 
-// deepWorkerIdle is how long an idle worker waits for the next packet.
-const deepWorkerIdle = 100 * time.Millisecond
-
-func handleDeep(c *Conn, p engineio.Packet) error {
-	j := deepJobs.Get().(*deepJob)
-	j.c, j.p = c, p
-	select {
-	case deepIdle <- j:
-	default:
-		go deepWorker(j)
-	}
-	<-j.done
-	err := j.err
-	*j = deepJob{done: j.done}
-	deepJobs.Put(j)
-	return err
-}
-
-func deepWorker(j *deepJob) {
-	t := time.NewTimer(deepWorkerIdle)
-	defer t.Stop()
-	for {
-		j.err = j.c.handlePacket(j.p)
-		j.done <- struct{}{}
-		t.Reset(deepWorkerIdle)
-		select {
-		case j = <-deepIdle:
-		case <-t.C:
-			return
-		}
-	}
-}
+func handleDeep(c *Conn, p engineio.Packet) error { return deepRunner.Run(clientPacket{c, p}) }
 
 // readMessage reads a whole message through a pooled buffer and returns an
 // exact-size copy, which handlers may keep (io.ReadAll would start every

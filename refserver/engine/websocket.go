@@ -3,11 +3,11 @@ package engine
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/stampede-sio/stampede/internal/deep"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
 
@@ -78,53 +78,17 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 // rooms) it would keep the stack they grew, 8 KiB or more per idle
 // session, and every new session would grow its own again (copystack was
 // ~11% of the server's CPU in a connect storm). handleDeep runs
-// handlePacket on a small shared pool of goroutines, whose stacks have
-// grown once, and waits for it: packets are still handled one at a time
-// and in order, and the read loop stays shallow.
-type deepJob struct {
-	s    *Session
-	p    engineio.Packet
-	err  error
-	done chan struct{}
+// handlePacket on a small shared pool of goroutines (package deep) and
+// waits for it: packets are still handled one at a time and in order, and
+// the read loop stays shallow.
+type sessionPacket struct {
+	s *Session
+	p engineio.Packet
 }
 
-var (
-	deepJobs = sync.Pool{New: func() any { return &deepJob{done: make(chan struct{}, 1)} }}
-	deepIdle = make(chan *deepJob) // unbuffered: a send succeeds when a worker is idle
-)
+var deepRunner = deep.New(func(x sessionPacket) error { return x.s.handlePacket(x.p) })
 
-// deepWorkerIdle is how long an idle worker waits for the next packet.
-const deepWorkerIdle = 100 * time.Millisecond
-
-func handleDeep(s *Session, p engineio.Packet) error {
-	j := deepJobs.Get().(*deepJob)
-	j.s, j.p = s, p
-	select {
-	case deepIdle <- j:
-	default:
-		go deepWorker(j)
-	}
-	<-j.done
-	err := j.err
-	*j = deepJob{done: j.done}
-	deepJobs.Put(j)
-	return err
-}
-
-func deepWorker(j *deepJob) {
-	t := time.NewTimer(deepWorkerIdle)
-	defer t.Stop()
-	for {
-		j.err = j.s.handlePacket(j.p)
-		j.done <- struct{}{}
-		t.Reset(deepWorkerIdle)
-		select {
-		case j = <-deepIdle:
-		case <-t.C:
-			return
-		}
-	}
-}
+func handleDeep(s *Session, p engineio.Packet) error { return deepRunner.Run(sessionPacket{s, p}) }
 
 func readError(err error) error {
 	var ce *websocket.CloseError
