@@ -110,7 +110,15 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) SocketIO() *sio.Server { return s.sio }
 
 // ServeHTTP serves every endpoint of the refserver.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// With Redis, every answer names the instance that gave it
+// (X-Stampede-Instance), to see how a load balancer or SO_REUSEPORT spread
+// the connections.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.scale != nil {
+		w.Header().Set("X-Stampede-Instance", s.scale.broker.HostID())
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -53,6 +52,9 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --redis-lock-timeout D reaper lock lifetime, renewed at half of it (default 60s)
                          [WEBSOCKET_REDIS_LOCK_TIMEOUT, seconds]
   --redis-channel NAME   pub/sub channel (default socketio); deployments sharing a Redis need distinct ones
+  --processes N          run N processes on --addr (SO_REUSEPORT), one deployment through Redis:
+                         more sessions than one process's ~20,000 open files allow (default 1;
+                         needs --manager redis and --transports websocket)
   --redis-room-channels  publish each room's emits on its own channel socketio#/#ROOM (default
                          true; false: the one channel socketio) [WEBSOCKET_REDIS_ROOM_CHANNELS]
   --lab                  echo lab: path /socket.io, namespaces / and /custom echo,
@@ -69,6 +71,7 @@ Examples:
   stampede serve --fault drop-acks --fault delay-events=200ms
   stampede serve --addr 127.0.0.1:8081 --manager redis --secret s   # two instances of one
   stampede serve --addr 127.0.0.1:8082 --manager redis --secret s   # deployment, joined by Redis
+  stampede serve --processes 3 --manager redis --users 60000        # 3 processes, one port
   WEBSOCKET_SERVER_PING_INTERVAL=5 stampede serve --ping-timeout 2s
 `
 
@@ -94,6 +97,9 @@ type serveFlags struct {
 	redisChannel                   string
 	redisLockTimeout               time.Duration
 	redisRoomChannels              bool
+
+	processes int  // --processes: this many processes share the address
+	reusePort bool // --reuseport (internal): listen with SO_REUSEPORT, as one of those processes
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
@@ -111,15 +117,30 @@ func runServe(ctx context.Context, e env, args []string) int {
 			return exitUsage
 		}
 	}
+	if eff, err := cfg.WithDefaults(); err == nil { // a bad config is New's to report
+		if err := checkProcesses(sf, eff.RedisURL != "", eff.Transports); err != nil {
+			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
+			return exitUsage
+		}
+	}
 	srv, err := refserver.New(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
 		return exitUsage
 	}
-	ln, err := net.Listen("tcp", sf.addr)
+	ln, err := listenServe(sf.addr, sf.reusePort || sf.processes > 1)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "stampede serve: failed to listen: %v\n", err)
 		return exitUsage
+	}
+	var kids *children
+	if sf.processes > 1 {
+		if kids, err = startChildren(e, sf.processes-1, childArgs(args, ln.Addr().String())); err != nil {
+			ln.Close()
+			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
+			return exitUsage
+		}
+		defer kids.stop(sf.drain + 2*time.Second)
 	}
 	if sf.debugAddr != "" {
 		if err := serveDebug(sf.debugAddr); err != nil {
@@ -132,6 +153,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 	manager := ""
 	if c.RedisURL != "" {
 		manager = ", manager redis, prefix " + c.RedisKeyPrefix
+	}
+	if sf.processes > 1 {
+		manager += fmt.Sprintf(", %d processes", sf.processes)
 	}
 	fmt.Fprintf(e.stdout, "stampede serve: ready on http://%s%s/ (transports %s, ping %s/%s, echo /echo and /engine.io/%s)\n",
 		ln.Addr(), c.Path, strings.Join(c.Transports, ","), c.PingInterval, c.PingTimeout, manager)
@@ -185,6 +209,8 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.StringVar(&sf.redisChannel, "redis-channel", "", "")
 	fs.DurationVar(&sf.redisLockTimeout, "redis-lock-timeout", 0, "")
 	fs.BoolVar(&sf.redisRoomChannels, "redis-room-channels", true, "")
+	fs.IntVar(&sf.processes, "processes", 1, "")
+	fs.BoolVar(&sf.reusePort, "reuseport", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, serveUsage)
