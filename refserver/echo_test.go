@@ -6,13 +6,11 @@ package refserver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/internal/wstest"
 )
 
 // echoWait bounds every wait: a hang fails the test instead of timing out.
@@ -46,23 +45,14 @@ func echoServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 }
 
 // wsFrame is one websocket message from the server.
-type wsFrame struct {
-	binary bool
-	data   string
-}
+type wsFrame = wstest.Frame
 
-// echoWS is a raw Engine.IO/Socket.IO websocket client: one read loop that
-// answers pings and forwards everything else.
+// echoWS is a raw Engine.IO/Socket.IO websocket client (internal/wstest):
+// one read loop that answers pings (when pongs is set) and forwards
+// everything else.
 type echoWS struct {
-	conn   *websocket.Conn
+	*wstest.Client
 	open   engineio.OpenInfo
-	pongs  bool // answer pings; otherwise they are forwarded
-	pings  atomic.Int32
-	wmu    sync.Mutex
-	in     chan wsFrame
-	quit   chan struct{}
-	done   chan struct{}
-	err    error
 	opened time.Time
 }
 
@@ -70,56 +60,16 @@ type echoWS struct {
 func dialEcho(t *testing.T, base, path string, pongs bool) *echoWS {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(base, "http") + path + "?EIO=4&transport=websocket"
-	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	c := &echoWS{conn: conn, pongs: pongs, in: make(chan wsFrame, 1024), quit: make(chan struct{}), done: make(chan struct{})}
-	go c.readLoop()
-	t.Cleanup(c.close)
-	c.open = parseOpenPacket(t, c.text(t))
+	c := &echoWS{Client: wstest.Dial(t, url, nil, pongs, echoWait)}
+	c.open = wstest.ParseOpen(t, c.text(t))
 	c.opened = time.Now()
 	return c
 }
 
-func (c *echoWS) readLoop() {
-	defer close(c.done)
-	for {
-		mt, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.err = err
-			return
-		}
-		if c.pongs && mt == websocket.TextMessage && string(data) == "2" {
-			c.pings.Add(1)
-			if c.write(websocket.TextMessage, "3") != nil {
-				return
-			}
-			continue
-		}
-		select {
-		case c.in <- wsFrame{mt == websocket.BinaryMessage, string(data)}:
-		case <-c.quit:
-			return
-		}
-	}
-}
-
-func (c *echoWS) close() {
-	select {
-	case <-c.quit:
-	default:
-		close(c.quit)
-	}
-	c.conn.Close()
-	<-c.done
-}
-
-func (c *echoWS) write(mt int, data string) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(echoWait))
-	return c.conn.WriteMessage(mt, []byte(data))
-}
+func (c *echoWS) close()                          { c.Close() }
+func (c *echoWS) write(mt int, data string) error { return c.Write(mt, data) }
+func (c *echoWS) next(t *testing.T) wsFrame       { return c.Next(t) }
+func (c *echoWS) ended(t *testing.T) error        { return c.Ended(t) }
 
 // send writes an Engine.IO text packet.
 func (c *echoWS) send(t *testing.T, text string) {
@@ -132,30 +82,12 @@ func (c *echoWS) sendBinary(t *testing.T, b string) {
 	require.NoError(t, c.write(websocket.BinaryMessage, b))
 }
 
-func (c *echoWS) next(t *testing.T) wsFrame {
-	t.Helper()
-	select {
-	case m := <-c.in:
-		return m
-	case <-c.done:
-		select {
-		case m := <-c.in:
-			return m
-		default:
-		}
-		t.Fatalf("connection ended while waiting: %v", c.err)
-	case <-time.After(echoWait):
-		t.Fatal("nothing from the server")
-	}
-	return wsFrame{}
-}
-
-// text returns the next frame, which must be text.
+// text returns the next message, which must be text.
 func (c *echoWS) text(t *testing.T) string {
 	t.Helper()
 	m := c.next(t)
-	require.False(t, m.binary, "got binary %q, want text", m.data)
-	return m.data
+	require.False(t, m.Binary, "got binary %q, want text", m.Data)
+	return m.Data
 }
 
 // connect sends CONNECT to nsp and returns the reply's sid.
@@ -188,37 +120,14 @@ func (c *echoWS) barrier(t *testing.T, nsp string) []string {
 	var got []string
 	for {
 		m := c.next(t)
-		if !m.binary && m.data == want {
+		if !m.Binary && m.Data == want {
 			return got
 		}
-		got = append(got, m.data)
+		got = append(got, m.Data)
 	}
 }
 
-// ended waits for the server to end the connection.
-func (c *echoWS) ended(t *testing.T) error {
-	t.Helper()
-	timeout := time.After(echoWait)
-	for {
-		select {
-		case <-c.in:
-		case <-c.done:
-			return c.err
-		case <-timeout:
-			t.Fatal("the server did not close the connection")
-			return nil
-		}
-	}
-}
-
-func parseOpenPacket(t *testing.T, s string) engineio.OpenInfo {
-	t.Helper()
-	p, err := engineio.DecodeText([]byte(s))
-	require.NoError(t, err)
-	info, err := engineio.ParseOpen(p)
-	require.NoError(t, err, "OPEN packet %q", s)
-	return info
-}
+func parseOpenPacket(t *testing.T, s string) engineio.OpenInfo { return wstest.ParseOpen(t, s) }
 
 // httpDo sends one request and returns status and body.
 func httpDo(t *testing.T, hs *httptest.Server, method, url, body string) (int, string) {
@@ -245,15 +154,15 @@ func TestEchoRawEngine(t *testing.T) {
 		t.Parallel()
 		_, hs := echoServer(t, cfg)
 		c := dialEcho(t, hs.URL, EnginePath+"/", false)
-		assert.Equal(t, wsFrame{data: "2"}, c.next(t), "the first packet after OPEN is a ping")
+		assert.Equal(t, wsFrame{Data: "2"}, c.next(t), "the first packet after OPEN is a ping")
 		assert.GreaterOrEqual(t, time.Since(c.opened), interval-20*time.Millisecond)
 		c.send(t, "3")
 		c.send(t, `4hello ☃`)
-		assert.Equal(t, wsFrame{data: `4hello ☃`}, c.next(t))
+		assert.Equal(t, wsFrame{Data: `4hello ☃`}, c.next(t))
 		c.sendBinary(t, "\x00\xff\x01")
-		assert.Equal(t, wsFrame{binary: true, data: "\x00\xff\x01"}, c.next(t))
+		assert.Equal(t, wsFrame{Binary: true, Data: "\x00\xff\x01"}, c.next(t))
 		c.send(t, `42["not","socket.io","here"]`)
-		assert.Equal(t, wsFrame{data: `42["not","socket.io","here"]`}, c.next(t))
+		assert.Equal(t, wsFrame{Data: `42["not","socket.io","here"]`}, c.next(t))
 	})
 	t.Run("polling", func(t *testing.T) {
 		t.Parallel()
@@ -317,8 +226,8 @@ func TestEchoMessageBack(t *testing.T) {
 	c.sendBinary(t, "first")
 	c.sendBinary(t, "second")
 	assert.Equal(t, `452-/echo,["message-back",`+ph1+`,"mid",{"b":`+ph0+`}]`, c.text(t))
-	assert.Equal(t, wsFrame{binary: true, data: "first"}, c.next(t))
-	assert.Equal(t, wsFrame{binary: true, data: "second"}, c.next(t))
+	assert.Equal(t, wsFrame{Binary: true, Data: "first"}, c.next(t))
+	assert.Equal(t, wsFrame{Binary: true, Data: "second"}, c.next(t))
 }
 
 // ECHO-4: `message-with-ack` is acked with the same arguments; a BINARY_ACK
@@ -338,7 +247,7 @@ func TestEchoAck(t *testing.T) {
 	c.send(t, `451-/echo,19["message-with-ack","x",`+ph0+`]`)
 	c.sendBinary(t, "\x01\x02")
 	assert.Equal(t, `461-/echo,19["x",`+ph0+`]`, c.text(t))
-	assert.Equal(t, wsFrame{binary: true, data: "\x01\x02"}, c.next(t))
+	assert.Equal(t, wsFrame{Binary: true, Data: "\x01\x02"}, c.next(t))
 }
 
 // ECHO-5, SIO-3: any namespace not served gets exactly
@@ -373,8 +282,8 @@ func TestEchoDisconnectKeepsEngine(t *testing.T) {
 
 	c.send(t, "41/echo,")
 	require.Eventually(t, func() bool { return srv.SocketIO().Stats().Sockets.Load() == 0 }, echoWait, time.Millisecond)
-	pings := c.pings.Load()
-	require.Eventually(t, func() bool { return c.pings.Load() >= pings+3 }, echoWait, 5*time.Millisecond)
+	pings := c.Pings.Load()
+	require.Eventually(t, func() bool { return c.Pings.Load() >= pings+3 }, echoWait, 5*time.Millisecond)
 	assert.Equal(t, 1, srv.SessionCount())
 	c.connect(t, "/echo", "")
 	assert.Equal(t, `42/echo,["auth",{}]`, c.text(t))
@@ -456,10 +365,4 @@ func TestEndpointPaths(t *testing.T) {
 }
 
 // closeCode is the close code in err, or -1 when there is none.
-func closeCode(err error) int {
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	return -1
-}
+func closeCode(err error) int { return wstest.CloseCode(err) }

@@ -39,11 +39,11 @@ func TestFaultNoPing(t *testing.T) {
 	_, hs := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond, Faults: Faults{NoPing: true}})
 	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
 	time.Sleep(300 * time.Millisecond)
-	assert.Zero(t, c.pings.Load(), "pings with the fault on")
+	assert.Zero(t, c.Pings.Load(), "pings with the fault on")
 
 	_, hs2 := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
 	c2 := dialEcho(t, hs2.URL, "/ws/socket.io/", true)
-	require.Eventually(t, func() bool { return c2.pings.Load() > 0 }, echoWait, 10*time.Millisecond, "control: pings without the fault")
+	require.Eventually(t, func() bool { return c2.Pings.Load() > 0 }, echoWait, 10*time.Millisecond, "control: pings without the fault")
 }
 
 // delay-events holds every event before its handler, in order.

@@ -39,7 +39,7 @@ func TestPingPongKeepsSession(t *testing.T) {
 		c := dialWS(t, ts.url("ws", "EIO=4&transport=websocket"), nil, true)
 		c.open(t)
 		start := time.Now()
-		require.Eventually(t, func() bool { return c.pings.Load() >= wantPings }, waitFor, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return c.Pings.Load() >= wantPings }, waitFor, 5*time.Millisecond)
 		// Pings come every pingInterval, not faster.
 		assert.GreaterOrEqual(t, time.Since(start), (wantPings-1)*hbInterval)
 		assert.Equal(t, 1, ts.SessionCount())

@@ -2,14 +2,11 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/internal/wstest"
 )
 
 // waitFor bounds every wait of these tests: long enough never to fire on a
@@ -130,110 +128,35 @@ func (ts *testServer) do(t *testing.T, method, rawURL, body string, h http.Heade
 }
 
 // wsMsg is one websocket message from the server.
-type wsMsg struct {
-	binary bool
-	data   string
-}
+type wsMsg = wstest.Frame
 
-// wsClient is a raw Engine.IO websocket client: one read loop that forwards
-// every message (answering pings when autoPong is set), writes from the test.
-type wsClient struct {
-	conn     *websocket.Conn
-	autoPong bool
-	pings    atomic.Int32
-	wmu      sync.Mutex
-	in       chan wsMsg
-	quit     chan struct{}
-	done     chan struct{}
-	err      error // the read loop's error, once done is closed
-}
+// wsClient is a raw Engine.IO websocket client (internal/wstest): one read
+// loop that forwards every message (answering pings when autoPong is set),
+// writes from the test.
+type wsClient struct{ *wstest.Client }
 
 // dialWS opens a websocket to rawURL and starts its read loop.
 func dialWS(t *testing.T, rawURL string, h http.Header, autoPong bool) *wsClient {
 	t.Helper()
-	conn, resp, err := websocket.DefaultDialer.Dial(rawURL, h)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	require.NoError(t, err)
-	c := &wsClient{conn: conn, autoPong: autoPong, in: make(chan wsMsg, 1024),
-		quit: make(chan struct{}), done: make(chan struct{})}
-	go c.readLoop()
-	t.Cleanup(c.close)
-	return c
+	return &wsClient{wstest.Dial(t, rawURL, h, autoPong, waitFor)}
 }
 
-func (c *wsClient) readLoop() {
-	defer close(c.done)
-	for {
-		mt, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.err = err
-			return
-		}
-		if c.autoPong && mt == websocket.TextMessage && string(data) == "2" {
-			c.pings.Add(1)
-			if c.write(websocket.TextMessage, "3") != nil {
-				return
-			}
-			continue
-		}
-		select {
-		case c.in <- wsMsg{mt == websocket.BinaryMessage, string(data)}:
-		case <-c.quit:
-			return
-		}
-	}
-}
-
-func (c *wsClient) close() {
-	select {
-	case <-c.quit:
-	default:
-		close(c.quit)
-	}
-	c.conn.Close()
-	<-c.done
-}
-
-func (c *wsClient) write(mt int, data string) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(waitFor))
-	return c.conn.WriteMessage(mt, []byte(data))
-}
+func (c *wsClient) close()                          { c.Close() }
+func (c *wsClient) write(mt int, data string) error { return c.Write(mt, data) }
+func (c *wsClient) next(t *testing.T) wsMsg         { return c.Next(t) }
+func (c *wsClient) ended(t *testing.T) error        { return c.Ended(t) }
 
 func (c *wsClient) send(t *testing.T, data string) {
 	t.Helper()
 	require.NoError(t, c.write(websocket.TextMessage, data))
 }
 
-// next returns the next message; it fails the test when the connection ends
-// or nothing comes.
-func (c *wsClient) next(t *testing.T) wsMsg {
-	t.Helper()
-	select {
-	case m := <-c.in:
-		return m
-	case <-c.done:
-		select {
-		case m := <-c.in:
-			return m
-		default:
-		}
-		t.Fatalf("connection ended while waiting for a message: %v", c.err)
-	case <-time.After(waitFor):
-		t.Fatal("no message from the server")
-	}
-	return wsMsg{}
-}
-
 // nextText returns the next message, which must be text.
 func (c *wsClient) nextText(t *testing.T) string {
 	t.Helper()
 	m := c.next(t)
-	require.False(t, m.binary, "got a binary frame, want text")
-	return m.data
+	require.False(t, m.Binary, "got a binary frame, want text")
+	return m.Data
 }
 
 // open reads the OPEN packet.
@@ -242,40 +165,9 @@ func (c *wsClient) open(t *testing.T) engineio.OpenInfo {
 	return parseOpen(t, c.nextText(t))
 }
 
-// ended waits for the connection to end, skipping messages, and returns the
-// read error (a *websocket.CloseError when the server sent a close frame).
-func (c *wsClient) ended(t *testing.T) error {
-	t.Helper()
-	timeout := time.After(waitFor)
-	for {
-		select {
-		case <-c.in:
-		case <-c.done:
-			return c.err
-		case <-timeout:
-			t.Fatal("the server did not close the connection")
-			return nil
-		}
-	}
-}
+func closeCode(err error) int { return wstest.CloseCode(err) }
 
-// closeCode is the close code in err, or -1 when there is none.
-func closeCode(err error) int {
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	return -1
-}
-
-func parseOpen(t *testing.T, s string) engineio.OpenInfo {
-	t.Helper()
-	p, err := engineio.DecodeText([]byte(s))
-	require.NoError(t, err)
-	info, err := engineio.ParseOpen(p)
-	require.NoError(t, err, "OPEN packet %q", s)
-	return info
-}
+func parseOpen(t *testing.T, s string) engineio.OpenInfo { return wstest.ParseOpen(t, s) }
 
 // pollClient is a raw Engine.IO long-polling client for one session.
 type pollClient struct {

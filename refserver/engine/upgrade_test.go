@@ -44,9 +44,9 @@ func TestUpgrade(t *testing.T) {
 	sess := ts.session(t)
 
 	c := upgrade(t, p, sess, MessageFrame([]byte("queued-1")), Frame{Binary: true, Data: []byte{1}}, MessageFrame([]byte("queued-2")))
-	assert.Equal(t, wsMsg{data: "4queued-1"}, c.next(t))
-	assert.Equal(t, wsMsg{binary: true, data: "\x01"}, c.next(t))
-	assert.Equal(t, wsMsg{data: "4queued-2"}, c.next(t))
+	assert.Equal(t, wsMsg{Data: "4queued-1"}, c.next(t))
+	assert.Equal(t, wsMsg{Binary: true, Data: "\x01"}, c.next(t))
+	assert.Equal(t, wsMsg{Data: "4queued-2"}, c.next(t))
 	assert.Equal(t, engineio.TransportWebsocket, sess.Transport())
 
 	c.send(t, "4over websocket")

@@ -29,7 +29,7 @@ func TestWebsocketMaxPayload(t *testing.T) {
 	assert.Equal(t, exact, c.nextText(t))
 
 	require.NoError(t, c.write(websocket.BinaryMessage, strings.Repeat("b", max)))
-	assert.Equal(t, wsMsg{binary: true, data: strings.Repeat("b", max)}, c.next(t))
+	assert.Equal(t, wsMsg{Binary: true, Data: strings.Repeat("b", max)}, c.next(t))
 
 	c.send(t, exact+"y")
 	err := c.ended(t)
@@ -45,13 +45,13 @@ func TestWebsocketBinary(t *testing.T) {
 	sess := ts.session(t)
 
 	require.NoError(t, c.write(websocket.BinaryMessage, "\x00\x01\xff"))
-	assert.Equal(t, wsMsg{binary: true, data: "\x00\x01\xff"}, c.next(t))
+	assert.Equal(t, wsMsg{Binary: true, Data: "\x00\x01\xff"}, c.next(t))
 	c.send(t, "4text")
-	assert.Equal(t, wsMsg{data: "4text"}, c.next(t))
+	assert.Equal(t, wsMsg{Data: "4text"}, c.next(t))
 
 	sess.Send(Frame{Binary: true, Data: []byte{9, 8, 7}}, MessageFrame([]byte("after")))
-	assert.Equal(t, wsMsg{binary: true, data: "\x09\x08\x07"}, c.next(t))
-	assert.Equal(t, wsMsg{data: "4after"}, c.next(t))
+	assert.Equal(t, wsMsg{Binary: true, Data: "\x09\x08\x07"}, c.next(t))
+	assert.Equal(t, wsMsg{Data: "4after"}, c.next(t))
 }
 
 // EIO-15: a text frame that is not an Engine.IO packet (type outside 0–6)

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/internal/wstest"
 	"github.com/stampede-sio/stampede/refserver/engine"
 )
 
@@ -139,88 +139,29 @@ func after1(args json.RawMessage) []byte {
 }
 
 // frame is one websocket message from the server.
-type frame struct {
-	binary bool
-	data   string
-}
+type frame = wstest.Frame
 
-// client is a raw Socket.IO client over one websocket: one read loop that
-// answers pings and forwards everything else; writes from the test.
+// client is a raw Socket.IO client over one websocket (internal/wstest):
+// one read loop that answers pings and forwards everything else; writes
+// from the test.
 type client struct {
-	conn    *websocket.Conn
-	eioSID  string
-	pings   atomic.Int32
-	discard atomic.Bool // count frames instead of forwarding them
-	dropped atomic.Int64
-	wmu     sync.Mutex
-	in      chan frame
-	quit    chan struct{}
-	done    chan struct{}
-	err     error
+	*wstest.Client
+	eioSID string
 }
 
 // dial opens a websocket session and reads its OPEN packet.
 func dial(t *testing.T, ts *testServer) *client {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(ts.http.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	c := &client{conn: conn, in: make(chan frame, 1024), quit: make(chan struct{}), done: make(chan struct{})}
-	go c.readLoop()
-	t.Cleanup(c.close)
-	m := c.next(t)
-	p, err := engineio.DecodeText([]byte(m.data))
-	require.NoError(t, err)
-	info, err := engineio.ParseOpen(p)
-	require.NoError(t, err)
-	c.eioSID = info.SID
+	c := &client{Client: wstest.Dial(t, url, nil, true, waitFor)}
+	c.eioSID = wstest.ParseOpen(t, c.next(t).Data).SID
 	return c
 }
 
-func (c *client) readLoop() {
-	defer close(c.done)
-	for {
-		mt, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.err = err
-			return
-		}
-		if mt == websocket.TextMessage && string(data) == "2" {
-			c.pings.Add(1)
-			if c.write(websocket.TextMessage, "3") != nil {
-				return
-			}
-			continue
-		}
-		if c.discard.Load() {
-			c.dropped.Add(1)
-			continue
-		}
-		select {
-		case c.in <- frame{mt == websocket.BinaryMessage, string(data)}:
-		case <-c.quit:
-			return
-		}
-	}
-}
-
-func (c *client) close() {
-	select {
-	case <-c.quit:
-	default:
-		close(c.quit)
-	}
-	c.conn.Close()
-	<-c.done
-}
-
-func (c *client) write(mt int, data string) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(waitFor))
-	return c.conn.WriteMessage(mt, []byte(data))
-}
+func (c *client) close()                          { c.Close() }
+func (c *client) write(mt int, data string) error { return c.Write(mt, data) }
+func (c *client) next(t *testing.T) frame         { return c.Next(t) }
+func (c *client) ended(t *testing.T) error        { return c.Ended(t) }
 
 // send writes one Socket.IO text packet as an Engine.IO message.
 func (c *client) send(t *testing.T, packet string) {
@@ -233,31 +174,13 @@ func (c *client) sendBinary(t *testing.T, b string) {
 	require.NoError(t, c.write(websocket.BinaryMessage, b))
 }
 
-func (c *client) next(t *testing.T) frame {
-	t.Helper()
-	select {
-	case m := <-c.in:
-		return m
-	case <-c.done:
-		select {
-		case m := <-c.in:
-			return m
-		default:
-		}
-		t.Fatalf("connection ended while waiting for a packet: %v", c.err)
-	case <-time.After(waitFor):
-		t.Fatal("no packet from the server")
-	}
-	return frame{}
-}
-
 // packet returns the next Socket.IO text packet (the Engine.IO `4` removed).
 func (c *client) packet(t *testing.T) string {
 	t.Helper()
 	m := c.next(t)
-	require.False(t, m.binary, "got a binary frame, want a text packet")
-	require.True(t, strings.HasPrefix(m.data, "4"), "got Engine.IO packet %q, want a message", m.data)
-	return m.data[1:]
+	require.False(t, m.Binary, "got a binary frame, want a text packet")
+	require.True(t, strings.HasPrefix(m.Data, "4"), "got Engine.IO packet %q, want a message", m.Data)
+	return m.Data[1:]
 }
 
 // connect joins nsp with an auth payload ("" for none) and returns the sid.
@@ -290,28 +213,12 @@ func (c *client) sync(t *testing.T, nsp string) []string {
 	for {
 		m := c.next(t)
 		switch {
-		case m.binary:
-			before = append(before, "bin:"+m.data)
-		case m.data == want:
+		case m.Binary:
+			before = append(before, "bin:"+m.Data)
+		case m.Data == want:
 			return before
 		default:
-			before = append(before, strings.TrimPrefix(m.data, "4"))
-		}
-	}
-}
-
-// ended waits for the server to end the connection and returns the error.
-func (c *client) ended(t *testing.T) error {
-	t.Helper()
-	timeout := time.After(waitFor)
-	for {
-		select {
-		case <-c.in:
-		case <-c.done:
-			return c.err
-		case <-timeout:
-			t.Fatal("the server did not close the connection")
-			return nil
+			before = append(before, strings.TrimPrefix(m.Data, "4"))
 		}
 	}
 }

@@ -143,27 +143,27 @@ func TestBinaryEvent(t *testing.T) {
 		c.send(t, `51-/t,3["echo",`+ph0+`]`)
 		c.sendBinary(t, "\x00\x01\x02")
 		assert.Equal(t, `61-/t,3[`+ph0+`]`, c.packet(t))
-		assert.Equal(t, frame{binary: true, data: "\x00\x01\x02"}, c.next(t))
+		assert.Equal(t, frame{Binary: true, Data: "\x00\x01\x02"}, c.next(t))
 	})
 	t.Run("attachments in placeholder order", func(t *testing.T) {
 		c.send(t, `52-/t,4["echo","x",{"deep":[`+ph1+`]},`+ph0+`]`)
 		c.sendBinary(t, "zero")
 		c.sendBinary(t, "one")
 		assert.Equal(t, `62-/t,4["x",{"deep":[`+ph1+`]},`+ph0+`]`, c.packet(t))
-		assert.Equal(t, frame{binary: true, data: "zero"}, c.next(t))
-		assert.Equal(t, frame{binary: true, data: "one"}, c.next(t))
+		assert.Equal(t, frame{Binary: true, Data: "zero"}, c.next(t))
+		assert.Equal(t, frame{Binary: true, Data: "one"}, c.next(t))
 	})
 	t.Run("handler sees bytes", func(t *testing.T) {
 		c.send(t, `51-/t,5["values",`+ph0+`,"s"]`)
 		c.sendBinary(t, "\xff\xfe")
 		assert.Equal(t, `61-/t,5["[]uint8",`+ph0+`,"string","s"]`, c.packet(t))
-		assert.Equal(t, frame{binary: true, data: "\xff\xfe"}, c.next(t))
+		assert.Equal(t, frame{Binary: true, Data: "\xff\xfe"}, c.next(t))
 	})
 	t.Run("binary emit", func(t *testing.T) {
 		c.send(t, `51-/t,["message",`+ph0+`]`)
 		c.sendBinary(t, "bin")
 		assert.Equal(t, `51-/t,["message-back",`+ph0+`]`, c.packet(t))
-		assert.Equal(t, frame{binary: true, data: "bin"}, c.next(t))
+		assert.Equal(t, frame{Binary: true, Data: "bin"}, c.next(t))
 	})
 	t.Run("zero attachments", func(t *testing.T) {
 		c.send(t, `50-/t,6["echo",1]`)
@@ -181,18 +181,18 @@ func TestMalformedPacketClosesOnlyThatClient(t *testing.T) {
 		name   string
 		frames []frame // after CONNECT to /t
 	}{
-		{"bad JSON", []frame{{data: `42/t,["echo",`}}},
-		{"bad JSON in CONNECT", []frame{{data: `40/u,{`}}},
-		{"unknown packet type", []frame{{data: `47/t,["echo"]`}}},
-		{"not a digit", []frame{{data: `4x`}}},
-		{"empty message", []frame{{data: `4`}}},
-		{"event name not a string", []frame{{data: `42/t,[1,"echo"]`}}},
-		{"event payload not an array", []frame{{data: `42/t,{"echo":1}`}}},
-		{"event without a name", []frame{{data: `42/t,[]`}}},
-		{"bad attachment count", []frame{{data: `45x-/t,["echo"]`}}},
-		{"text while attachments awaited", []frame{{data: `451-/t,["echo",` + ph0 + `]`}, {data: `42/t,["echo"]`}}},
-		{"binary without pending packet", []frame{{binary: true, data: "\x01"}}},
-		{"more attachments than announced", []frame{{data: `451-/t,["message",` + ph0 + `]`}, {binary: true, data: "a"}, {binary: true, data: "b"}}},
+		{"bad JSON", []frame{{Data: `42/t,["echo",`}}},
+		{"bad JSON in CONNECT", []frame{{Data: `40/u,{`}}},
+		{"unknown packet type", []frame{{Data: `47/t,["echo"]`}}},
+		{"not a digit", []frame{{Data: `4x`}}},
+		{"empty message", []frame{{Data: `4`}}},
+		{"event name not a string", []frame{{Data: `42/t,[1,"echo"]`}}},
+		{"event payload not an array", []frame{{Data: `42/t,{"echo":1}`}}},
+		{"event without a name", []frame{{Data: `42/t,[]`}}},
+		{"bad attachment count", []frame{{Data: `45x-/t,["echo"]`}}},
+		{"text while attachments awaited", []frame{{Data: `451-/t,["echo",` + ph0 + `]`}, {Data: `42/t,["echo"]`}}},
+		{"binary without pending packet", []frame{{Binary: true, Data: "\x01"}}},
+		{"more attachments than announced", []frame{{Data: `451-/t,["message",` + ph0 + `]`}, {Binary: true, Data: "a"}, {Binary: true, Data: "b"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -206,10 +206,10 @@ func TestMalformedPacketClosesOnlyThatClient(t *testing.T) {
 			badSID := bad.connect(t, "/t", "")
 			for _, f := range tc.frames {
 				mt := websocket.TextMessage
-				if f.binary {
+				if f.Binary {
 					mt = websocket.BinaryMessage
 				}
-				require.NoError(t, bad.write(mt, f.data))
+				require.NoError(t, bad.write(mt, f.Data))
 			}
 			err := bad.ended(t)
 			assert.Equal(t, websocket.CloseNormalClosure, closeCode(err), "read error %v", err)
@@ -262,8 +262,8 @@ func TestClientDisconnect(t *testing.T) {
 	assert.NotEqual(t, aSID, newSID)
 
 	// The Engine.IO session survives: pings go on and are answered.
-	pings := a.pings.Load()
-	require.Eventually(t, func() bool { return a.pings.Load() >= pings+3 }, waitFor, 5*time.Millisecond)
+	pings := a.Pings.Load()
+	require.Eventually(t, func() bool { return a.Pings.Load() >= pings+3 }, waitFor, 5*time.Millisecond)
 	assert.Equal(t, 2, ts.eng.SessionCount())
 }
 

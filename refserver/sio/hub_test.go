@@ -122,7 +122,7 @@ func TestHubConcurrent(t *testing.T) {
 	for range clients {
 		c := dial(t, ts)
 		sid := c.connect(t, "/t", "")
-		c.discard.Store(true) // the broadcasts are only counted
+		c.Discard.Store(true) // the broadcasts are only counted
 		socks = append(socks, ts.Socket(sid))
 		conns = append(conns, c)
 	}
