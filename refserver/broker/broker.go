@@ -159,22 +159,12 @@ type message struct {
 
 // PublishEmit queues a broadcast for the other instances (sio.Adapter).
 func (b *Broker) PublishEmit(bc sio.Broadcast, data json.RawMessage, attachments [][]byte) {
-	event, rest, err := socketio.SplitEvent(data)
+	m, err := b.emitMessage(bc.Namespace, data)
 	if err != nil {
 		b.stats.BadMessages.Add(1)
 		return
 	}
-	m := message{Method: "emit", Event: event, Namespace: bc.Namespace, HostID: b.cfg.HostID, Attachments: attachments}
-	list, err := argList(rest)
-	if err != nil {
-		b.stats.BadMessages.Add(1)
-		return
-	}
-	if len(list) == 1 { // python-socketio's form: data is the one argument
-		m.Data = list[0]
-	} else {
-		m.Data, m.Args = rest, true
-	}
+	m.Attachments = attachments
 	channel := b.cfg.Channel
 	switch len(bc.Rooms) {
 	case 0:
@@ -191,6 +181,27 @@ func (b *Broker) PublishEmit(bc sio.Broadcast, data json.RawMessage, attachments
 		m.SkipSID, _ = json.Marshal(bc.Except)
 	}
 	b.enqueue(channel, m)
+}
+
+// emitMessage is the emit message of an encoded event `["name", args…]`,
+// in python-socketio's form: data is the one argument, or, for other than
+// one, the list of them (flagged stampede_args).
+func (b *Broker) emitMessage(nsp string, data json.RawMessage) (message, error) {
+	event, rest, err := socketio.SplitEvent(data)
+	if err != nil {
+		return message{}, err
+	}
+	list, err := argList(rest)
+	if err != nil {
+		return message{}, err
+	}
+	m := message{Method: "emit", Event: event, Namespace: nsp, HostID: b.cfg.HostID}
+	if len(list) == 1 {
+		m.Data = list[0]
+	} else {
+		m.Data, m.Args = rest, true
+	}
+	return m, nil
 }
 
 // argList splits the `[a, b, …]` that follows the event name; rest is
@@ -491,11 +502,7 @@ func (b *Broker) Call(ctx context.Context, nsp, sid, event string, args ...any) 
 	if err != nil {
 		return nil, err
 	}
-	_, rest, err := socketio.SplitEvent(data)
-	if err != nil {
-		return nil, err
-	}
-	list, err := argList(rest)
+	m, err := b.emitMessage(nsp, data)
 	if err != nil {
 		return nil, err
 	}
@@ -510,14 +517,8 @@ func (b *Broker) Call(ctx context.Context, nsp, sid, event string, args ...any) 
 		delete(b.calls, id)
 		b.callMu.Unlock()
 	}()
-	m := message{Method: "emit", Event: event, Namespace: nsp, HostID: b.cfg.HostID}
 	m.Room, _ = json.Marshal(sid)
 	m.Callback, _ = json.Marshal([]any{sid, nsp, id})
-	if len(list) == 1 {
-		m.Data = list[0]
-	} else {
-		m.Data, m.Args = rest, true
-	}
 	channel := b.cfg.Channel
 	if b.cfg.RoomChannels {
 		channel = b.roomChannel(nsp, sid)
