@@ -81,16 +81,61 @@ func compact(b []byte) bool {
 	return true
 }
 
-// Args splits a JSON array into its raw elements.
+// Args splits a JSON array into its raw elements, which alias data
+// (without the whitespace around them).
 func Args(data json.RawMessage) ([]json.RawMessage, error) {
 	if firstByte(data) != '[' {
 		return nil, malformed("payload must be an array")
 	}
-	var args []json.RawMessage
-	if err := json.Unmarshal(data, &args); err != nil {
-		return nil, malformed("payload array: %v", err)
+	if !json.Valid(data) {
+		return nil, malformed("payload array: invalid JSON")
 	}
-	return args, nil
+	return splitArray(data), nil
+}
+
+// splitArray cuts valid JSON holding an array at the commas of its top
+// level, which is what json.Unmarshal into []json.RawMessage finds, without
+// decoding anything.
+func splitArray(data []byte) []json.RawMessage {
+	i := skipSpace(data, 0) + 1 // past '['
+	if j := skipSpace(data, i); data[j] == ']' {
+		return []json.RawMessage{}
+	}
+	args := make([]json.RawMessage, 0, 4)
+	start, depth, inString := i, 0, false
+	for ; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case (c == ']' || c == '}') && depth > 0:
+			depth--
+		case depth == 0 && (c == ',' || c == ']'): // an element ends
+			args = append(args, trimSpace(data[start:i]))
+			if c == ']' {
+				return args
+			}
+			start = i + 1
+		}
+	}
+	return args
+}
+
+// trimSpace drops JSON whitespace from both ends of b.
+func trimSpace(b []byte) []byte {
+	b = b[skipSpace(b, 0):]
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // JoinArgs builds the JSON array of raw elements.
@@ -115,21 +160,8 @@ func EventData(name string, args json.RawMessage) json.RawMessage {
 	if len(inner) >= 2 && inner[0] == '[' && inner[len(inner)-1] == ']' {
 		inner = bytes.TrimSpace(inner[1 : len(inner)-1])
 	}
-	var quoted []byte
-	size := len(name) + 2
-	if !plainString(name) {
-		quoted, _ = json.Marshal(name) // a string always marshals
-		size = len(quoted)
-	}
-	out := make([]byte, 0, size+len(inner)+3)
-	out = append(out, '[')
-	if quoted != nil {
-		out = append(out, quoted...)
-	} else {
-		out = append(out, '"')
-		out = append(out, name...)
-		out = append(out, '"')
-	}
+	out := make([]byte, 0, len(name)+len(inner)+5)
+	out = appendName(append(out, '['), name)
 	if len(inner) > 0 {
 		out = append(out, ',')
 		out = append(out, inner...)
@@ -149,16 +181,48 @@ func plainString(s string) bool {
 	return true
 }
 
-// MarshalEvent builds an event payload from a name and Go values, which must
-// not contain []byte (use Deconstruct for binary). A value JSON cannot hold
-// is an error wrapping ErrMalformed, as in Deconstruct.
+// MarshalEvent builds an event payload from a name and Go values, as
+// AppendEvent does.
 func MarshalEvent(name string, args ...any) (json.RawMessage, error) {
-	v := make([]any, 0, len(args)+1)
-	v = append(v, name)
-	v = append(v, args...)
-	data, err := json.Marshal(v)
+	data, err := AppendEvent(nil, name, args...)
 	if err != nil {
-		return nil, errors.Join(ErrMalformed, err)
+		return nil, err
 	}
 	return data, nil
+}
+
+// AppendEvent appends the event payload `["name",a1,...]` to dst. A
+// json.RawMessage argument is appended as it is (an empty one as null):
+// what a client encoded once is not checked again on every emit. Other
+// values go through json.Marshal and must not contain []byte (use
+// Deconstruct for binary); one JSON cannot hold is an error wrapping
+// ErrMalformed, as in Deconstruct.
+func AppendEvent(dst []byte, name string, args ...any) ([]byte, error) {
+	dst = appendName(append(dst, '['), name)
+	for _, a := range args {
+		dst = append(dst, ',')
+		raw, ok := a.(json.RawMessage)
+		if !ok {
+			var err error
+			if raw, err = json.Marshal(a); err != nil {
+				return dst, errors.Join(ErrMalformed, err)
+			}
+		}
+		if len(raw) == 0 {
+			raw = json.RawMessage("null")
+		}
+		dst = append(dst, raw...)
+	}
+	return append(dst, ']'), nil
+}
+
+// appendName appends name as a JSON string, as json.Marshal writes it.
+func appendName(dst []byte, name string) []byte {
+	if !plainString(name) {
+		quoted, _ := json.Marshal(name) // a string always marshals
+		return append(dst, quoted...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	return append(dst, '"')
 }

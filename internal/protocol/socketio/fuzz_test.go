@@ -213,3 +213,68 @@ func splitReference(data []byte) (string, json.RawMessage, bool) {
 	}
 	return name, sio.JoinArgs(elems[1:]), true
 }
+
+// FuzzArgs holds Args to encoding/json: on valid JSON it finds the elements
+// json.Unmarshal into []json.RawMessage finds, and it refuses what
+// encoding/json refuses.
+func FuzzArgs(f *testing.F) {
+	for _, s := range []string{`[]`, ` [ ] `, `[1]`, `["a,b",{"c":[1,2]},null]`, ` [ "x\"]" , [[]] ,{} ] `,
+		`["\\",1]`, `[1,`, `[1]]`, `{"a":1}`, `["é",-1e3,true]`, "[\t1\n,\r2 ]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []json.RawMessage
+		werr := json.Unmarshal(data, &want)
+		got, err := sio.Args(data)
+		if werr != nil || want == nil {
+			if err == nil {
+				t.Fatalf("Args(%q) = %q, want an error (encoding/json: %v)", data, got, werr)
+			}
+			if !errors.Is(err, sio.ErrMalformed) {
+				t.Fatalf("Args(%q) error %v does not wrap ErrMalformed", data, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Args(%q): %v, want %q", data, err, want)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("Args(%q) = %q, want %q", data, got, want)
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("Args(%q)[%d] = %q, want %q", data, i, got[i], want[i])
+			}
+		}
+	})
+}
+
+// FuzzAppendEvent holds AppendEvent to json.Marshal of the whole payload:
+// the same bytes for Go values and for compact raw arguments.
+func FuzzAppendEvent(f *testing.F) {
+	f.Add("message", "hello", 1.5, []byte(`{"a":[1,"x"]}`))
+	f.Add("a<b>\"c\"", "\u2028<&>", -0.0, []byte(`null`))
+	f.Add("é", "\xff", 1e300, []byte(`"s"`))
+	f.Fuzz(func(t *testing.T, name, s string, n float64, raw []byte) {
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			return
+		}
+		compacted, err := json.Marshal(json.RawMessage(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []any{s, n, map[string]any{"k": s}, json.RawMessage(compacted)}
+		want, werr := json.Marshal(append([]any{name}, args...))
+		got, err := sio.AppendEvent([]byte("prefix"), name, args...)
+		if werr != nil {
+			if !errors.Is(err, sio.ErrMalformed) {
+				t.Fatalf("AppendEvent(%q, %v): %v, want ErrMalformed (json: %v)", name, args, err, werr)
+			}
+			return
+		}
+		if err != nil || string(got) != "prefix"+string(want) {
+			t.Fatalf("AppendEvent(%q, %v) = %q, %v; want prefix%q", name, args, got, err, want)
+		}
+	})
+}
