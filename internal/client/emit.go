@@ -28,7 +28,7 @@ func (s *Socket) Emit(ctx context.Context, event string, args ...any) error {
 // meanwhile returns an error wrapping ErrDisconnected. Never call it from a
 // handler: the ack would be delivered by the goroutine that waits.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Payload, error) {
-	ch := ackChans.Get().(chan Payload)
+	ch := ackChans.Get().(chan ackReply)
 	s.mu.Lock()
 	if err := s.usableLocked(); err != nil {
 		s.mu.Unlock()
@@ -43,9 +43,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Pa
 		return Payload{}, err
 	}
 	select {
-	case p := <-ch:
+	case r := <-ch:
 		ackChans.Put(ch) // drained and out of the table: safe to reuse
-		return p, nil
+		return r.payload()
 	case <-ctx.Done():
 		s.dropAck(id)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -54,8 +54,8 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Pa
 		return Payload{}, ctx.Err()
 	case <-s.done:
 		select {
-		case p := <-ch: // the ack arrived just before the end
-			return p, nil
+		case r := <-ch: // the ack arrived just before the end
+			return r.payload()
 		default:
 		}
 		return Payload{}, fmt.Errorf("%w (%s) while waiting for the ack of %q", ErrDisconnected, s.Reason(), event)
@@ -74,12 +74,7 @@ func (s *Socket) EmitRaw(ctx context.Context, p socketio.Packet, attachments [][
 }
 
 func (s *Socket) emit(ctx context.Context, event string, args []any, id int64) error {
-	p, atts, err := eventPacket(event, args)
-	if err != nil {
-		return err
-	}
-	p.Namespace, p.ID = s.nsp, id
-	return s.conn.sendSocketIO(ctx, p, atts)
+	return s.conn.sendEvent(ctx, s.nsp, id, event, args)
 }
 
 func (s *Socket) sendAck(ctx context.Context, id int64, args []any) error {
@@ -124,29 +119,54 @@ func (s *Socket) usableLocked() error {
 	return ErrNotConnected
 }
 
-// eventPacket encodes an EVENT, or a BINARY_EVENT when args hold []byte.
-func eventPacket(event string, args []any) (socketio.Packet, [][]byte, error) {
+// appendEvent appends the Socket.IO packet of an emit: an EVENT, or a
+// BINARY_EVENT and its attachments when args hold []byte.
+func appendEvent(dst []byte, nsp string, id int64, event string, args []any) ([]byte, [][]byte, error) {
+	p := socketio.Packet{Type: socketio.Event, Namespace: nsp, ID: id}
 	if !socketio.HasBinary(args) {
-		data, err := socketio.MarshalEvent(event, args...)
+		b, err := socketio.AppendEvent(socketio.Append(dst, p), event, args...)
 		if err != nil {
-			return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
+			return dst, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
 		}
-		return socketio.Packet{Type: socketio.Event, Data: data}, nil, nil
+		return b, nil, nil
 	}
 	v := make([]any, 0, len(args)+1)
 	v = append(v, event)
 	v = append(v, args...)
 	data, atts, err := socketio.Deconstruct(v)
 	if err != nil {
-		return socketio.Packet{}, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
+		return dst, nil, fmt.Errorf("client: marshal event %q: %w", event, err)
 	}
-	return socketio.Packet{Type: socketio.BinaryEvent, Attachments: len(atts), Data: data}, atts, nil
+	p.Type, p.Attachments, p.Data = socketio.BinaryEvent, len(atts), data
+	return socketio.Append(dst, p), atts, nil
 }
 
 // ackChans recycles the one-slot channels of EmitWithAck. A channel goes
 // back only after its ack was received: one that timed out may still get a
 // late send.
-var ackChans = sync.Pool{New: func() any { return make(chan Payload, 1) }}
+var ackChans = sync.Pool{New: func() any { return make(chan ackReply, 1) }}
+
+// ackReply is an ACK or BINARY_ACK as the read side hands it over: its
+// payload still a JSON array, which the waiting EmitWithAck splits on its
+// own goroutine. conn is set when the read goroutine did not check the
+// JSON (readAck): invalid JSON then closes it, as a bad packet would have.
+type ackReply struct {
+	data        json.RawMessage
+	attachments [][]byte
+	conn        *Conn
+}
+
+func (r ackReply) payload() (Payload, error) {
+	args, err := socketio.Args(r.data)
+	if err != nil {
+		err = fmt.Errorf("client: bad Socket.IO packet: %w", err)
+		if r.conn != nil {
+			r.conn.closeWith(err)
+		}
+		return Payload{}, err
+	}
+	return Payload{Args: args, Attachments: r.attachments}, nil
+}
 
 // ackTable holds the EmitWithAck calls waiting for their ack. It is a slice
 // searched linearly: a client rarely has more than a few acks in flight, and
@@ -155,13 +175,13 @@ type ackTable []pendingAck
 
 type pendingAck struct {
 	id int64
-	ch chan Payload
+	ch chan ackReply
 }
 
-func (t *ackTable) add(id int64, ch chan Payload) { *t = append(*t, pendingAck{id, ch}) }
+func (t *ackTable) add(id int64, ch chan ackReply) { *t = append(*t, pendingAck{id, ch}) }
 
 // take removes and returns the waiter for id, or nil.
-func (t *ackTable) take(id int64) chan Payload {
+func (t *ackTable) take(id int64) chan ackReply {
 	a := *t
 	for i := range a {
 		if a[i].id == id {

@@ -155,18 +155,13 @@ func (s *Socket) onEvent(m socketio.Message) error {
 
 // onAck hands an ACK or BINARY_ACK to the EmitWithAck waiting for it. An
 // unknown id is ignored (OnRaw has seen it).
-func (s *Socket) onAck(m socketio.Message) error {
-	args, err := socketio.Args(m.Data)
-	if err != nil {
-		return fmt.Errorf("client: ack payload: %w", err)
-	}
+func (s *Socket) onAck(id int64, r ackReply) {
 	s.mu.Lock()
-	ch := s.acks.take(m.ID)
+	ch := s.acks.take(id)
 	s.mu.Unlock()
 	if ch != nil {
-		ch <- Payload{Args: args, Attachments: m.Attachments} // buffered: never blocks
+		ch <- r // buffered: never blocks
 	}
-	return nil
 }
 
 // dispatch routes a decoded Socket.IO packet to its namespace. Packets for a
@@ -186,7 +181,7 @@ func (c *Conn) dispatch(m socketio.Message) error {
 	case socketio.Event, socketio.BinaryEvent:
 		return s.onEvent(m)
 	case socketio.Ack, socketio.BinaryAck:
-		return s.onAck(m)
+		s.onAck(m.ID, ackReply{data: m.Data, attachments: m.Attachments})
 	}
 	return nil
 }

@@ -2,11 +2,13 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,6 +116,99 @@ func TestGarbageClosesConn(t *testing.T) {
 			assert.Equal(t, ReasonParseError, s.Reason())
 		})
 	}
+}
+
+// Acks take a shortcut on the read goroutine (readAck) when they are plain
+// ACKs someone waits for; whatever form they come in, EmitWithAck gets the
+// same arguments, and a malformed one closes the Conn as any bad packet does
+// (SIO-4, SIO-6).
+func TestAckForms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		nsp   string
+		reply string // %d: the ack id of the client's emit
+		want  []string
+		err   error
+	}{
+		{"plain", "/", `43%d["ok",{"a":[1,2]}]`, []string{`"ok"`, `{"a":[1,2]}`}, nil},
+		{"empty", "/", `43%d[]`, []string{}, nil},
+		{"spaces", "/", `43%d [ 1 , "x" ]`, []string{`1`, `"x"`}, nil},
+		{"namespace", "/nsp", `43/nsp,%d["n"]`, []string{`"n"`}, nil},
+		{"binary", "/", `463-%d[{"_placeholder":true,"num":0}]`, nil, nil},
+		{"bad JSON", "/", `43%d[1,`, nil, socketio.ErrMalformed},
+		{"not an array", "/", `43%d{"a":1}`, nil, socketio.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := wsServer(t, func(ws *websocket.Conn) {
+				send(ws, fakeOpen)
+				_, _, _ = ws.ReadMessage() // CONNECT
+				if tt.nsp == "/" {
+					send(ws, `40{"sid":"sio"}`)
+				} else {
+					send(ws, `40`+tt.nsp+`,{"sid":"sio"}`)
+				}
+				_, msg, err := ws.ReadMessage()
+				if err != nil {
+					return
+				}
+				p, err := socketio.Decode(msg[1:])
+				if err != nil {
+					return
+				}
+				reply := fmt.Sprintf(tt.reply, p.ID)
+				if strings.HasPrefix(reply, "46") { // BINARY_ACK: one attachment
+					reply = strings.Replace(reply, "3-", "1-", 1)
+					send(ws, reply)
+					_ = ws.WriteMessage(websocket.BinaryMessage, []byte{7})
+					return
+				}
+				send(ws, reply)
+			})
+			c, err := Dial(testCtx(t), url, nil)
+			require.NoError(t, err)
+			defer c.Close()
+			s, err := c.Connect(testCtx(t), tt.nsp, nil)
+			require.NoError(t, err)
+			pl, err := s.EmitWithAck(testCtx(t), "e", 1)
+			if tt.err != nil { // the waiter's error, or the disconnect's
+				require.Error(t, err)
+				waitDone(t, c.Done(), "closed on a bad ack")
+				assert.ErrorIs(t, c.Err(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			if tt.want == nil { // binary
+				var b []byte
+				require.NoError(t, pl.Decode(&b))
+				assert.Equal(t, []byte{7}, b)
+				return
+			}
+			got := make([]string, len(pl.Args))
+			for i, a := range pl.Args {
+				got[i] = string(a)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// An ACK nobody waits for is still checked: a malformed one closes the Conn.
+func TestUnknownAckChecked(t *testing.T) {
+	t.Parallel()
+	c, err := Dial(testCtx(t), wsServer(t, func(ws *websocket.Conn) {
+		send(ws, fakeOpen)
+		answerConnect(ws)
+		send(ws, `4399["fine"]`, `4398[1,`)
+	}), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Connect(testCtx(t), "/", nil)
+	require.NoError(t, err)
+	waitDone(t, c.Done(), "closed on a bad ack")
+	assert.ErrorIs(t, c.Err(), socketio.ErrMalformed)
 }
 
 func TestGarbageInsteadOfOpen(t *testing.T) {

@@ -102,7 +102,7 @@ func TestPayloadDecode(t *testing.T) {
 	assert.Error(t, plain.Decode(&name), "type mismatch is reported")
 }
 
-func TestEventPacket(t *testing.T) {
+func TestAppendEvent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -117,14 +117,18 @@ func TestEventPacket(t *testing.T) {
 		{"nested bytes", []any{"x", map[string]any{"b": []byte{1}}, []any{[]byte{2}}}, `52-["e","x",{"b":{"_placeholder":true,"num":0}},[{"_placeholder":true,"num":1}]]`, 2},
 	}
 	for _, tt := range tests {
-		p, atts, err := eventPacket("e", tt.args)
+		wire, atts, err := appendEvent(nil, "/", socketio.NoID, "e", tt.args)
 		require.NoError(t, err, tt.name)
-		p.ID = socketio.NoID
-		assert.Equal(t, tt.wantWire, string(socketio.Encode(p)), tt.name)
+		assert.Equal(t, tt.wantWire, string(wire), tt.name)
 		assert.Len(t, atts, tt.wantAtts, tt.name)
 	}
-	_, _, err := eventPacket("e", []any{make(chan int)})
+	wire, _, err := appendEvent([]byte("4"), "/nsp", 7, "e", []any{"x"})
+	require.NoError(t, err)
+	assert.Equal(t, `42/nsp,7["e","x"]`, string(wire), "namespace and ack id after the prefix")
+	_, _, err = appendEvent(nil, "/", socketio.NoID, "e", []any{make(chan int)})
 	assert.Error(t, err, "unmarshalable argument")
+	_, _, err = appendEvent(nil, "/", socketio.NoID, "e", []any{[]byte{1}, make(chan int)})
+	assert.Error(t, err, "unmarshalable argument beside binary")
 }
 
 func TestReasonFor(t *testing.T) {

@@ -80,6 +80,18 @@ func (c *Conn) sendSocketIO(ctx context.Context, p socketio.Packet, atts [][]byt
 	return err
 }
 
+// sendEvent writes an emit, encoded straight into a pooled buffer: the
+// path of every emit of a virtual client.
+func (c *Conn) sendEvent(ctx context.Context, nsp string, id int64, event string, args []any) error {
+	bp := bufPool.Get().(*[]byte)
+	b, atts, err := appendEvent(append((*bp)[:0], '0'+byte(engineio.Message)), nsp, id, event, args)
+	if err == nil {
+		err = c.write(ctx, outbound{text: b, bins: atts})
+	}
+	putBuf(bp, b)
+	return err
+}
+
 // write puts o on the current transport. Writes are serialised by wmu, so
 // the packets of one write stay together and in order.
 func (c *Conn) write(ctx context.Context, o outbound) error {
