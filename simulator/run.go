@@ -96,9 +96,9 @@ func realClients(env *Env) (StartFunc, error) {
 // progress, and when the phases are over stops the clients, exports the
 // metrics and evaluates the thresholds. The record's environment ends when
 // the phases ended, so rates are over the load, not the shutdown. Run
-// sets its process's Go GC target (gcTuner): high while clients connect, low
-// once they only hold their connections (when it also returns unused
-// memory to the OS), and the process's own again when it returns.
+// lowers its process's Go GC target once clients only hold their
+// connections, and returns unused memory to the OS then (gcTuner); clients
+// connecting again, and the end of Run, put the process's own back.
 //
 // When ctx is done first (SIGINT), Run stops the clients and returns the
 // partial record with Interrupted set, and no error. An error means the

@@ -16,24 +16,23 @@ func gcPercent() int {
 	return v
 }
 
-// The GC target is the ramp's from the start, drops after a second with
-// clients and none connecting (the second such second: the first may be a
-// pause in a ramp), comes back as soon as clients connect again, and is the
-// process's own again at the end of the run. GOGC=off is left alone.
+// The GC target is the process's own from the start, drops after a second
+// with clients and none connecting (the second such second: the first may
+// be a pause in a ramp), comes back as soon as clients connect again, and
+// is the process's own again at the end of the run. GOGC=off is left alone.
 func TestGCTuner(t *testing.T) { // not parallel: the GC target is the process's
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	g := newGCTuner()
-	assert.Equal(t, rampGCPercent, gcPercent(), "at the start")
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	var g gcTuner
 	steps := []struct {
 		p    reports.Point
 		want int
 	}{
-		{reports.Point{Clients: 10, Connects: 10}, rampGCPercent},
-		{reports.Point{Clients: 10}, rampGCPercent},
+		{reports.Point{Clients: 10, Connects: 10}, 150},
+		{reports.Point{Clients: 10}, 150},
 		{reports.Point{Clients: 10}, holdGCPercent},
 		{reports.Point{Clients: 10}, holdGCPercent},
-		{reports.Point{Clients: 10, Connecting: 1}, rampGCPercent},
-		{reports.Point{Clients: 11}, rampGCPercent},
+		{reports.Point{Clients: 10, Connecting: 1}, 150},
+		{reports.Point{Clients: 11}, 150},
 		{reports.Point{Clients: 11}, holdGCPercent},
 	}
 	for i, s := range steps {
@@ -41,21 +40,19 @@ func TestGCTuner(t *testing.T) { // not parallel: the GC target is the process's
 		assert.Equal(t, s.want, gcPercent(), "second %d: %+v", i+1, s.p)
 	}
 	g.restore()
-	assert.Equal(t, 100, gcPercent(), "restored at the end")
+	assert.Equal(t, 150, gcPercent(), "restored at the end")
 
-	g = newGCTuner()
+	g = gcTuner{}
 	g.observe(reports.Point{})
 	g.observe(reports.Point{})
-	assert.Equal(t, rampGCPercent, gcPercent(), "no clients: nothing to hold")
+	assert.Equal(t, 150, gcPercent(), "no clients: nothing to hold")
 	g.restore()
 
 	debug.SetGCPercent(-1)
-	g = newGCTuner()
-	assert.Equal(t, -1, gcPercent(), "GOGC=off at the start")
+	g = gcTuner{}
 	g.observe(reports.Point{Clients: 1})
 	g.observe(reports.Point{Clients: 1})
 	assert.Equal(t, -1, gcPercent(), "GOGC=off in the hold")
 	g.restore()
 	assert.Equal(t, -1, gcPercent())
-	debug.SetGCPercent(100)
 }

@@ -28,7 +28,7 @@ type sampler struct {
 }
 
 func newSampler(rec *metrics.Recorder, scr *scraper, progress ProgressFunc, start time.Time) *sampler {
-	return &sampler{rec: rec, scraper: scr, progress: progress, start: start, series: []reports.Point{}, gc: newGCTuner()}
+	return &sampler{rec: rec, scraper: scr, progress: progress, start: start, series: []reports.Point{}, gc: &gcTuner{}}
 }
 
 // run samples at every whole second of the run, and scrapes the servers,
