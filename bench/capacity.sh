@@ -4,7 +4,8 @@
 # bench/capacity-50k.yaml over them, and samples the simulator's RSS (all its
 # worker processes) at the peak. Writes bench/out/capacity.{txt,json},
 # summary.txt (connected, RSS per client and per session, connects each
-# second) and rss-series.txt (t, simulator KiB, servers KiB, each second).
+# second) and rss-series.txt (each second: t, simulator KiB, servers KiB,
+# and the CPU time both have used so far, in 1/100 s).
 # Usage: bench/capacity.sh [VUS]   (default 50000)
 # PROFILE=1 also profiles the ramp: each refserver's CPU (pprof, via
 # --debug-addr 127.0.0.1:619x) into bench/out/serve-818x.cpu.pprof, and the
@@ -34,11 +35,14 @@ if [ -n "${PROFILE:-}" ]; then
     fi
     wait ) &
 fi
-( for t in $(seq 1 55); do   # RSS of the simulator and of the servers, once a second
+# CPU ticks (1/100 s, user+system) of the processes whose command line
+# matches $1, summed.
+ticks() { for pid in $(pgrep -f "$1"); do awk '{sub(/^.*\) /, ""); print $12 + $13}' /proc/$pid/stat 2>/dev/null; done | awk '{n += $1} END {print n+0}'; }
+( for t in $(seq 1 55); do   # RSS and CPU of the simulator and of the servers, once a second
     sleep 1
     sim=$(ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb+0}')
     srv=$(ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb+0}')
-    echo "$t $sim $srv"
+    echo "$t $sim $srv $(ticks 'stampede run') $(ticks 'stampede serve --addr 127.0.0.1:818')"
   done > bench/out/rss-series.txt ) &
 ( sleep 25   # inside the hold: everyone connected
   ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb}' > bench/out/sim-rss-kb.txt

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,9 @@ Flags (before or after the scenario):
   --progress              print the live progress line once a second even when
                           stderr is not a terminal
   --quiet                 no summary on stdout
+  --debug-addr ADDR       serve Go's net/http/pprof profiles of the simulator
+                          on ADDR; worker i of a split run serves on the port i
+                          above (off by default)
 
 Built-in scenarios: ` + strings.Join(scenarios.BuiltinNames(), ", ") + `
 
@@ -77,6 +81,7 @@ type runFlags struct {
 	seed                         uint64
 	duration                     time.Duration
 	quiet, worker, progress      bool
+	debugAddr                    string
 }
 
 func runRun(ctx context.Context, e env, args []string) int {
@@ -102,6 +107,12 @@ func runRun(ctx context.Context, e env, args []string) int {
 	if f.out != "" {
 		if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
 			fmt.Fprintf(e.stderr, "stampede run: --out: %v\n", err)
+			return exitUsage
+		}
+	}
+	if f.debugAddr != "" {
+		if err := serveDebug(f.debugAddr); err != nil {
+			fmt.Fprintf(e.stderr, "stampede run: --debug-addr: %v\n", err)
 			return exitUsage
 		}
 	}
@@ -142,6 +153,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.Uint64Var(&f.seed, "seed", 0, "")
 	fs.BoolVar(&f.progress, "progress", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "")
 	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
 	pos, err := parseInterleaved(fs, args)
 	switch {
@@ -241,6 +253,17 @@ var workerExecutable = func() (path string, prefix, environ []string, err error)
 	return path, nil, nil, err
 }
 
+// workerDebugAddr is the --debug-addr of worker i: the port i above the
+// parent's (a port 0 stays 0).
+func workerDebugAddr(addr string, i int) string {
+	host, port, err := net.SplitHostPort(addr)
+	p, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || p == 0 {
+		return addr
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+i))
+}
+
 // runWorkers splits segment seg of the run over n worker processes, each
 // `stampede run` of the same scenario and flags with --worker, its share of
 // seg as --segment, and its own --out. The secret goes through the
@@ -276,6 +299,9 @@ func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg 
 		Command: func(ctx context.Context, part simulator.Segment, out string) *exec.Cmd {
 			a := append(slices.Clone(prefix), args...)
 			a = append(a, "--segment", fmt.Sprintf("%d/%d", part.I, part.N), "--out", out)
+			if f.debugAddr != "" {
+				a = append(a, "--debug-addr", workerDebugAddr(f.debugAddr, part.I))
+			}
 			cmd := exec.CommandContext(ctx, exe, a...)
 			cmd.Env = environ
 			return cmd

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +43,7 @@ func TestRunBadInputExits2(t *testing.T) {
 		{[]string{"echo-baseline", "--set", "nope"}, "want key=value"},
 		{[]string{"echo-baseline", "--target", "ftp://x"}, "ftp://x"},
 		{[]string{"echo-baseline", "--bogus"}, "bogus"},
+		{[]string{"echo-baseline", "--debug-addr", "127.0.0.1:x"}, "--debug-addr"},
 		// Nothing listens on port 1: unreachable before the start.
 		{[]string{"echo-baseline", "--target", "http://127.0.0.1:1", "--duration", "1s"}, "target unreachable"},
 	}
@@ -136,10 +140,25 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 	hs := refServer(t)
 	out := filepath.Join(t.TempDir(), "split.json")
 	e, stdout, errb := testEnv(nil)
+	debug := freeAddr(t)
+	workerCmdline := make(chan string, 1) // worker 2's, from its --debug-addr
+	go func() {
+		for range 100 {
+			if resp, err := http.Get("http://" + workerDebugAddr(debug, 2) + "/debug/pprof/cmdline"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				workerCmdline <- string(b)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		workerCmdline <- ""
+	}()
 	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "3s", "--target", hs.URL,
-		"--clients-per-worker", "3", "--out", out, "--quiet"})
+		"--clients-per-worker", "3", "--out", out, "--quiet", "--debug-addr", debug})
 	require.Equal(t, exitOK, code, "stderr: %s", errb.String())
 	assert.Empty(t, stdout.String(), "--quiet")
+	assert.Contains(t, <-workerCmdline, "2/2", "worker 2 serves its profiles on the port 2 above --debug-addr")
 
 	rec := readRunFile(t, out)
 	assert.Empty(t, rec.Segments, "the merged record is the whole run")
@@ -148,6 +167,22 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 	for _, th := range rec.Thresholds {
 		assert.True(t, th.OK, "%+v", th)
 	}
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestWorkerDebugAddr(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "127.0.0.1:6062", workerDebugAddr("127.0.0.1:6060", 2))
+	assert.Equal(t, "[::1]:7001", workerDebugAddr("[::1]:7000", 1))
+	assert.Equal(t, "127.0.0.1:0", workerDebugAddr("127.0.0.1:0", 3), "port 0: any")
+	assert.Equal(t, "nonsense", workerDebugAddr("nonsense", 1))
 }
 
 // TestRunWorkerProcess is a worker process of TestRunSplitsOverWorkers
