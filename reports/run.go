@@ -257,6 +257,16 @@ func ReadRun(r io.Reader) (*Run, error) {
 	return &run, nil
 }
 
+// ReadRunFile reads the Run JSON record in the file at path (ReadRun).
+func ReadRunFile(path string) (*Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadRun(f)
+}
+
 // WriteRunJSON writes the record as indented JSON (without HTML escaping,
 // so that thresholds read as written).
 func WriteRunJSON(w io.Writer, r *Run) error {

@@ -26,7 +26,9 @@ import (
 //   - the generator's dropped and delayed starts are summed and its lag is
 //     recomputed from the merged lag histogram (the max where there is none);
 //   - the environment is the first run's, with the earliest start and the
-//     latest end; targets are the union; the segments are listed;
+//     latest end; targets are the union; the segments are listed, none
+//     when they are every segment of their split: the record is then the
+//     whole run's;
 //   - thresholds are evaluated again, over the merged record, with the
 //     first run's expressions.
 //
@@ -61,6 +63,9 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 	}
 	if err := checkSegments(out.Segments); err != nil {
 		return nil, err
+	}
+	if len(out.Segments) > 0 && len(out.Segments) == out.Segments[0].N { // distinct, of one n: all of them
+		out.Segments = nil
 	}
 	var err error
 	if out.Histograms, err = mergeHistograms(runs); err != nil {

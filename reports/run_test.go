@@ -187,7 +187,7 @@ func TestMergeRunsExact(t *testing.T) {
 	assert.True(t, got.Equals(newHist(all...)), "merged histogram equals the histogram of all values")
 	assert.Equal(t, int64(5000), m.Histograms[0].Count)
 	assert.Equal(t, int64(5000), m.Counter(MetricMessagesSent, nil))
-	assert.Equal(t, []Segment{{1, 2}, {2, 2}}, m.Segments)
+	assert.Empty(t, m.Segments, "1/2 and 2/2: the whole run")
 	assert.Equal(t, "h1", m.Environment.Host, "environment of the first")
 	assert.Equal(t, 6.0, m.Seconds(), "earliest start to latest end")
 	assert.Equal(t, Generator{StartsDropped: 2, StartsDelayed: 3}, m.Generator)
@@ -264,4 +264,17 @@ func TestGeneratorMemory(t *testing.T) {
 	var none Generator
 	none.FillMemory([]Point{{T: 1, Clients: 5}})
 	assert.Zero(t, none.RSSMax, "no figures, no memory line")
+}
+
+// A merge of some of a split's segments is still a segment record: it
+// lists them; all of them make the whole run, which lists none.
+func TestMergeRunsPartial(t *testing.T) {
+	t.Parallel()
+	seg := func(i int) *Run { return &Run{Schema: RunSchema, Scenario: "s", Segments: []Segment{{I: i, N: 3}}} }
+	m, err := MergeRuns(seg(1), seg(3))
+	require.NoError(t, err)
+	assert.Equal(t, []Segment{{1, 3}, {3, 3}}, m.Segments)
+	m, err = MergeRuns(m, seg(2))
+	require.NoError(t, err)
+	assert.Empty(t, m.Segments, "1/3, 3/3 and 2/3: the whole run")
 }

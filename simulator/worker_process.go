@@ -131,7 +131,7 @@ func runWorker(ctx context.Context, cfg WorkerConfig, seg Segment, out string, w
 	cmd.WaitDelay = positiveOr(cfg.WaitDelay, DefaultWorkerWaitDelay)
 	runErr := cmd.Run()
 	w.flush()
-	run, err := readRecord(out)
+	run, err := reports.ReadRunFile(out)
 	if err != nil {
 		msg := "wrote no record"
 		if runErr != nil {
@@ -140,15 +140,6 @@ func runWorker(ctx context.Context, cfg WorkerConfig, seg Segment, out string, w
 		return nil, fmt.Errorf("%w: segment %d/%d: %s%s", ErrWorker, seg.I, seg.N, msg, w.tail())
 	}
 	return run, nil
-}
-
-func readRecord(path string) (*reports.Run, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return reports.ReadRun(f)
 }
 
 // relay gathers the workers' output: the latest progress of each, and

@@ -35,6 +35,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"check":    checkCommand,
+		"report":   reportCommand,
 		"run":      runCommand,
 		"serve":    serveCommand,
 		"token":    tokenCommand,

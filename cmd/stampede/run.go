@@ -46,8 +46,8 @@ Flags (before or after the scenario):
   --out FILE              write the JSON record to FILE (default: no file; the
                           summary still goes to stdout)
   --segment i/n           run only segment i of n of the run, for n machines;
-                          each writes its --out record, and reports.MergeRuns
-                          merges them (stampede report merge is planned)
+                          each writes its --out record, and stampede report
+                          merge merges them
   --clients-per-worker N  most clients per process before the run is split over
                           ⌈peak/N⌉ worker processes (default 15000)
   --seed N                seed of the clients' random choices (flows, think
@@ -135,7 +135,7 @@ func runRun(ctx context.Context, e env, args []string) int {
 		}
 		return exitUsage
 	}
-	return finishRun(e, f, rec)
+	return finishRun(e, "stampede run", f, rec)
 }
 
 // parseRunFlags parses run's flags and checks their values.
@@ -190,22 +190,29 @@ func parseSegment(v string) (simulator.Segment, error) {
 	return simulator.Segment{I: i, N: n}, nil
 }
 
-// finishRun writes the record, prints the summary and picks the exit code.
-func finishRun(e env, f runFlags, rec *reports.Run) int {
+// finishRun writes the record, prints the summary and picks the exit code;
+// name prefixes its error messages.
+func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
 	if f.out != "" {
 		if err := writeFile(f.out, func(w io.Writer) error { return reports.WriteRunJSON(w, rec) }); err != nil {
-			fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 			return exitUsage
 		}
 	}
 	if !f.quiet && !f.worker {
 		if err := reports.WriteRunText(e.stdout, rec); err != nil {
-			fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
+			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		}
 	}
 	if rec.Interrupted {
 		return exitInterrupted
 	}
+	return thresholdsCode(rec)
+}
+
+// thresholdsCode is exitFailed when one of rec's thresholds failed, else
+// exitOK.
+func thresholdsCode(rec *reports.Run) int {
 	for _, t := range rec.Thresholds {
 		if !t.OK {
 			return exitFailed

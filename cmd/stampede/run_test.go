@@ -220,10 +220,7 @@ func TestRunInterruptedExits3(t *testing.T) {
 
 func readRunFile(t *testing.T, path string) *reports.Run {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	rec, err := reports.ReadRun(f)
+	rec, err := reports.ReadRunFile(path)
 	require.NoError(t, err)
 	return rec
 }
