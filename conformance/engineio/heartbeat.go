@@ -67,12 +67,7 @@ func silentClosed(tr string) func(context.Context, *check.T) {
 // pongKeeps is EIO-5/pong-keeps: a client that answers every ping stays
 // open, and the pings keep coming every pingInterval.
 func pongKeeps(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		s.autoPong(true)
 		pi, _ := timings(s.info())
 		last := s.openedAt()
@@ -92,12 +87,7 @@ func pongKeeps(_ context.Context, t *check.T) {
 
 // otherPackets is EIO-5/other-packets: messages are no pong.
 func otherPackets(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		ping, err := firstPing(s)
 		if err != nil {
 			return err
@@ -125,12 +115,7 @@ func otherPackets(_ context.Context, t *check.T) {
 
 // firstPingTiming is EIO-6/first-ping-timing.
 func firstPingTiming(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		p, err := firstPing(s)
 		if err != nil {
 			return err
@@ -146,12 +131,7 @@ func firstPingTiming(_ context.Context, t *check.T) {
 // clientPing is EIO-6/client-ping: the server closes (Node, the refserver)
 // or answers (python); it must not hang.
 func clientPing(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		s.autoPong(true)
 		const want = "the session closed, or the ping answered with a pong `3`"
 		var ce *closedError

@@ -13,12 +13,7 @@ import (
 // messageRoundTrip is EIO-7/message: message packets `4…` come back
 // unchanged, UTF-8 and JSON-looking text included.
 func messageRoundTrip(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		s.autoPong(true)
 		return echo(s, "4hello", "4héllo wörld ✓ 😀", `4{"a":[1,"two",null]}`, "4 ")
 	})
@@ -28,12 +23,7 @@ func messageRoundTrip(_ context.Context, t *check.T) {
 // server sends is one of the seven packet types, the OPEN only first and
 // no upgrade packet at all.
 func packetTypes(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		s.autoPong(true)
 		if err := s.send("4types"); err != nil {
 			return err
@@ -63,12 +53,7 @@ func packetTypes(_ context.Context, t *check.T) {
 
 // badType is EIO-15/bad-type.
 func badType(_ context.Context, t *check.T) {
-	w := newWire(t)
-	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
-		s, err := w.open(tr, t.Target.EnginePath)
-		if err != nil {
-			return err
-		}
+	eachSession(t, func(s session) error {
 		return badPacket(s, "8bad-type")
 	})
 }

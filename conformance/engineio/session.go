@@ -129,6 +129,19 @@ func awaitClosed(s session, d time.Duration, keepAlive bool) (string, error) {
 	}
 }
 
+// eachSession runs fn over a new session at the target's Engine.IO path on
+// each transport the target offers, as eachTransport does.
+func eachSession(t *check.T, fn func(s session) error) {
+	w := newWire(t)
+	eachTransport(t, engineTransports(t), noEngine, func(tr string) error {
+		s, err := w.open(tr, t.Target.EnginePath)
+		if err != nil {
+			return err
+		}
+		return fn(s)
+	})
+}
+
 // eachTransport runs fn once per transport, concurrently, and ends the case
 // with the first failure in the order of trs, marked with its transport.
 // With no transport the case is skipped for reason.
