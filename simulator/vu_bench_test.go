@@ -173,11 +173,12 @@ func BenchmarkVUEmitWithAck(b *testing.B) {
 // BenchmarkVUEmitWithAckClientCPU: against a `stampede serve` child
 // process, so that client-cpu-ns/ack is the clients' CPU alone (the goal:
 // ≤ 10 µs per acked emit), with one client (every ack a lone round trip:
-// the kernel's wake-ups dominate) and with 100 (a loaded generator, where
-// the runtime's network poller batches them).
+// the kernel's wake-ups dominate), with 100 (a loaded generator, where the
+// runtime's network poller batches them) and with 1,000 (more connections
+// than the caches hold).
 func BenchmarkVUEmitWithAckClientCPU(b *testing.B) {
 	target := serveChild(b)
-	for _, n := range []int{1, 100} {
+	for _, n := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
 			benchEmitWithAck(b, target, n, "client-cpu-ns/ack")
 		})
