@@ -31,7 +31,7 @@ func BenchmarkDocUpdateRelay50(b *testing.B) {
 	env := newDocEnv(b, "", func(c *refserver.Config) {
 		c.Population = webui.Generate(webui.Sizes{Users: members + 1, Channels: 1, Notes: 1})
 	})
-	tabs := make([]*docTab, members)
+	tabs := make([]*tab, members)
 	for i := range tabs {
 		tabs[i] = env.connect(b, webui.UserID(i+2))
 	}

@@ -85,7 +85,7 @@ func updateInts(t testing.TB, ev client.Event) []int {
 	return m.Update
 }
 
-func joinDoc(t testing.TB, tb *docTab, doc string, extra ...any) docMsg {
+func joinDoc(t testing.TB, tb *tab, doc string, extra ...any) docMsg {
 	t.Helper()
 	p := map[string]any{"document_id": doc}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -101,7 +101,7 @@ func joinDoc(t testing.TB, tb *docTab, doc string, extra ...any) docMsg {
 // far. Two rounds of syncs: after the first every join handler has run (a
 // socket's events are handled in order, SIO-8), after the second every tab
 // has received what those handlers sent it.
-func joinAll(t testing.TB, doc string, tabs ...*docTab) {
+func joinAll(t testing.TB, doc string, tabs ...*tab) {
 	t.Helper()
 	for _, tb := range tabs {
 		joinDoc(t, tb, doc)
@@ -110,7 +110,7 @@ func joinAll(t testing.TB, doc string, tabs ...*docTab) {
 }
 
 // settle syncs the tabs twice over and forgets their events.
-func settle(t testing.TB, tabs ...*docTab) {
+func settle(t testing.TB, tabs ...*tab) {
 	t.Helper()
 	for range 2 {
 		for _, tb := range tabs {
@@ -122,18 +122,13 @@ func settle(t testing.TB, tabs ...*docTab) {
 	}
 }
 
-func sendUpdate(t testing.TB, tb *docTab, doc string, u any, extra ...any) {
+func sendUpdate(t testing.TB, tb *tab, doc string, u any, extra ...any) {
 	t.Helper()
 	p := map[string]any{"document_id": doc, "update": u}
 	for i := 0; i+1 < len(extra); i += 2 {
 		p[extra[i].(string)] = extra[i+1]
 	}
 	tb.emit(t, "ydoc:document:update", p)
-}
-
-func (e *docEnv) inRoom(tb *docTab, room string) bool {
-	s := e.srv.SocketIO().Socket(tb.sid())
-	return s != nil && s.InRoom(room)
 }
 
 func sortedSIDs(sids ...string) []string {
@@ -181,7 +176,7 @@ func TestDocJoin(t *testing.T) {
 			c := e.connect(t, "u000004")
 			settle(t, a, b)
 			joinDoc(t, c, "note:n0001", "user_id", map[string]any{"any": "json"}, "user_name", nil)
-			for _, tb := range []*docTab{a, b} {
+			for _, tb := range []*tab{a, b} {
 				m := docArg(t, tb.wait(t, "ydoc:user:joined", 1)[0])
 				assert.Equal(t, map[string]any{"any": "json"}, m.UserID, "announced values are relayed as sent")
 				assert.Nil(t, m.UserName, "an explicit null stays null, as upstream's data.get")
@@ -235,7 +230,7 @@ func TestDocJoinScratch(t *testing.T) {
 	sendUpdate(t, b, "scratch-1", intsOf(upHello))
 	assert.Equal(t, intsOf(upHello), updateInts(t, a.wait(t, "ydoc:document:update", 1)[0]), "any member writes a scratch room")
 
-	anon := up.open(t, map[string]string{"token": "forged"})
+	anon := up.anonymous(t)
 	for _, p := range []any{map[string]any{"document_id": "scratch-1"}, map[string]any{"document_id": "note:n0001"}, map[string]any{}} {
 		anon.emit(t, "ydoc:document:join", p)
 	}
@@ -288,13 +283,13 @@ func TestDocUpdate(t *testing.T) {
 			joinAll(t, "note:n0001", a, b, c)
 
 			sendUpdate(t, a, "note:n0001", intsOf(upHello), "user_id", "ua")
-			for _, tb := range []*docTab{b, c} {
+			for _, tb := range []*tab{b, c} {
 				ev := tb.wait(t, "ydoc:document:update", 1)[0]
 				assert.Equal(t, docMsg{DocumentID: "note:n0001", UserID: "ua", SocketID: a.sid(), Update: jsonInts(upHello)}, docArg(t, ev))
 			}
 
 			sendUpdate(t, a, "note_n0001", upMap) // binary: a BINARY_EVENT with a placeholder
-			for _, tb := range []*docTab{b, c} {
+			for _, tb := range []*tab{b, c} {
 				ev := tb.wait(t, "ydoc:document:update", 2)[1]
 				assert.Equal(t, docMsg{DocumentID: "note:n0001", UserID: a.sid(), SocketID: a.sid(), Update: jsonInts(upMap)}, docArg(t, ev),
 					"a binary update goes out as ints; user_id defaults to the sid; note_x is note:x")
@@ -336,7 +331,7 @@ func TestDocUpdateDropped(t *testing.T) {
 	sendUpdate(t, stranger, "note:n0002", intsOf(upHello))
 	sendUpdate(t, elsewhere, "note:n0002", intsOf(upHello))
 	sendUpdate(t, stranger, "note:n0001", upMap)
-	for name, tb := range map[string]*docTab{"admin": admin, "reader": reader, "elsewhere": elsewhere, "stranger": stranger} {
+	for name, tb := range map[string]*tab{"admin": admin, "reader": reader, "elsewhere": elsewhere, "stranger": stranger} {
 		tb.quiet(t, name)
 	}
 	for _, doc := range []string{"note:n0001", "note:n0002"} {
@@ -449,7 +444,7 @@ func TestDocLeave(t *testing.T) {
 	settle(t, a, b, c)
 
 	c.emit(t, "ydoc:document:leave", map[string]any{"document_id": "note_n0001"})
-	for _, tb := range []*docTab{a, b} {
+	for _, tb := range []*tab{a, b} {
 		assert.Equal(t, docMsg{DocumentID: "note:n0001", UserID: c.sid()}, docArg(t, tb.wait(t, "ydoc:user:left", 1)[0]))
 	}
 	c.quiet(t, "the leaver")
@@ -492,7 +487,7 @@ func TestDocUpdateSavesNote(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, saves, _ := e.app().Population().NoteContent("n0001")
 		return saves == 1
-	}, docWait, 10*time.Millisecond)
+	}, rigWait, 10*time.Millisecond)
 	content, _, _ := e.app().Population().NoteContent("n0001")
 	assert.JSONEq(t, `{"content":{"md":"hello"}}`, string(content))
 }
