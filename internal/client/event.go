@@ -153,15 +153,16 @@ func (s *Socket) onEvent(m socketio.Message) error {
 	return nil
 }
 
-// onAck hands an ACK or BINARY_ACK to the EmitWithAck waiting for it. An
-// unknown id is ignored (OnRaw has seen it).
-func (s *Socket) onAck(id int64, r ackReply) {
+// onAck hands an ACK or BINARY_ACK to the EmitWithAck waiting for it and
+// reports whether one was. An unknown id is ignored (OnRaw has seen it).
+func (s *Socket) onAck(id int64, r ackReply) bool {
 	s.mu.Lock()
 	ch := s.acks.take(id)
 	s.mu.Unlock()
 	if ch != nil {
 		ch <- r // buffered: never blocks
 	}
+	return ch != nil
 }
 
 // dispatch routes a decoded Socket.IO packet to its namespace. Packets for a

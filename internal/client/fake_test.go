@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -353,4 +354,38 @@ func TestDialErrors(t *testing.T) {
 		var he *HTTPError
 		assert.False(t, errors.As(err, &he))
 	}
+}
+
+// A websocket write its deadline cuts short leaves a frame half-sent: the
+// emit returns the context's error and the Conn closes, with the timeout
+// as its cause.
+func TestWriteCutShortClosesConn(t *testing.T) {
+	t.Parallel()
+	stop := make(chan struct{})
+	defer close(stop)
+	c, err := Dial(testCtx(t), wsServer(t, func(ws *websocket.Conn) {
+		send(ws, fakeOpen)
+		answerConnect(ws)
+		<-stop // and read no more: the client's writes pile up
+	}), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	s, err := c.Connect(testCtx(t), "/", nil)
+	require.NoError(t, err)
+	big := strings.Repeat("x", 1<<20)
+	for i := 0; ; i++ {
+		require.Less(t, i, 256, "256 MiB written to a server that reads nothing")
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err = s.Emit(ctx, "e", big)
+		cancel()
+		if err != nil {
+			break
+		}
+	}
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	waitDone(t, c.Done(), "closed after a write cut short")
+	var te *TransportError
+	require.ErrorAs(t, c.Err(), &te)
+	ne, ok := errors.AsType[net.Error](te.Err)
+	assert.True(t, ok && ne.Timeout(), "the cause is the write's timeout: %v", c.Err())
 }

@@ -173,17 +173,7 @@ func (c *Conn) readAck(p engineio.Packet) (done bool, err error) {
 		return false, nil
 	}
 	s := c.socketFor(nsp)
-	if s == nil {
-		return false, nil
-	}
-	s.mu.Lock()
-	ch := s.acks.take(id)
-	s.mu.Unlock()
-	if ch == nil {
-		return false, nil
-	}
-	ch <- ackReply{data: d[j:], conn: c} // buffered: never blocks
-	return true, nil
+	return s != nil && s.onAck(id, ackReply{data: d[j:], conn: c}), nil
 }
 
 // Handling a packet decodes JSON, runs handlers and may write (a pong):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -135,8 +136,8 @@ func (c *Conn) observeOut(o outbound) {
 //
 // The frames are built here and written to the TCP connection in one
 // write, past gorilla's writer: per frame it allocated three times, locked
-// and set the socket's write deadline again, a tenth of a virtual client's
-// CPU per acked emit. Gorilla still reads, and writes its control frames
+// and set the socket's write deadline again, about 5% of a virtual
+// client's CPU per acked emit. Gorilla still reads, and writes its control frames
 // (close, pong) with WriteControl: each write is whole, and the socket's
 // write lock keeps whole writes apart.
 func (c *Conn) writeWebsocket(ctx context.Context, ws *websocket.Conn, o outbound) error {
@@ -166,13 +167,14 @@ func (c *Conn) writeWebsocket(ctx context.Context, ws *websocket.Conn, o outboun
 	return nil
 }
 
-// writeError closes the Conn after a failed websocket write: gorilla refuses
-// every later write (a write cut short by its deadline leaves the frame
-// half-sent), so the connection is of no further use. ErrCloseSent means the
-// server's close frame arrived: the read loop reports it with its code.
+// writeError handles a failed websocket write. One cut short by its
+// deadline left a frame half-sent, after which nothing can follow: it closes
+// the Conn. Any other failure means the connection is broken, which the
+// read loop sees too and reports with what it read last (the server's close
+// frame and its code, say), so the read side's cause is the one recorded.
 func (c *Conn) writeError(ctx context.Context, err error) error {
 	terr := &TransportError{Transport: engineio.TransportWebsocket, Err: err}
-	if !errors.Is(err, websocket.ErrCloseSent) {
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 		c.closeWith(terr)
 	}
 	if ctx.Err() != nil {
