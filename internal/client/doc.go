@@ -26,9 +26,11 @@
 // Every Conn has exactly one reading goroutine: the websocket read loop, or the
 // long-polling GET loop (which hands over to a websocket read loop after an
 // upgrade). There is no write goroutine and no timer goroutine: writes run on
-// the caller's goroutine, serialised by a mutex (gorilla allows one concurrent
-// writer; Node refuses overlapping POSTs), and ping timeouts use the websocket
-// read deadline or the GET request's deadline. All exported methods are safe
+// the caller's goroutine, serialised by a mutex (one writer per websocket;
+// Node refuses overlapping POSTs), and ping timeouts use the websocket read
+// deadline or the GET request's deadline. On websocket the Conn frames and
+// masks its messages itself and writes each in one write to the TCP
+// connection; gorilla reads, and writes only its control frames. All exported methods are safe
 // for concurrent use. Socket.AfterDisconnect runs its callback in a
 // goroutine of its own once the Socket ends, so that a caller that only
 // waits for the end (the simulator's idle virtual clients) holds no
@@ -40,6 +42,9 @@
 // so that the read goroutine, which an idle connection parks, never grows
 // its stack past the 2 KiB it may start with (decoding JSON and writing a
 // pong go deeper; the runtime never shrinks a stack below a quarter in use).
+// A plain ACK that an EmitWithAck waits for is the exception: the read
+// goroutine reads its header and hands it straight to the waiter, which
+// checks and splits its arguments.
 // A handler must not block: it may Emit, Ack and Disconnect, but it must not
 // wait for an ack (EmitWithAck) or call Conn.Close, which waits for the read
 // goroutine to exit; start a goroutine for those. Close returns only after
