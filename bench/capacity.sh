@@ -20,7 +20,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 for port in 8181 8182 8183; do
-  ./bin/stampede serve --addr 127.0.0.1:$port --secret $secret --users $((vus + 10)) --channels 10 --notes 10 \
+  env ${SERVE_ENV:-} ./bin/stampede serve --addr 127.0.0.1:$port --secret $secret --users $((vus + 10)) --channels 10 --notes 10 \
     --log-level error --debug-addr 127.0.0.1:$((port - 2000 + 10)) > bench/out/serve-$port.log 2>&1 &
   pids+=($!)
 done
@@ -53,7 +53,8 @@ sampler=$!
 # 15,000): each process has its own runtime, GC and scheduler to pay for on
 # two cores, and 16,700 sockets stay under the 20,000 open files a process
 # may have. RUN_ARGS adds flags (e.g. --set client.fetch_config=false),
-# RUN_ENV environment for the simulator (e.g. GODEBUG=adaptivestackstart=0).
+# RUN_ENV environment for the simulator (e.g. GODEBUG=adaptivestackstart=0),
+# SERVE_ENV for the refservers (e.g. GOGC=200).
 env ${RUN_ENV:-} /usr/bin/time -v ./bin/stampede run bench/capacity-50k.yaml --vus "$vus" --secret $secret \
   --clients-per-worker 17000 ${RUN_ARGS:-} \
   --target http://127.0.0.1:8181,http://127.0.0.1:8182,http://127.0.0.1:8183 \
