@@ -127,30 +127,37 @@ func (a *Auth) parse(token string) (*Claims, error) {
 }
 
 // parseSigned decodes a token and checks its algorithm, signature and
-// expiry.
+// expiry, in one pass: the algorithm is checked where the library asks for
+// the key.
 func (a *Auth) parseSigned(token string) (*Claims, error) {
 	var c Claims
-	tok, _, err := jwt.NewParser().ParseUnverified(token, &c)
-	switch {
-	case errors.Is(err, jwt.ErrTokenUnverifiable): // an alg the library does not know
-		return nil, ErrBadAlg
-	case err != nil:
-		return nil, ErrMalformed
-	case a.AcceptAny:
+	if a.AcceptAny {
+		_, _, err := jwt.NewParser().ParseUnverified(token, &c)
+		switch {
+		case errors.Is(err, jwt.ErrTokenUnverifiable): // an alg the library does not know
+			return nil, ErrBadAlg
+		case err != nil:
+			return nil, ErrMalformed
+		}
 		return &c, nil
-	case tok.Method.Alg() != jwt.SigningMethodHS256.Alg(): // none, HS512, RS256, …
-		return nil, ErrBadAlg
 	}
-	c = Claims{}
-	_, err = jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}))
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() { // none, HS512, RS256, …
+			return nil, ErrBadAlg
+		}
+		return a.secret, nil
+	})
 	switch {
 	case err == nil:
 		return &c, nil
+	case errors.Is(err, ErrBadAlg), errors.Is(err, jwt.ErrTokenUnverifiable): // an alg the library does not know
+		return nil, ErrBadAlg
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return nil, ErrBadSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, ErrExpired
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return nil, ErrMalformed
 	}
 	return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 }
