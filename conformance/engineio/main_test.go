@@ -6,20 +6,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stampede-sio/stampede/internal/nodepeer"
-
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/leakcheck"
+	"github.com/stampede-sio/stampede/internal/nodepeer"
 	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -29,17 +27,11 @@ import (
 // TestMain fails the package when a case leaves a goroutine behind: every
 // GET, websocket reader and helper of a case must end with it.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	node.Stop()
-	http.DefaultClient.CloseIdleConnections()
-	client.CloseIdleConnections()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	leakcheck.Main(m, func() {
+		node.Stop()
+		http.DefaultClient.CloseIdleConnections()
+		client.CloseIdleConnections()
+	})
 }
 
 // The refserver's settings in these tests: short pings keep the package fast.

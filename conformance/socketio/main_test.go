@@ -1,33 +1,24 @@
 package socketio_test
 
 import (
-	"fmt"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/stampede-sio/stampede/internal/nodepeer"
-
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/leakcheck"
+	"github.com/stampede-sio/stampede/internal/nodepeer"
 	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	node.Stop()
-	client.CloseIdleConnections()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	leakcheck.Main(m, func() {
+		node.Stop()
+		client.CloseIdleConnections()
+	})
 }
 
 // serve runs a refserver on httptest until the test ends.

@@ -1,26 +1,17 @@
 package client
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
+	"github.com/stampede-sio/stampede/internal/leakcheck"
 	"github.com/stampede-sio/stampede/internal/nodepeer"
-
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	node.Stop()
-	CloseIdleConnections()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	leakcheck.Main(m, func() {
+		node.Stop()
+		CloseIdleConnections()
+	})
 }
 
 // node is testdata/node/echo-server.js, started once for the package.

@@ -4,27 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/stampede-sio/stampede/internal/leakcheck"
 	"github.com/stampede-sio/stampede/internal/redistest"
-	"go.uber.org/goleak"
 )
 
 // TestMain checks that no test leaves a goroutine behind: every client and
 // fake server is closed.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(redistest.GoleakIgnore()); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	leakcheck.Main(m, nil, redistest.GoleakIgnore())
 }
 
 // redisAddr is where the tests expect a real Redis; CI installs one.
