@@ -364,7 +364,9 @@ func TestWriteCutShortClosesConn(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	c, err := Dial(testCtx(t), wsServer(t, func(ws *websocket.Conn) {
-		send(ws, fakeOpen)
+		// Pings far apart: the fake never sends one, and filling the
+		// socket's buffers may take longer than fakeOpen's half second.
+		send(ws, `0{"sid":"fake","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000}`)
 		answerConnect(ws)
 		<-stop // and read no more: the client's writes pile up
 	}), nil)

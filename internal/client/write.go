@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -174,11 +175,16 @@ func (c *Conn) writeWebsocket(ctx context.Context, ws *websocket.Conn, o outboun
 // frame and its code, say), so the read side's cause is the one recorded.
 func (c *Conn) writeError(ctx context.Context, err error) error {
 	terr := &TransportError{Transport: engineio.TransportWebsocket, Err: err}
-	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+	ne, ok := errors.AsType[net.Error](err)
+	timeout := ok && ne.Timeout()
+	if timeout {
 		c.closeWith(terr)
 	}
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case timeout: // the socket's deadline is ctx's, whose timer may not have fired yet
+		return fmt.Errorf("%w: %w", context.DeadlineExceeded, terr)
 	}
 	return terr
 }
