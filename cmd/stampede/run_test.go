@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -140,7 +142,7 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 	hs := refServer(t)
 	out := filepath.Join(t.TempDir(), "split.json")
 	e, stdout, errb := testEnv(nil)
-	debug := freeAddr(t)
+	debug := freeAddrs(t, 2)              // the parent and its two workers
 	workerCmdline := make(chan string, 1) // worker 2's, from its --debug-addr
 	go func() {
 		for range 100 {
@@ -169,12 +171,25 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+// freeAddrs returns a loopback address whose port and the n ports above
+// were free a moment ago. The ports are taken below the ephemeral range
+// (32768 and up), where outgoing connections cannot take them meanwhile.
+func freeAddrs(t *testing.T, n int) string {
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		free := true
+		for i := 0; i <= n && free; i++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+i)))
+			if free = err == nil; free {
+				ln.Close()
+			}
+		}
+		if free {
+			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		}
+	}
+	t.Fatal("no free ports")
+	return ""
 }
 
 func TestWorkerDebugAddr(t *testing.T) {
