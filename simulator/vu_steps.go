@@ -72,8 +72,10 @@ func (v *vu) runStep(ctx context.Context, st *step) bool {
 // ready reports whether the client can use its connection, reconnecting
 // first when it has been lost (socket.io-client buffers emits made while
 // reconnecting and sends them once connected; the wait counts in the
-// measured latency). When the client has no connection it records why.
-func (v *vu) ready(ctx context.Context, what string) bool {
+// measured latency). When the client has no connection it records why:
+// step and name ("" for none) say what could not run. They come apart so
+// that the hot path builds no string.
+func (v *vu) ready(ctx context.Context, step, name string) bool {
 	if v.state == stateUp {
 		select {
 		case <-v.sock.Disconnected():
@@ -86,6 +88,10 @@ func (v *vu) ready(ctx context.Context, what string) bool {
 		return true
 	}
 	if ctx.Err() == nil {
+		what := step
+		if name != "" {
+			what += " " + name
+		}
 		v.p.m.rec.Error(errDisconnected, fmt.Errorf("%s: the client is not connected", what))
 	}
 	return false
@@ -139,7 +145,7 @@ func argsSize(event string, args []any) int {
 }
 
 func (v *vu) emit(ctx context.Context, e *emitPlan) {
-	if !v.ready(ctx, "emit "+e.event) {
+	if !v.ready(ctx, "emit", e.event) {
 		return
 	}
 	a, err := v.args(e)
@@ -162,7 +168,7 @@ func (v *vu) emit(ctx context.Context, e *emitPlan) {
 // schedule reports the wait, not only the round trip.
 func (v *vu) emitWithAck(ctx context.Context, e *emitPlan) {
 	p := v.p
-	if !v.ready(ctx, "emit_with_ack "+e.event) {
+	if !v.ready(ctx, "emit_with_ack", e.event) {
 		return
 	}
 	a, err := v.args(e)
@@ -292,7 +298,7 @@ func (v *vu) waitFor(ctx context.Context, w *waitPlan) {
 		v.armed = nil
 	}
 	defer v.waiter.CompareAndSwap(a, nil)
-	if !v.ready(ctx, "wait_for "+w.event) {
+	if !v.ready(ctx, "wait_for", w.event) {
 		return
 	}
 	switch v.sleep(ctx, time.Now().Add(w.timeout), a.done) {
@@ -346,7 +352,7 @@ type vanishGate struct{ done chan struct{} }
 // wakes up as a laptop does: a connection the server dropped is a loss, and
 // the client reconnects (CLIENT-3).
 func (v *vu) vanish(ctx context.Context, d time.Duration) {
-	if !v.ready(ctx, "vanish") {
+	if !v.ready(ctx, "vanish", "") {
 		return
 	}
 	g := &vanishGate{done: make(chan struct{})}
