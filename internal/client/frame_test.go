@@ -2,8 +2,6 @@ package client
 
 import (
 	"bytes"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -17,25 +15,15 @@ import (
 // (RFC 6455 section 5.2: 7-bit, 16-bit and 64-bit) and both opcodes.
 func TestAppendFrameReadByAServer(t *testing.T) {
 	t.Parallel()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url := wsServer(t, func(ws *websocket.Conn) {
 		for { // echo
 			mt, b, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			if ws.WriteMessage(mt, b) != nil {
+			if err != nil || ws.WriteMessage(mt, b) != nil {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	})
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http"), nil)
 	require.NoError(t, err)
 	defer ws.Close()
 	for _, n := range []int{0, 1, 7, 8, 9, 125, 126, 127, 65535, 65536, 70001} {
