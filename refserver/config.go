@@ -33,6 +33,13 @@ type Config struct {
 	PingTimeout  time.Duration // default 20s; 200ms in lab mode
 	MaxPayload   int           // default 1000000 bytes (EIO-10)
 	CORSOrigins  []string      // EIO-12 allow-list; empty or "*" allows all
+
+	// Limits on broken and hostile clients (PROTOCOL.md section 12).
+	MaxAttachments    int           // LIM-1: attachments one packet may announce; default 16
+	ConnectTimeout    time.Duration // LIM-4: time to a first Socket.IO CONNECT; default 45s
+	ReadHeaderTimeout time.Duration // LIM-5: time to read a request's headers; default 10s
+	IdleTimeout       time.Duration // LIM-5: keep-alive connections idle this long close; default 60s
+	MaxQueue          int           // LIM-6: packets queued for one client before it is closed; default 4096
 	// Lab serves the echo contract as the whole server (PROTOCOL.md
 	// section 10): namespaces / and /custom, path /socket.io, both
 	// transports, pings 300ms/200ms, unless set otherwise above.
@@ -111,6 +118,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.PingInterval < 0 || c.PingTimeout < 0 || c.MaxPayload < 0 {
 		return c, fmt.Errorf("%w: ping interval, ping timeout and max payload must be positive", ErrConfig)
 	}
+	if err := c.limitDefaults(); err != nil {
+		return c, err
+	}
 	if _, err := webui.ParseProfile(c.Profile); err != nil {
 		return c, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
@@ -138,6 +148,26 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
+}
+
+// limitDefaults fills in the defaults of section 12's limits.
+func (c *Config) limitDefaults() error {
+	if c.MaxAttachments == 0 {
+		c.MaxAttachments = 16
+	}
+	if c.MaxQueue == 0 {
+		c.MaxQueue = 4096
+	}
+	c.ConnectTimeout = orDefault(c.ConnectTimeout, 45*time.Second)
+	c.ReadHeaderTimeout = orDefault(c.ReadHeaderTimeout, 10*time.Second)
+	c.IdleTimeout = orDefault(c.IdleTimeout, 60*time.Second)
+	if c.MaxAttachments < 0 || c.MaxQueue < 0 {
+		return fmt.Errorf("%w: max attachments and max queue must be positive", ErrConfig)
+	}
+	if c.ConnectTimeout < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 {
+		return fmt.Errorf("%w: connect, read-header and idle timeouts must be positive", ErrConfig)
+	}
+	return nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -31,6 +31,8 @@ type Faults struct {
 
 	// Redis-mode faults (faults_scale.go), one per SCALE or SESS-5 case.
 	Scale ScaleFaults
+	// Faults that remove a limit of section 12 (faults_limits.go).
+	Limits LimitFaults
 }
 
 // faultSetters is the one list of fault names (serve --fault NAME[=ARG]).
@@ -84,6 +86,9 @@ func FaultNames() []string {
 	for n := range scaleFaultSetters {
 		out = append(out, n)
 	}
+	for n := range limitFaultSetters {
+		out = append(out, n)
+	}
 	sort.Strings(out)
 	return out
 }
@@ -97,6 +102,9 @@ func (f *Faults) Set(v string) error {
 	}
 	if !ok {
 		set, ok = scaleFaultSetters[name]
+	}
+	if !ok {
+		set, ok = limitFaultSetters[name]
 	}
 	if !ok {
 		return fmt.Errorf("%w: unknown fault %q (known: %s)", ErrConfig, name, strings.Join(FaultNames(), ", "))

@@ -21,6 +21,20 @@ func TestFaultParsing(t *testing.T) {
 	}
 }
 
+// Each limit of section 12 has a fault that removes it.
+func TestLimitFaultNames(t *testing.T) {
+	t.Parallel()
+	var f Faults
+	for _, v := range []string{"no-attachment-limit", "no-placeholder-check", "accept-invalid-utf8",
+		"no-connect-timeout", "no-http-timeouts", "no-queue-limit"} {
+		require.NoError(t, f.Set(v), v)
+		assert.Contains(t, FaultNames(), v)
+	}
+	assert.Equal(t, LimitFaults{NoAttachmentLimit: true, NoPlaceholderCheck: true, AcceptInvalidUTF8: true,
+		NoConnectTimeout: true, NoHTTPTimeouts: true, NoQueueLimit: true}, f.Limits)
+	assert.ErrorIs(t, f.Set("no-queue-limit=1"), ErrConfig)
+}
+
 // drop-acks breaks SIO-4 / ECHO-4: message-with-ack gets no ACK.
 func TestFaultDropAcks(t *testing.T) {
 	t.Parallel()

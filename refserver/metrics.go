@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/limit"
 	"github.com/stampede-sio/stampede/refserver/metrics"
 )
 
@@ -19,6 +20,7 @@ type serverMetrics struct {
 	packets  *metrics.CounterVec
 	bytes    *metrics.CounterVec
 	failures *metrics.CounterVec
+	limits   *metrics.CounterVec
 	last     map[*metrics.Counter]uint64
 }
 
@@ -33,6 +35,7 @@ func newServerMetrics(s *Server) *serverMetrics {
 		packets:  reg.NewCounterVec("stampede_packets_total", "Engine.IO packets received (in) and queued to clients (out).", "direction"),
 		bytes:    reg.NewCounterVec("stampede_bytes_total", "Engine.IO payload bytes read and written.", "direction"),
 		failures: reg.NewCounterVec("stampede_handshake_failures_total", "Requests refused at or before the handshake, by reason.", "reason"),
+		limits:   reg.NewCounterVec("stampede_limit_closes_total", "Connections closed or requests refused by a limit of PROTOCOL.md section 12.", "limit"),
 		last:     make(map[*metrics.Counter]uint64),
 	}
 	sio := s.sio.Stats()
@@ -122,6 +125,10 @@ func (m *serverMetrics) collect() {
 	m.advance(m.bytes.With("out"), bout)
 	for _, f := range engine.FailureReasons() {
 		m.advance(m.failures.With(f.String()), fails[f])
+	}
+	for _, id := range limit.IDs() {
+		c := m.limits.With(id.String()) // every limit is exported, at 0 until hit
+		m.advance(c, m.srv.limits.Count(id))
 	}
 }
 

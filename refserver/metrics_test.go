@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 func scrape(t *testing.T, base string) string {
@@ -66,4 +67,19 @@ func TestMetricsReflectTraffic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	srv.Shutdown(ctx) // the idle polling session is dropped when ctx ends
+}
+
+// Every limit of section 12 is exported, at 0 until it is hit.
+func TestMetricsLimitCounters(t *testing.T) {
+	t.Parallel()
+	srv, err := refserver.New(refserver.Config{Lab: true})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	body := scrape(t, ts.URL)
+	for _, id := range []string{"LIM-1", "LIM-2", "LIM-3", "LIM-4", "LIM-5", "LIM-6", "LIM-7"} {
+		assert.Contains(t, body, `stampede_limit_closes_total{limit="`+id+`"} 0`)
+	}
+	srv.Limits().Hit(limit.Queue, "test")
+	assert.Contains(t, scrape(t, ts.URL), `stampede_limit_closes_total{limit="LIM-6"} 1`)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/limit"
 	"github.com/stampede-sio/stampede/refserver/sio"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -24,6 +25,7 @@ type Server struct {
 	app    *engine.Server // Socket.IO at cfg.Path
 	raw    *engine.Server // raw Engine.IO echo at EnginePath
 	sio    *sio.Server
+	limits *limit.Reporter // LIM-1 … LIM-7 counts and warn lines
 	mux    *http.ServeMux
 	http   *http.Server
 	closed chan struct{}
@@ -41,7 +43,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), closed: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, limits: limit.New(cfg.Logger), mux: http.NewServeMux(), closed: make(chan struct{})}
 	// Built here, not in Serve, so that a Shutdown racing Serve (a signal at
 	// start-up) reaches it: Serve then returns at once.
 	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
@@ -105,6 +107,9 @@ func mount(mux *http.ServeMux, path string, h http.Handler) {
 
 // Config returns the effective configuration, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
+
+// Limits returns the counts of section 12's limits.
+func (s *Server) Limits() *limit.Reporter { return s.limits }
 
 // SocketIO returns the Socket.IO layer (rooms, sockets, broadcast).
 func (s *Server) SocketIO() *sio.Server { return s.sio }

@@ -69,6 +69,11 @@ func TestServeBadValuesExit2(t *testing.T) {
 	}{
 		{[]string{"--transports", "foo"}, nil, `unknown transport "foo"`},
 		{[]string{"--max-payload", "0"}, nil, "--max-payload"},
+		{[]string{"--max-attachments", "0"}, nil, "--max-attachments"},
+		{[]string{"--max-queue", "-1"}, nil, "--max-queue"},
+		{[]string{"--connect-timeout", "0s"}, nil, "--connect-timeout"},
+		{[]string{"--idle-timeout", "-1s"}, nil, "--idle-timeout"},
+		{[]string{"--fault", "no-such-limit"}, nil, "unknown fault"},
 		{[]string{"--ping-interval", "abc"}, nil, "ping-interval"},
 		{[]string{"--path", "no-slash"}, nil, "must start with /"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
@@ -118,6 +123,29 @@ func TestServeSettingsPrecedence(t *testing.T) {
 		assert.Equal(t, tt.transports, cfg.Transports, tt.name)
 		assert.Equal(t, tt.cors, cfg.CORSOrigins, tt.name)
 	}
+}
+
+// Section 12's limits: each flag reaches the config; the defaults are
+// LIM-1 16 attachments, LIM-4 45s, LIM-5 10s and 60s, LIM-6 4096 packets.
+func TestServeLimitFlags(t *testing.T) {
+	t.Parallel()
+	e, _, _ := testEnv(nil)
+	cfg, _, err := parseServe(e, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 16, cfg.MaxAttachments)
+	assert.Equal(t, 4096, cfg.MaxQueue)
+	assert.Equal(t, []time.Duration{45 * time.Second, 10 * time.Second, 60 * time.Second},
+		[]time.Duration{cfg.ConnectTimeout, cfg.ReadHeaderTimeout, cfg.IdleTimeout})
+
+	cfg, _, err = parseServe(e, []string{"--max-attachments", "3", "--max-queue", "100", "--connect-timeout", "2s",
+		"--read-header-timeout", "1s", "--idle-timeout", "3s", "--fault", "no-queue-limit", "--fault", "accept-invalid-utf8"})
+	require.NoError(t, err)
+	assert.Equal(t, 3, cfg.MaxAttachments)
+	assert.Equal(t, 100, cfg.MaxQueue)
+	assert.Equal(t, []time.Duration{2 * time.Second, time.Second, 3 * time.Second},
+		[]time.Duration{cfg.ConnectTimeout, cfg.ReadHeaderTimeout, cfg.IdleTimeout})
+	assert.True(t, cfg.Faults.Limits.NoQueueLimit)
+	assert.True(t, cfg.Faults.Limits.AcceptInvalidUTF8)
 }
 
 // The Redis mode's settings (SCALE): WEBSOCKET_MANAGER=redis turns it on

@@ -32,6 +32,13 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --ping-timeout D       pong timeout (default 20s) [WEBSOCKET_SERVER_PING_TIMEOUT, seconds]
   --max-payload N        largest packet or POST body in bytes (default 1000000)
   --cors-origins LIST    allowed Origins, ';'-separated, '*' for all (default *) [CORS_ALLOW_ORIGIN]
+  --max-attachments N    binary attachments one packet may announce; together they are at
+                         most --max-payload bytes (default 16) (LIM-1)
+  --connect-timeout D    a session with no Socket.IO CONNECT by then is closed (default 45s) (LIM-4)
+  --read-header-timeout D a request's headers must arrive within D (default 10s) (LIM-5)
+  --idle-timeout D       an idle keep-alive connection is closed after D (default 60s) (LIM-5)
+  --max-queue N          packets queued for one client before it is closed as a slow consumer
+                         (default 4096) (LIM-6)
   --drain-timeout D      how long shutdown waits for sessions to close (default 5s)
   --profile NAME         documented | open-webui: where the seeds and upstream differ (default documented)
   --secret S             token signing key [WEBUI_SECRET_KEY]; when neither is set, a key is
@@ -44,7 +51,9 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
                          (default 30s) [WEBSOCKET_HEARTBEAT_INTERVAL, seconds]
   --session-timeout D    session reaper period and age limit (default max(4 × heartbeat, 120s))
   --fault NAME[=ARG]     inject a fault, repeatable: accept-bad-tokens, drop-acks, no-ping,
-                         leak-user-rooms, echo-typing-to-others-only, delay-events=200ms
+                         leak-user-rooms, echo-typing-to-others-only, delay-events=200ms;
+                         each limit removed: no-attachment-limit, no-placeholder-check,
+                         accept-invalid-utf8, no-connect-timeout, no-http-timeouts, no-queue-limit
   --manager NAME         local | redis: with redis, several instances share one deployment
                          through Redis (default local; redis when --redis-url is given) [WEBSOCKET_MANAGER]
   --redis-url URL        Redis for --manager redis (default redis://127.0.0.1:6379/0) [WEBSOCKET_REDIS_URL]
@@ -69,6 +78,7 @@ Examples:
   stampede serve --profile open-webui --users 50000 --heartbeat-interval 10s
   stampede serve --ping-interval 1s --ping-timeout 1s --session-timeout 5s   # fast conformance runs
   stampede serve --fault drop-acks --fault delay-events=200ms
+  stampede serve --connect-timeout 2s --read-header-timeout 2s --idle-timeout 2s  # check --layer limits
   stampede serve --addr 127.0.0.1:8081 --manager redis --secret s   # two instances of one
   stampede serve --addr 127.0.0.1:8082 --manager redis --secret s   # deployment, joined by Redis
   stampede serve --processes 3 --manager redis --users 60000        # 3 processes, one port
@@ -87,6 +97,10 @@ type serveFlags struct {
 	pingInterval, pingTimeout, drain       time.Duration
 	maxPayload                             int
 	lab                                    bool
+
+	// Section 12's limits (LIM-1, LIM-4 … LIM-6).
+	maxAttachments, maxQueue                       int
+	connectTimeout, readHeaderTimeout, idleTimeout time.Duration
 
 	profile, secret, fixtures string
 	users, channels, notes    int
@@ -191,6 +205,11 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.IntVar(&sf.maxPayload, "max-payload", 1000000, "")
 	fs.StringVar(&sf.cors, "cors-origins", "", "")
 	fs.DurationVar(&sf.drain, "drain-timeout", 5*time.Second, "")
+	fs.IntVar(&sf.maxAttachments, "max-attachments", 16, "")
+	fs.IntVar(&sf.maxQueue, "max-queue", 4096, "")
+	fs.DurationVar(&sf.connectTimeout, "connect-timeout", 45*time.Second, "")
+	fs.DurationVar(&sf.readHeaderTimeout, "read-header-timeout", 10*time.Second, "")
+	fs.DurationVar(&sf.idleTimeout, "idle-timeout", 60*time.Second, "")
 	fs.BoolVar(&sf.lab, "lab", false, "")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "")
 	fs.StringVar(&sf.debugAddr, "debug-addr", "", "")
@@ -339,6 +358,9 @@ func serveConfig(e env, sf serveFlags) (refserver.Config, serveFlags, error) {
 		return cfg, sf, usagef("--max-payload %d: must be a positive number of bytes", sf.maxPayload)
 	}
 	cfg.MaxPayload = sf.maxPayload
+	if err := serveLimits(&cfg, sf); err != nil {
+		return cfg, sf, err
+	}
 	if sf.manager == "redis" {
 		cfg.RedisURL = sf.redisURL
 	}
@@ -358,6 +380,19 @@ func serveConfig(e env, sf serveFlags) (refserver.Config, serveFlags, error) {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	return cfg, sf, nil
+}
+
+// serveLimits checks and applies the flags of section 12's limits.
+func serveLimits(cfg *refserver.Config, sf serveFlags) error {
+	if sf.maxAttachments <= 0 || sf.maxQueue <= 0 {
+		return usagef("--max-attachments and --max-queue must be positive")
+	}
+	if sf.connectTimeout <= 0 || sf.readHeaderTimeout <= 0 || sf.idleTimeout <= 0 {
+		return usagef("--connect-timeout, --read-header-timeout and --idle-timeout must be positive")
+	}
+	cfg.MaxAttachments, cfg.MaxQueue = sf.maxAttachments, sf.maxQueue
+	cfg.ConnectTimeout, cfg.ReadHeaderTimeout, cfg.IdleTimeout = sf.connectTimeout, sf.readHeaderTimeout, sf.idleTimeout
+	return nil
 }
 
 // appSetup resolves the secret and the population of the open-webui layer.
