@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"crypto/rand"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -74,5 +76,57 @@ func TestRunHostileServerOutputIsEscaped(t *testing.T) {
 		assert.NotEqual(t, exitOK, code, "target %s", target)
 		assertTerminalSafe(t, "stdout", out.String())
 		assertTerminalSafe(t, "stderr", errb.String())
+	}
+}
+
+// noThresholds is a scenario without thresholds on the echo namespace
+// whose clients emit event with an ack, three times each.
+func noThresholds(t *testing.T, event string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "no-thresholds.yaml")
+	yml := `name: no-thresholds
+target: {namespace: /echo}
+auth: {mode: none}
+client: {user_join: false, fetch_config: false, heartbeat: -1s}
+phases:
+  - {name: all, kind: spike, population: 2, max_in_flight: 2}
+  - {name: hold, kind: hold, duration: 1s}
+flows:
+  - name: ack
+    steps:
+      - loop:
+          count: 3
+          steps:
+            - emit_with_ack: {event: ` + event + `, args: [{text: hello}], timeout: 200ms}
+`
+	require.NoError(t, os.WriteFile(path, []byte(yml), 0o644))
+	return path
+}
+
+// Without thresholds a run still fails (exit 1) when no client connected
+// or no message came back while errors were counted; it passes when its
+// clients were answered.
+func TestRunWithoutThresholdsFailsWhenNothingWorked(t *testing.T) {
+	t.Parallel()
+	hs := refServer(t)
+	deaf := hostileServer(t, func() []byte {
+		return []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+	})
+	tests := []struct {
+		name, target, event string
+		want                int
+		stderr              string
+	}{
+		{"answered", hs.URL, "message-with-ack", exitOK, ""},
+		{"no ack came back", hs.URL, "nobody-acks-this", exitFailed, "no ack or reply came back"},
+		{"no client connected", deaf, "message-with-ack", exitFailed, "no client connected"},
+	}
+	for _, tt := range tests {
+		e, out, errb := testEnv(nil)
+		code := runRun(t.Context(), e, []string{noThresholds(t, tt.event), "--target", tt.target})
+		assert.Equal(t, tt.want, code, "%s: stderr %s\nstdout %s", tt.name, errb.String(), out.String())
+		if tt.stderr != "" {
+			assert.Contains(t, errb.String(), tt.stderr, tt.name)
+		}
 	}
 }
