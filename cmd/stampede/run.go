@@ -38,7 +38,10 @@ carrying its send time).
 
 A run whose peak population exceeds --clients-per-worker is split over
 worker processes of this machine (a process holds at most ~19,900 sockets),
-whose records are merged into one.
+whose records are merged into one. A run this machine cannot hold exits 2
+before it starts: more clients per process than its open-file limit
+(RLIMIT_NOFILE, less 100) allows, or more clients than its available
+memory holds at ~11 KiB each (/proc/meminfo MemAvailable).
 
 Flags (before or after the scenario):
   --target URL[,URL...]   server base URLs, replacing target.urls; clients
@@ -107,6 +110,10 @@ func runRun(ctx context.Context, e env, args []string) int {
 	s, errs := prepareScenario(scenarioArg, sets, f.vus, f.duration)
 	if len(errs) > 0 {
 		printScenarioErrors(e.stderr, "stampede run", errs)
+		return exitUsage
+	}
+	if err := simulator.ReadHostLimits().Check(s.Peak(), f.perWorker, seg); err != nil {
+		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
 		return exitUsage
 	}
 	secret, _, _, noSecret := resolveSecret(e, f.secret, false) // Run says whether the scenario needs one
