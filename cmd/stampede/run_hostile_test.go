@@ -2,16 +2,22 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/refserver"
 )
 
 // hostileServer accepts TCP connections on 127.0.0.1 and answers each
@@ -129,4 +135,81 @@ func TestRunWithoutThresholdsFailsWhenNothingWorked(t *testing.T) {
 			assert.Contains(t, errb.String(), tt.stderr, tt.name)
 		}
 	}
+}
+
+// A target that dies mid-run is named as dead in the summary and the
+// record, not taken for an overloaded generator: its clients' reconnection
+// time is not the generator's lag. Not parallel: the generator's lag must
+// be this run's alone.
+func TestRunTargetDiesMidRun(t *testing.T) {
+	srv, err := refserver.New(refserver.Config{Secret: []byte("run-test-secret")})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	kill := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		hs.Listener.Close() // refused from now on
+		srv.Shutdown(ctx)
+		hs.Close()
+		client.CloseIdleConnections()
+	}
+	t.Cleanup(kill)
+	time.AfterFunc(2*time.Second, kill)
+	out := filepath.Join(t.TempDir(), "dead.json")
+	e, stdout, errb := testEnv(nil)
+	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "5s", "--target", hs.URL, "--out", out})
+	assert.Equal(t, exitFailed, code, "stderr %s", errb.String())
+	assert.Contains(t, stdout.String(), "target "+hs.URL+" died mid-run")
+	assert.NotContains(t, stdout.String(), "overloaded")
+	rec := readRunFile(t, out)
+	require.Len(t, rec.TargetsDown, 1)
+	assert.Equal(t, hs.URL, rec.TargetsDown[0].Target)
+	assert.Positive(t, rec.TargetsDown[0].Connections)
+	assert.Less(t, rec.Generator.LagP99, 10.0, "the generator kept its schedule")
+}
+
+// slowUser is a scenario whose auth.user template renders for minutes,
+// writing nothing but empty strings.
+func slowUser(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slow-user.yaml")
+	yml := `name: slow-user
+auth: {mode: mint, user: '{{range 2000000000}}{{""}}{{end}}u000002'}
+client: {fetch_config: false, user_join: false, heartbeat: -1s}
+phases:
+  - {name: all, kind: spike, population: 2, max_in_flight: 2}
+  - {name: hold, kind: hold, duration: 1s}
+flows:
+  - name: idle
+    steps:
+      - listen: {for: 1s, events: [auth]}
+`
+	require.NoError(t, os.WriteFile(path, []byte(yml), 0o644))
+	return path
+}
+
+// An auth.user template that does not finish is an error naming the field
+// (exit 2) after simulator.TemplateTimeout, not a hang.
+func TestRunSlowUserTemplateExits2(t *testing.T) {
+	t.Parallel()
+	hs := refServer(t)
+	e, _, errb := testEnv(nil)
+	code := runRun(t.Context(), e, []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret"})
+	assert.Equal(t, exitUsage, code, "stderr %s", errb.String())
+	assert.Contains(t, errb.String(), "auth.user")
+	assert.Contains(t, errb.String(), "took longer than")
+}
+
+// SIGINT while the tokens are minted ends the run: exit 3, and the record
+// is written, marked interrupted.
+func TestRunInterruptedWhileMintingExits3(t *testing.T) {
+	t.Parallel()
+	hs := refServer(t)
+	out := filepath.Join(t.TempDir(), "minting.json")
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	e, _, errb := testEnv(nil)
+	code := runRun(ctx, e, []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret", "--out", out})
+	assert.Equal(t, exitInterrupted, code, "stderr %s", errb.String())
+	assert.True(t, readRunFile(t, out).Interrupted)
 }
