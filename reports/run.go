@@ -53,6 +53,17 @@ type Run struct {
 	Generator   Generator         `json:"generator"`
 	Thresholds  []ThresholdResult `json:"thresholds,omitempty"`
 	Errors      []ErrorSample     `json:"errors,omitempty"`
+	// TargetsDown are the targets that died mid-run: reachable at first,
+	// then refusing or resetting connections until the run ended.
+	TargetsDown []TargetDown `json:"targets_down,omitempty"`
+}
+
+// TargetDown is a target that stopped answering during the run.
+type TargetDown struct {
+	Target      string  `json:"target"`
+	At          float64 `json:"at_s"`        // seconds from the run's start to the first refused dial
+	Connections int64   `json:"connections"` // connections it had accepted before
+	Error       string  `json:"error"`       // the first refused dial's error
 }
 
 // Segment is one part of a run split with --segment i/n, as given.
@@ -169,9 +180,10 @@ func (g *Generator) FillMemory(series []Point) {
 	}
 }
 
-// Overloaded reports whether the generator was saturated: lag p99 over
-// 10 ms, or any start dropped.
-func (g Generator) Overloaded() bool { return g.LagP99 > 10 || g.StartsDropped > 0 }
+// Overloaded reports whether the generator was saturated: its own lag p99
+// (timers that woke late) over 10 ms. Dropped starts alone do not say so:
+// clients of a dead or slow server drop theirs while they reconnect.
+func (g Generator) Overloaded() bool { return g.LagP99 > 10 }
 
 // ErrorSample counts one kind of error and keeps its first distinct messages.
 type ErrorSample struct {

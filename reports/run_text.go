@@ -18,6 +18,7 @@ import (
 func WriteRunText(w io.Writer, r *Run) error {
 	bw := bufio.NewWriter(w)
 	writeRunHeader(bw, r)
+	writeTargetsDown(bw, r.TargetsDown)
 	writeLatencies(bw, r)
 	writeCounters(bw, r)
 	writeGenerator(bw, r.Generator)
@@ -83,6 +84,15 @@ func writeCounters(w io.Writer, r *Run) {
 		fmt.Fprintf(tw, "%s\t%s\n", MetricErrorRate, formatPercent(rate))
 	}
 	tw.Flush()
+}
+
+// writeTargetsDown says first which targets died mid-run: what follows
+// measured a dead server, not the generator.
+func writeTargetsDown(w io.Writer, down []TargetDown) {
+	for _, d := range down {
+		fmt.Fprintf(w, "\nWARNING: target %s died mid-run: reachable at first (%d connections), then refused from %.1fs on: %s\n",
+			d.Target, d.Connections, d.At, d.Error)
+	}
 }
 
 func writeGenerator(w io.Writer, g Generator) {

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/excerpt"
 )
 
 // control runs a control step: the action's route on the client's target
@@ -68,7 +70,7 @@ func (v *vu) callControl(ctx context.Context, c *controlPlan) error {
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("control %s: %s %s: %s: %s", c.name, c.action.Method, route, resp.Status, bytes.TrimSpace(answer))
+		return fmt.Errorf("control %s: %s %s: %s: %s", c.name, c.action.Method, route, excerpt.Message(resp.Status), excerpt.Of(bytes.TrimSpace(answer)))
 	}
 	return nil
 }

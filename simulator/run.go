@@ -79,9 +79,10 @@ type RunConfig struct {
 }
 
 // realClients is the default RunConfig.NewStart: the virtual clients of
-// vu.go, with the tokens of the peak population minted beforehand.
-func realClients(env *Env) (StartFunc, error) {
-	if err := env.Premint(env.Scenario.Peak()); err != nil {
+// vu.go, with the tokens of the peak population minted beforehand, under
+// ctx.
+func realClients(ctx context.Context, env *Env) (StartFunc, error) {
+	if err := env.Premint(ctx, env.Scenario.Peak()); err != nil {
 		return nil, err
 	}
 	return env.StartVU, nil
@@ -115,6 +116,9 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	env := plan.env
 	env.Recorder, env.Start, env.OnRecovered = rec, start, recovery.recovered
 	startFn, err := cfg.NewStart(env)
+	if err != nil && ctx.Err() != nil {
+		return interruptedEarly(plan, cfg, start), nil // SIGINT while minting: a record all the same
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +150,17 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.runningCount(), "timeout", cfg.StopTimeout)
 	}
 	recovery.flush()
+	var down []reports.TargetDown
+	if env.plan != nil {
+		down = env.plan.targetsDown(start)
+	}
 	if phaseErr != nil && ctx.Err() == nil {
 		return nil, phaseErr // not reached: prepareRun checked the phases
 	}
 	run := &reports.Run{
 		Schema: reports.RunSchema, Scenario: plan.scenario.Name, Config: plan.config,
 		Targets: plan.urls(), Environment: reports.HostEnvironment(cfg.Version),
-		Interrupted: ctx.Err() != nil, Series: smp.series,
+		Interrupted: ctx.Err() != nil, Series: smp.series, TargetsDown: down,
 	}
 	run.Environment.Start, run.Environment.End = start, end
 	if !cfg.Segment.Whole() {
@@ -166,6 +174,21 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 		run.Thresholds, _ = reports.Evaluate(run, plan.scenario.Thresholds)
 	}
 	return run, nil
+}
+
+// interruptedEarly is the record of a run interrupted before its clients
+// started (while its tokens were minted): no series, Interrupted set.
+func interruptedEarly(plan *runPlan, cfg RunConfig, start time.Time) *reports.Run {
+	run := &reports.Run{
+		Schema: reports.RunSchema, Scenario: plan.scenario.Name, Config: plan.config,
+		Targets: plan.urls(), Environment: reports.HostEnvironment(cfg.Version), Interrupted: true,
+		Series: []reports.Point{}, Histograms: []reports.HistogramRecord{}, Counters: []reports.CounterRecord{},
+	}
+	run.Environment.Start, run.Environment.End = start, time.Now()
+	if !cfg.Segment.Whole() {
+		run.Segments = []reports.Segment{{I: cfg.Segment.I, N: cfg.Segment.N}}
+	}
+	return run
 }
 
 // runPlan is what Run works out before starting.
@@ -192,7 +215,7 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 		return nil, fmt.Errorf("%w: no scenario", ErrRunConfig)
 	}
 	if cfg.NewStart == nil {
-		cfg.NewStart = realClients
+		cfg.NewStart = func(env *Env) (StartFunc, error) { return realClients(ctx, env) }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -114,7 +115,7 @@ func probeTargets(ctx context.Context, client *http.Client, targets []*url.URL, 
 	}
 	for i, err := range errs {
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, targets[i].Redacted(), err)
+			return nil, nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, targets[i].Redacted(), excerpt.Message(err.Error()))
 		}
 	}
 	return samples, served, nil

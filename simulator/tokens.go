@@ -1,12 +1,14 @@
 package simulator
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -119,13 +121,19 @@ func (m *premint) take(index int) (mintedAuth, bool) {
 	return a, true
 }
 
+// TemplateTimeout bounds one rendering of auth.user before the run: a
+// template that takes longer is an error naming the field, not a hang.
+var TemplateTimeout = 2 * time.Second
+
 // Premint mints, ahead of the run, the tokens of the clients with indexes
 // below n that this process's Segment owns (auth mode mint only), with the
 // same user and flow each client would get itself; Run calls it with the
 // scenario's peak before its clock starts. Tokens are issued now: their
 // lifetime (auth.expires) counts from the premint, a few seconds early.
-// It prepares the Env first, and reports only Prepare's error.
-func (e *Env) Premint(n int) error {
+// It prepares the Env first, and reports Prepare's error, ctx's when ctx
+// ends first (SIGINT), and a rendering of auth.user that makes no progress
+// within TemplateTimeout.
+func (e *Env) Premint(ctx context.Context, n int) error {
 	if err := e.Prepare(); err != nil {
 		return err
 	}
@@ -133,22 +141,56 @@ func (e *Env) Premint(n int) error {
 	if p.mode != scenarios.AuthMint || n <= 0 {
 		return nil
 	}
+	var stop atomic.Bool // the minting goroutine gives up at its next write or client
+	var minted atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.premint(n, &stop, &minted)
+	}()
+	tick := time.NewTicker(TemplateTimeout / 4)
+	defer tick.Stop()
+	last, since := int64(-1), time.Now()
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			stop.Store(true)
+			return ctx.Err()
+		case now := <-tick.C:
+			if k := minted.Load(); k != last {
+				last, since = k, now
+			} else if now.Sub(since) > TemplateTimeout {
+				stop.Store(true)
+				return fmt.Errorf("%w: auth.user: rendering the template for client %d took longer than %v", ErrSetup, k, TemplateTimeout)
+			}
+		}
+	}
+}
+
+// premint is Premint's minting, until stop; minted counts the clients done.
+func (p *plan) premint(n int, stop *atomic.Bool, minted *atomic.Int64) {
 	m := &p.minted
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.seg = e.Segment
+	m.seg = p.env.Segment
 	now := time.Now()
 	for index := range n {
+		if stop.Load() {
+			return
+		}
+		minted.Store(int64(index))
 		k, ok := m.slot(index)
 		if !ok {
 			continue
 		}
 		var pcg mrand.PCG // as newVU: the client's own source, first draw
-		pcg.Seed(e.Seed, uint64(index))
+		pcg.Seed(p.env.Seed, uint64(index))
 		_, td := p.identity(index, mrand.New(&pcg))
-		user, token, err := p.mint(index, &td, now)
+		user, token, err := p.mintUntil(index, &td, now, stop)
 		if err != nil {
-			return nil // the clients mint their own, and report why they cannot
+			return // the clients mint their own, and report why they cannot
 		}
 		if k >= len(m.slots) {
 			m.slots = append(m.slots, make([]mintedAuth, k+1-len(m.slots))...)
@@ -156,5 +198,4 @@ func (e *Env) Premint(n int) error {
 		m.slots[k] = mintedAuth{user, token}
 		m.left++
 	}
-	return nil
 }

@@ -22,7 +22,7 @@ func TestPremint(t *testing.T) {
 auth: {user: 'u{{printf "%06d" (add .Index 2)}}-{{.Flow}}'}
 flows: [{name: a, weight: 1, steps: [connect]}, {name: b, weight: 3, steps: [connect]}]`)
 		env.Segment = seg
-		require.NoError(t, env.Premint(10))
+		require.NoError(t, env.Premint(t.Context(), 10))
 		p := env.plan
 		assert.Equal(t, tt.minted, p.minted.left, "segment %v: tokens minted", seg)
 		for index := range 12 {

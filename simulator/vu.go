@@ -3,6 +3,8 @@ package simulator
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -64,11 +66,14 @@ type vu struct {
 
 	// Connection settings, fixed at the first connect.
 	configured bool
-	mode       client.Transports
-	every      time.Duration   // heartbeat interval; 0 off
-	opts       *client.Options // own Options (vanish flows), else nil
-	nsp        string
-	startLag   time.Duration // how late the client started; consumed by the first dial
+	// relost: the last sleep handled a lost connection (reconnected or
+	// tried to): its lateness is the server's, not the generator's lag.
+	relost   bool
+	mode     client.Transports
+	every    time.Duration   // heartbeat interval; 0 off
+	opts     *client.Options // own Options (vanish flows), else nil
+	nsp      string
+	startLag time.Duration // how late the client started; consumed by the first dial
 
 	conn  *client.Conn
 	sock  *client.Socket
@@ -154,9 +159,37 @@ func (v *vu) authenticate() error {
 
 // mint renders auth.user for a client and signs its token.
 func (p *plan) mint(index int, td *scenarios.TemplateData, now time.Time) (user, token string, err error) {
+	return p.mintUntil(index, td, now, nil)
+}
+
+// maxUser bounds what auth.user may render: a user id, not a payload.
+const maxUser = 4 << 10
+
+// errStopped ends a rendering that Premint gave up on.
+var errStopped = errors.New("stopped")
+
+// userWriter takes auth.user's output, failing beyond maxUser bytes or
+// once stop is set (text/template stops at a failed write).
+type userWriter struct {
+	buf  *bytes.Buffer
+	stop *atomic.Bool // nil: never
+}
+
+func (w userWriter) Write(b []byte) (int, error) {
+	switch {
+	case w.stop != nil && w.stop.Load():
+		return 0, errStopped
+	case w.buf.Len()+len(b) > maxUser:
+		return 0, fmt.Errorf("auth.user: renders more than %d bytes", maxUser)
+	}
+	return w.buf.Write(b)
+}
+
+// mintUntil is mint, its rendering stopped once stop (may be nil) is set.
+func (p *plan) mintUntil(index int, td *scenarios.TemplateData, now time.Time, stop *atomic.Bool) (user, token string, err error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	err = p.user.Execute(buf, td)
+	err = p.user.Execute(userWriter{buf, stop}, td)
 	user = buf.String()
 	bufPool.Put(buf)
 	if err != nil {
@@ -251,6 +284,7 @@ const (
 // client has vanished, when nothing is noticed. The timer is the client's
 // one reusable timer.
 func (v *vu) sleep(ctx context.Context, t time.Time, signal <-chan struct{}) wake {
+	v.relost = false
 	for {
 		d := time.Until(t)
 		if d <= 0 {
@@ -282,6 +316,7 @@ func (v *vu) sleep(ctx context.Context, t time.Time, signal <-chan struct{}) wak
 		case <-lost:
 			v.timer.Stop()
 			v.lost(ctx)
+			v.relost = true // after lost: its backoff sleeps reset it
 		}
 	}
 }

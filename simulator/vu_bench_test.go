@@ -296,7 +296,7 @@ client: {heartbeat: 10s`+os.Getenv("STAMPEDE_BENCH_CLIENT")+`}
 auth: {user: 'u{{printf "%06d" (add (mod .Index 59000) 2)}}'}
 flows: [{steps: [{listen: {events: [events]}}]}]`)
 	rec := env.Recorder
-	require.NoError(b, env.Premint(100+b.N)) // as Run does before its clock starts
+	require.NoError(b, env.Premint(b.Context(), 100+b.N)) // as Run does before its clock starts
 	ctx, cancel := context.WithCancel(context.Background())
 	pop := newPopulation(ctx, env.StartVU, Segment{}, rec, 0)
 	connect := func(n int) { // as a spike phase does

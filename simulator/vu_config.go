@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/excerpt"
 )
 
 // config returns the target's /api/config, fetching it once per process:
@@ -58,7 +60,7 @@ func fetchConfig(ctx context.Context, hc *http.Client, base string, timeout time
 	if hb := body.Features.Heartbeat; len(hb) > 0 && string(hb) != "null" {
 		var secs float64
 		if json.Unmarshal(hb, &secs) != nil || secs <= 0 {
-			return cfg, fmt.Errorf("GET /api/config: features.websocket_heartbeat_interval is %s, not a positive number of seconds (SESS-1)", hb)
+			return cfg, fmt.Errorf("GET /api/config: features.websocket_heartbeat_interval is %s, not a positive number of seconds (SESS-1)", excerpt.Message(string(hb)))
 		}
 		cfg.heartbeat = time.Duration(secs * float64(time.Second))
 	}
@@ -85,7 +87,7 @@ func getJSON(ctx context.Context, hc *http.Client, url, token string, timeout ti
 	body := io.LimitReader(resp.Body, 1<<20)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(body, 256))
-		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, b)
+		return fmt.Errorf("GET %s: %s: %s", url, excerpt.Message(resp.Status), excerpt.Of(b))
 	}
 	if dst == nil {
 		_, err = io.Copy(io.Discard, body)

@@ -160,8 +160,10 @@ func (v *vu) attempt(ctx context.Context) attemptResult {
 			return attemptCancelled
 		}
 		p.m.rec.Error(errDial, err)
+		v.tgt.health.failed(err)
 		return attemptFailed
 	}
+	v.tgt.health.up()
 	p.m.handshake.Record(time.Since(ref))
 	sock := conn.Socket(v.nsp)
 	sock.OnAny(v.onEvent)

@@ -46,7 +46,9 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 					return false // not behind: nothing was due and skipped
 				}
 				now = time.Now()
-				v.p.m.recordLag(intended, now)
+				if !v.relost { // a reconnection's time is not the generator's lag
+					v.p.m.recordLag(intended, now)
+				}
 			}
 			late := now.Sub(intended)
 			if late > DelayTolerance {

@@ -140,6 +140,7 @@ type controlPlan struct {
 // per process (see config).
 type target struct {
 	base     string // URL without a trailing slash
+	health   targetHealth
 	mu       sync.Mutex
 	cfg      *serverConfig
 	fetching chan struct{} // closed when the fetch in progress ends

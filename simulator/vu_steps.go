@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/excerpt"
 )
 
 // runSteps runs steps in order; false when ctx ended the run meanwhile.
@@ -379,16 +380,12 @@ func (v *vu) vanish(ctx context.Context, d time.Duration) {
 	}
 }
 
-// clip shortens JSON for error messages.
+// clip shortens JSON a server sent for error messages (excerpt.Message).
 func clip(args []json.RawMessage) string {
 	if len(args) == 0 {
 		return "no arguments"
 	}
-	s := string(args[0])
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
+	return excerpt.Message(string(args[0]))
 }
 
 func clipValue(x any) string {

@@ -27,12 +27,21 @@ var runUsage = `Usage: stampede run SCENARIO.yaml|NAME [flags]
 Runs a load scenario, a file or a built-in by name, against a Socket.IO
 server, and prints what its virtual clients measured. Exits 0 when every
 threshold held, 1 when one failed, 2 when the run could not start (bad
-scenario or flags, target unreachable, no secret to mint tokens), 3 when
-interrupted (the partial results are still written and printed).
+scenario or flags, target unreachable, no secret to mint tokens, more
+worker processes than this machine can hold), 3 when interrupted (the
+partial results are still written and printed).
+
+A run also fails (exit 1), with thresholds or without, when no client
+ever connected, or when it counted errors while its clients sent messages
+and not one round trip completed (no ack, no user-join ack, no pushed event
+carrying its send time).
 
 A run whose peak population exceeds --clients-per-worker is split over
 worker processes of this machine (a process holds at most ~19,900 sockets),
-whose records are merged into one.
+whose records are merged into one. A run this machine cannot hold exits 2
+before it starts: more clients per process than its open-file limit
+(RLIMIT_NOFILE, less 100) allows, or more clients than its available
+memory holds at ~11 KiB each (/proc/meminfo MemAvailable).
 
 Flags (before or after the scenario):
   --target URL[,URL...]   server base URLs, replacing target.urls; clients
@@ -101,6 +110,10 @@ func runRun(ctx context.Context, e env, args []string) int {
 	s, errs := prepareScenario(scenarioArg, sets, f.vus, f.duration)
 	if len(errs) > 0 {
 		printScenarioErrors(e.stderr, "stampede run", errs)
+		return exitUsage
+	}
+	if err := simulator.ReadHostLimits().Check(s.Peak(), f.perWorker, seg); err != nil {
+		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
 		return exitUsage
 	}
 	secret, _, _, noSecret := resolveSecret(e, f.secret, false) // Run says whether the scenario needs one
@@ -207,7 +220,35 @@ func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
 	if rec.Interrupted {
 		return exitInterrupted
 	}
+	if why := runFailure(rec); why != "" && !f.worker { // the parent judges the merged record
+		fmt.Fprintf(e.stderr, "%s: FAIL: %s\n", name, why)
+		return exitFailed
+	}
 	return thresholdsCode(rec)
+}
+
+// runFailure is why a run failed whatever its thresholds say, or "": no
+// client ever connected, or errors were counted while clients sent
+// messages and not one round trip completed (no ack, no user-join ack, no
+// pushed event carrying its send time).
+func runFailure(rec *reports.Run) string {
+	var connected, answered int64
+	for _, h := range rec.Histograms {
+		switch h.Metric {
+		case reports.MetricSIOConnect:
+			connected += h.Count
+		case reports.MetricAck, reports.MetricUserJoin, reports.MetricPush:
+			answered += h.Count
+		}
+	}
+	errs, sent := rec.Counter(reports.MetricErrors, nil), rec.Counter(reports.MetricMessagesSent, nil)
+	switch {
+	case connected == 0:
+		return fmt.Sprintf("no client connected (%d connection attempts, %d errors)", rec.Counter(reports.MetricConnections, nil), errs)
+	case errs > 0 && sent > 0 && answered == 0:
+		return fmt.Sprintf("%d messages sent, no ack or reply came back, %d errors", sent, errs)
+	}
+	return ""
 }
 
 // thresholdsCode is exitFailed when one of rec's thresholds failed, else

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator"
 )
 
 var validateUsage = `Usage: stampede validate SCENARIO.yaml|NAME [--set key=value]... [--vus N] [--duration D]
@@ -20,7 +21,9 @@ its syntax, types, meaning and thresholds, every problem at once with its
 line and field.
 With --set, --vus and --duration it checks the scenario as stampede run would
 run it. Exits 0 and prints "ok: NAME (N phases, M flows)" when the scenario
-is valid, 2 with one problem per line on stderr when it is not.
+is valid, 2 with one problem per line on stderr when it is not, or when
+its peak population is more than this machine holds (about MemAvailable
+/ 11 KiB clients; stampede run --segment splits a run over machines).
 
 Flags (before or after the scenario):
   --set key=value   change a field by its dotted path, repeatable:
@@ -86,6 +89,10 @@ func runValidate(_ context.Context, e env, args []string) int {
 	s, errs := prepareScenario(pos[0], sets, *vus, *duration)
 	if len(errs) > 0 {
 		printScenarioErrors(e.stderr, "stampede validate", errs)
+		return exitUsage
+	}
+	if err := simulator.ReadHostLimits().Check(s.Peak(), 0, simulator.Segment{}); err != nil {
+		fmt.Fprintf(e.stderr, "stampede validate: %v\n", err)
 		return exitUsage
 	}
 	fmt.Fprintf(e.stdout, "ok: %s (%d phases, %d flows)\n", s.Name, len(s.Phases), len(s.Flows))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
@@ -45,7 +46,7 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("client: HTTP %d: %q", e.StatusCode, e.Body)
+	return fmt.Sprintf("client: HTTP %d: %s", e.StatusCode, excerpt.Of(e.Body))
 }
 
 // TransportError is a failure of the websocket or of a polling request after
@@ -57,7 +58,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return "client: " + e.Transport + " transport: " + e.Err.Error()
+	return "client: " + e.Transport + " transport: " + excerpt.Message(e.Err.Error()) // a close reason is the server's
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
@@ -96,7 +97,7 @@ func (e *ConnectError) Message() string {
 }
 
 func (e *ConnectError) Error() string {
-	return fmt.Sprintf("client: connect to %s refused: %s", e.Namespace, e.Message())
+	return fmt.Sprintf("client: connect to %s refused: %s", e.Namespace, excerpt.Message(e.Message()))
 }
 
 // Disconnect reasons, as socket.io-client names them. Socket.Reason returns

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
 
@@ -253,7 +254,7 @@ func (s *Socket) onConnect(data json.RawMessage) {
 	}
 	s.mu.Unlock()
 	if bad {
-		s.end(ReasonParseError, fmt.Errorf("%w: CONNECT answer without sid: %s", socketio.ErrMalformed, data))
+		s.end(ReasonParseError, fmt.Errorf("%w: CONNECT answer without sid: %s", socketio.ErrMalformed, excerpt.Of(data)))
 	}
 }
 

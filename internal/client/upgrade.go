@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
 
@@ -101,7 +102,7 @@ func (c *Conn) probeWebsocket(ctx context.Context, p *poller) (*websocket.Conn, 
 	if err == nil {
 		c.observe(Received, pong)
 		if pong.Type != engineio.Pong || !pong.IsProbe() {
-			err = fmt.Errorf("%w: got %s %q", ErrProbeFailed, pong.Type, pong.Data)
+			err = fmt.Errorf("%w: got %s %s", ErrProbeFailed, pong.Type, excerpt.Of(pong.Data))
 		}
 	}
 	if err != nil {

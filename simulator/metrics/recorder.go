@@ -11,6 +11,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -162,8 +163,13 @@ func (r *Recorder) Error(kind string, err error) {
 		r.errorOrder = append(r.errorOrder, kind)
 	}
 	e.counter.Inc()
-	if err != nil && len(e.messages) < reports.MaxErrorMessages && !slices.Contains(e.messages, err.Error()) {
-		e.messages = append(e.messages, err.Error())
+	if err == nil || len(e.messages) >= reports.MaxErrorMessages {
+		return
+	}
+	// Messages may quote what a server sent: escaped and cut short here,
+	// whichever error carried them.
+	if msg := excerpt.Message(err.Error()); !slices.Contains(e.messages, msg) {
+		e.messages = append(e.messages, msg)
 	}
 }
 
