@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Routes mounts the HTTP endpoints of PROTOCOL.md section 11 and the
@@ -118,18 +120,27 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Write(append(data, '\n'))
 }
 
-// decodeBody reads the JSON body into v: 400 when it is not one JSON value, 413
-// when it is too large.
+// decodeBody reads the JSON body into v: 400 when it is not one JSON value or
+// not UTF-8, 413 when it is too large. Parts of a body (a message's data,
+// an event) are relayed to sockets as they came, so a body that is not
+// UTF-8 is refused here: the server never sends invalid UTF-8 (LIM-3).
 func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	err := dec.Decode(v)
-	if err == nil && dec.Decode(&json.RawMessage{}) != io.EOF {
-		err = errors.New("data after the JSON value")
-	}
+	body, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
 		return errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", tooLarge.Limit)
+	case err != nil:
+		return errorf(http.StatusBadRequest, "reading the body: %v", err)
+	case !utf8.Valid(body):
+		return errorf(http.StatusBadRequest, "invalid JSON body: not valid UTF-8 (LIM-3)")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err = dec.Decode(v)
+	if err == nil && dec.Decode(&json.RawMessage{}) != io.EOF {
+		err = errors.New("data after the JSON value")
+	}
+	switch {
 	case errors.Is(err, io.EOF):
 		return errorf(http.StatusBadRequest, "invalid JSON body: empty")
 	case err != nil:

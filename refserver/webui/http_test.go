@@ -158,7 +158,8 @@ func TestHTTPAuthErrors(t *testing.T) {
 	}
 }
 
-// A body that is not one JSON value → 400 with a detail naming the problem.
+// A body that is not one JSON value, or not UTF-8 (LIM-3: it would be
+// relayed to sockets), → 400 with a detail naming the problem.
 func TestHTTPBadJSON(t *testing.T) {
 	t.Parallel()
 	env := newCtlEnv(t, refserver.Config{})
@@ -168,7 +169,7 @@ func TestHTTPBadJSON(t *testing.T) {
 		"/api/v1/channels/c0002/messages/post", "/api/v1/notes/n0001/update",
 	}
 	for _, p := range paths {
-		for _, body := range []string{"", "{", `{"user_id":"u000002"} {}`, `[`} {
+		for _, body := range []string{"", "{", `{"user_id":"u000002"} {}`, `[`, "{\"content\":\"\xff\xfe\"}"} {
 			r := env.admin(t, "POST", p, body)
 			assert.Equal(t, http.StatusBadRequest, r.status, "POST %s %q: %s", p, body, r.body)
 			assert.Contains(t, r.detail(t), "invalid JSON body", "POST %s %q", p, body)
