@@ -8,6 +8,13 @@
 // /echo, or / and /custom in lab mode, and the raw Engine.IO echo at
 // /engine.io/), GET /healthz and GET /metrics in Prometheus text format.
 //
+// /healthz answers 200 {"status":"ok"} while serving, 503
+// {"status":"draining"} after Shutdown began; in Redis mode it adds
+// "redis": "subscribed" (subscribed, and Redis answered a PING within 1 s),
+// "unresponsive" (subscribed, but the PING got no answer: a stalled Redis)
+// or "down" (no subscription). The instance serves its own sockets in
+// every case (SCALE-3).
+//
 // Concurrency: see packages engine and sio. Shutdown may be called once from
 // any goroutine; it closes every session and waits for them within its ctx.
 package refserver

@@ -18,6 +18,7 @@ import (
 type scale struct {
 	client *redis.Client
 	broker *broker.Broker
+	health healthPing
 }
 
 // redisTimeout bounds every Redis call, so that a stalled Redis costs a

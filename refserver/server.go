@@ -130,10 +130,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 		switch {
 		case s.scale == nil:
 			w.Write([]byte(`{"status":"ok"}`))
-		case s.scale.broker.Stats().Subscribed.Load():
-			w.Write([]byte(`{"status":"ok","redis":"subscribed"}`))
-		default: // serving this instance's sockets alone (SCALE-3)
+		case !s.scale.broker.Stats().Subscribed.Load(): // serving this instance's sockets alone (SCALE-3)
 			w.Write([]byte(`{"status":"ok","redis":"down"}`))
+		case s.scale.health.ping(s.scale.client) != nil: // connected, but Redis does not answer
+			w.Write([]byte(`{"status":"ok","redis":"unresponsive"}`))
+		default:
+			w.Write([]byte(`{"status":"ok","redis":"subscribed"}`))
 		}
 	}
 }
