@@ -13,7 +13,9 @@
 // "redis": "subscribed" (subscribed, and Redis answered a PING within 1 s),
 // "unresponsive" (subscribed, but the PING got no answer: a stalled Redis)
 // or "down" (no subscription). The instance serves its own sockets in
-// every case (SCALE-3).
+// every case (SCALE-3). In a group of processes sharing one port (serve
+// --processes, SetProcesses) it adds "processes": {"up": U, "of": N}, and
+// the status is "degraded", still 200, while U < N.
 //
 // Concurrency: see packages engine and sio. Shutdown may be called once from
 // any goroutine; it closes every session and waits for them within its ctx.

@@ -48,3 +48,22 @@ func (h *healthPing) ping(c *redis.Client) error {
 	close(f.done)
 	return f.err
 }
+
+// health is the body of /healthz.
+type health struct {
+	Status    string     `json:"status"`          // ok, degraded
+	Redis     string     `json:"redis,omitempty"` // subscribed, unresponsive, down
+	Processes *Processes `json:"processes,omitempty"`
+}
+
+// Processes is the state of a group of processes sharing one port (serve
+// --processes): Up of them serve, Of are wanted.
+type Processes struct {
+	Up int `json:"up"`
+	Of int `json:"of"`
+}
+
+// SetProcesses makes /healthz report the group this server belongs to;
+// fewer up than wanted makes its status "degraded" (still 200: the port
+// serves, and a load balancer must not drop every process for one missing).
+func (s *Server) SetProcesses(p Processes) { s.group.Store(&p) }
