@@ -55,6 +55,9 @@ func (s *Server) startApp(io *sio.Server) {
 	if s.scale != nil {
 		wg.Go(func() { s.scale.broker.Run(ctx) })
 	}
+	if s.scale != nil && s.scale.sessions != nil && s.webui != nil {
+		wg.Go(func() { s.scale.restoreSessions(ctx, s.webui, s.log) })
+	}
 	go func() {
 		defer close(s.appDone)
 		wg.Wait()

@@ -12,6 +12,15 @@
 // live in ConfigureHTTP and WrapListener, which Serve applies and which a
 // test server must apply too.
 //
+// /healthz answers 200 {"status":"ok"} while serving, 503
+// {"status":"draining"} after Shutdown began; in Redis mode it adds
+// "redis": "subscribed" (subscribed, and Redis answered a PING within 1 s),
+// "unresponsive" (subscribed, but the PING got no answer: a stalled Redis)
+// or "down" (no subscription). The instance serves its own sockets in
+// every case (SCALE-3). In a group of processes sharing one port (serve
+// --processes, SetProcesses) it adds "processes": {"up": U, "of": N}, and
+// the status is "degraded", still 200, while U < N.
+//
 // Concurrency: see packages engine and sio. Shutdown may be called once from
 // any goroutine; it closes every session and waits for them within its ctx.
 package refserver

@@ -75,7 +75,7 @@ func registerScaleMetrics(reg *metrics.Registry, s *Server) {
 		return 0
 	})
 	counter("stampede_redis_published_total", "Messages published to other instances.", &st.Published)
-	counter("stampede_redis_publish_errors_total", "Messages lost because Redis could not be reached (SCALE-3).", &st.PublishErrors)
+	counter("stampede_redis_publish_errors_total", "Publications Redis did not take, each retried until sent (SCALE-3); messages lost are in stampede_redis_dropped_total.", &st.PublishErrors)
 	counter("stampede_redis_dropped_total", "Messages dropped because the publish queue was full.", &st.Dropped)
 	counter("stampede_redis_received_total", "Messages from other instances handled.", &st.Received)
 	counter("stampede_redis_skipped_total", "Room messages skipped: no local member in the room.", &st.Skipped)

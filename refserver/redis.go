@@ -3,6 +3,7 @@ package refserver
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -16,8 +17,10 @@ import (
 // scale is the Redis mode's plumbing (SCALE-1…3): one client for the
 // broker and the stores.
 type scale struct {
-	client *redis.Client
-	broker *broker.Broker
+	client   *redis.Client
+	broker   *broker.Broker
+	health   healthPing
+	sessions *redisstore.SessionPool // nil under the local-state fault
 }
 
 // redisTimeout bounds every Redis call, so that a stalled Redis costs a
@@ -66,6 +69,7 @@ func (sc *scale) appStores(cfg Config, wc *webui.Config) {
 	}
 	st := redisstore.NewWithOptions(sc.client, redisstore.Options{Prefix: cfg.RedisKeyPrefix, Timeout: redisTimeout})
 	wc.Sessions, wc.Usage, wc.Revocations, wc.DocStore = st.Sessions, st.Usage, st.Revocations, st.Docs
+	sc.sessions = st.Sessions
 	wc.SessionLock, wc.UsageLock = st.SessionLock, st.UsageLock
 	if cfg.Faults.Scale.LockOverwrite { // the fault breaks SESS-5
 		wc.SessionLock = overwritingLock{wc.SessionLock, sc.client, cfg.RedisKeyPrefix + ":session_cleanup_lock"}
@@ -96,6 +100,41 @@ func (l overwritingLock) Renew(ctx context.Context, ttl time.Duration) (bool, er
 }
 
 func (sc *scale) close() { sc.client.Close() }
+
+// restorePeriod is how often an instance checks that Redis still holds
+// what it wrote (one SET … GET).
+const restorePeriod = time.Second
+
+// restoreSessions writes this instance's sessions back into the pool each
+// time Redis turns out to have lost them (restarted empty, flushed), until
+// ctx is done (SCALE-3). A restore that fails is tried again at the next
+// period, whatever the marker says.
+func (sc *scale) restoreSessions(ctx context.Context, app *webui.App, log *slog.Logger) {
+	t := time.NewTicker(restorePeriod)
+	defer t.Stop()
+	pending := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lost, err := sc.sessions.Lost(sc.broker.HostID())
+		if err != nil {
+			continue // Redis away: the broker and the app log it
+		}
+		if !lost && !pending {
+			continue
+		}
+		n, err := app.RestoreSessions()
+		pending = err != nil
+		if err != nil {
+			log.Warn("redis lost the session pool; writing this instance's sessions back failed, retrying", "written", n, "err", err)
+		} else if n > 0 {
+			log.Info("redis lost the session pool; wrote this instance's sessions back", "sessions", n)
+		}
+	}
+}
 
 // quietRedis silences go-redis's own logger, which prints every failed
 // dial: the broker and the app report Redis trouble themselves, rate-limited,

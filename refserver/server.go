@@ -2,12 +2,14 @@ package refserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/refserver/engine"
@@ -31,6 +33,7 @@ type Server struct {
 	http   *http.Server
 	closed chan struct{}
 	once   sync.Once
+	group  atomic.Pointer[Processes] // serve --processes: how many of the group are up
 
 	webui   *webui.App // nil in lab mode
 	scale   *scale     // nil without Redis
@@ -148,20 +151,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	h := health{Status: "ok"}
 	select {
 	case <-s.closed:
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"status":"draining"}`))
+		return
 	default:
-		switch {
-		case s.scale == nil:
-			w.Write([]byte(`{"status":"ok"}`))
-		case s.scale.broker.Stats().Subscribed.Load():
-			w.Write([]byte(`{"status":"ok","redis":"subscribed"}`))
-		default: // serving this instance's sockets alone (SCALE-3)
-			w.Write([]byte(`{"status":"ok","redis":"down"}`))
+	}
+	switch {
+	case s.scale == nil:
+	case !s.scale.broker.Stats().Subscribed.Load(): // serving this instance's sockets alone (SCALE-3)
+		h.Redis = "down"
+	case s.scale.health.ping(s.scale.client) != nil: // connected, but Redis does not answer
+		h.Redis = "unresponsive"
+	default:
+		h.Redis = "subscribed"
+	}
+	if g := s.group.Load(); g != nil {
+		h.Processes = g
+		if g.Up < g.Of {
+			h.Status = "degraded"
 		}
 	}
+	body, _ := json.Marshal(h)
+	w.Write(body)
 }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after a

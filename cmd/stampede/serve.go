@@ -63,7 +63,9 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
   --redis-channel NAME   pub/sub channel (default socketio); deployments sharing a Redis need distinct ones
   --processes N          run N processes on --addr (SO_REUSEPORT), one deployment through Redis:
                          more sessions than one process's ~20,000 open files allow (default 1;
-                         needs --manager redis and --transports websocket)
+                         needs --manager redis and --transports websocket); a process that dies is
+                         logged and restarted (backoff 0.5s doubling to 30s), and /healthz on any of
+                         them reports "processes":{"up":U,"of":N}, "status":"degraded" when U < N
   --redis-room-channels  publish each room's emits on its own channel socketio#/#ROOM (default
                          true; false: the one channel socketio) [WEBSOCKET_REDIS_ROOM_CHANNELS]
   --lab                  echo lab: path /socket.io, namespaces / and /custom echo,
@@ -112,8 +114,9 @@ type serveFlags struct {
 	redisLockTimeout               time.Duration
 	redisRoomChannels              bool
 
-	processes int  // --processes: this many processes share the address
-	reusePort bool // --reuseport (internal): listen with SO_REUSEPORT, as one of those processes
+	processes   int  // --processes: this many processes share the address
+	reusePort   bool // --reuseport (internal): listen with SO_REUSEPORT, as one of those processes
+	groupStatus bool // --group-status (internal): read the group's state from stdin, for /healthz
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
@@ -149,12 +152,15 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	var kids *children
 	if sf.processes > 1 {
-		if kids, err = startChildren(e, sf.processes-1, childArgs(args, ln.Addr().String())); err != nil {
+		if kids, err = startChildren(e, sf.processes-1, childArgs(args, ln.Addr().String()), cfg.Logger, srv.SetProcesses); err != nil {
 			ln.Close()
 			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
 			return exitUsage
 		}
 		defer kids.stop(sf.drain + 2*time.Second)
+	}
+	if sf.groupStatus {
+		go followGroup(os.Stdin, srv)
 	}
 	if sf.debugAddr != "" {
 		if err := serveDebug(sf.debugAddr); err != nil {
@@ -230,6 +236,7 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.BoolVar(&sf.redisRoomChannels, "redis-room-channels", true, "")
 	fs.IntVar(&sf.processes, "processes", 1, "")
 	fs.BoolVar(&sf.reusePort, "reuseport", false, "")
+	fs.BoolVar(&sf.groupStatus, "group-status", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, serveUsage)

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
-	"time"
 )
 
 // Several processes on one port (serve --processes N): the machine allows
@@ -23,7 +17,9 @@ import (
 // starts the others with its own arguments and stops them when it stops.
 // Each TCP connection stays on one process, so this needs the websocket
 // transport: polling sessions would need sticky routing, as open-webui's
-// workers do.
+// workers do. The first process supervises the others (serve_children.go):
+// one that dies is logged and restarted, and every process's /healthz says
+// how many of the N are up.
 
 // selfExecutable is the binary the extra processes run; tests replace it.
 var selfExecutable = os.Executable
@@ -75,94 +71,5 @@ func childArgs(args []string, addr string) []string {
 		}
 		out = append(out, a)
 	}
-	return append(out, "--addr", addr, "--reuseport")
-}
-
-// children are the extra processes of --processes.
-type children struct {
-	cmds []*exec.Cmd
-	wg   sync.WaitGroup
-}
-
-// startChildren starts n processes and waits until each is ready.
-func startChildren(e env, n int, args []string) (*children, error) {
-	exe, err := selfExecutable()
-	if err != nil {
-		return nil, fmt.Errorf("--processes: cannot find this binary: %w", err)
-	}
-	ch := &children{}
-	ready := make(chan error, n)
-	for range n {
-		cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
-		cmd.Stderr = e.stderr
-		dieWithParent(cmd)
-		out, err := cmd.StdoutPipe()
-		if err == nil {
-			err = cmd.Start()
-		}
-		if err != nil {
-			ch.stop(time.Second)
-			return nil, fmt.Errorf("--processes: %w", err)
-		}
-		ch.cmds = append(ch.cmds, cmd)
-		ch.wg.Go(func() { awaitReady(out, ready) })
-	}
-	timeout := time.After(30 * time.Second)
-	for range n {
-		select {
-		case err := <-ready:
-			if err != nil {
-				ch.stop(time.Second)
-				return nil, err
-			}
-		case <-timeout:
-			ch.stop(time.Second)
-			return nil, errors.New("--processes: a process was not ready within 30s")
-		}
-	}
-	return ch, nil
-}
-
-// awaitReady reports the child's ready line (or its end), then drains its
-// stdout.
-func awaitReady(out io.Reader, ready chan<- error) {
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "ready on") {
-			ready <- nil
-			io.Copy(io.Discard, out)
-			return
-		}
-	}
-	ready <- errors.New("--processes: a process exited before it was ready (its errors are above)")
-}
-
-// stop sends SIGINT to every child, as a signal to the group would, and
-// waits for them to drain within grace, then kills what is left.
-func (c *children) stop(grace time.Duration) {
-	for _, cmd := range c.cmds {
-		if cmd.Process != nil {
-			cmd.Process.Signal(os.Interrupt)
-		}
-	}
-	done := make(chan struct{})
-	go func() {
-		for _, cmd := range c.cmds {
-			if cmd.Process != nil {
-				cmd.Wait()
-			}
-		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(grace):
-		for _, cmd := range c.cmds {
-			if cmd.Process != nil {
-				cmd.Process.Kill()
-			}
-		}
-		<-done
-	}
-	c.wg.Wait()
+	return append(out, "--addr", addr, "--reuseport", "--group-status")
 }

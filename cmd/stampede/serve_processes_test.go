@@ -81,6 +81,6 @@ func TestServeProcessesRefused(t *testing.T) {
 
 func TestChildArgs(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, []string{"--manager", "redis", "--secret", "s", "--addr", "127.0.0.1:9", "--reuseport"},
+	assert.Equal(t, []string{"--manager", "redis", "--secret", "s", "--addr", "127.0.0.1:9", "--reuseport", "--group-status"},
 		childArgs([]string{"--processes", "3", "--manager", "redis", "--processes=2", "--secret", "s"}, "127.0.0.1:9"))
 }

@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	reqAUTH1 = "AUTH-1: A token is valid when: signature verifies with HS256 only (alg none, RS256, HS512 and any other alg are rejected), exp is in the future, claim id names an existing user whose role is user or admin (pending is refused), and it is not revoked"
+	reqAUTH1 = "AUTH-1: A token is valid when: signature verifies with HS256 only (alg none, RS256, HS512 and any other alg are rejected), exp is in the future, exp, iat and nbf (when present) are JSON numbers (NumericDate, RFC 7519 §2: a string is a malformed token), iat is not more than 60 s in the future (a token issued in the future would outlive user-wide revocation, AUTH-6), claim id names an existing user whose role is user or admin (pending is refused), and it is not revoked"
 	reqAUTH3 = "AUTH-3: Connect with a missing, malformed, forged, expired, revoked or sk-… API-key token. Profile documented: the server answers CONNECT_ERROR 44{\"message\":…} and keeps nothing. Profile open-webui: the socket is accepted anonymously, with no session and no user: room."
 	reqAUTH6 = "AUTH-6: Revoking, deleting a user or changing a role to pending disconnects that user's live sockets (41)."
 )

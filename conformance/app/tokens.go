@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -89,6 +90,26 @@ var badTokens = []badToken{
 	}},
 	{name: "missing", clause: "a token is required", make: func(*check.T, string) string { return "" }},
 	{name: "malformed", clause: "a token must be a JWT", make: func(*check.T, string) string { return "not-a-jwt" }},
+	{name: "exp-string", clause: "exp must be a JSON number: a string is a malformed token", secret: true,
+		make: timeClaim("exp", func(now time.Time) any { return strconv.FormatInt(now.Add(time.Hour).Unix(), 10) })},
+	{name: "iat-string", clause: "iat must be a JSON number: a string is a malformed token", secret: true,
+		make: timeClaim("iat", func(now time.Time) any { return strconv.FormatInt(now.Unix(), 10) })},
+	{name: "nbf-string", clause: "nbf must be a JSON number: a string is a malformed token", secret: true,
+		make: timeClaim("nbf", func(now time.Time) any { return strconv.FormatInt(now.Add(-time.Minute).Unix(), 10) })},
+	{name: "exp-out-of-range", clause: "exp 1e300 names no time (a malformed NumericDate), so it cannot make a token that never expires", secret: true,
+		make: timeClaim("exp", func(time.Time) any { return 1e300 })},
+	{name: "iat-future", clause: "iat more than 60 s in the future is refused: such a token would outlive a user-wide revocation (AUTH-6)", secret: true,
+		make: timeClaim("iat", func(now time.Time) any { return now.Add(time.Hour).Unix() })},
+}
+
+// timeClaim makes a token signed with the target's secret whose claim name
+// has the value at gives.
+func timeClaim(name string, at func(now time.Time) any) func(*check.T, string) string {
+	return func(t *check.T, sub string) string {
+		c := claims(sub)
+		c[name] = at(time.Now())
+		return signed(t, jwt.SigningMethodHS256, t.Target.Secret, c)
+	}
 }
 
 // authPayload is the CONNECT auth object for token; none at all when the

@@ -33,10 +33,12 @@ type Config struct {
 	HostID string
 	Logger *slog.Logger
 	// QueueSize bounds the publications waiting for Redis (default 65536);
-	// beyond it they are dropped and counted, never blocking a socket.
+	// beyond it they are dropped and counted, never blocking a socket. A
+	// publication that fails is retried, not dropped.
 	QueueSize int
-	// MaxRetryWait caps the wait between subscription attempts while Redis
-	// is unreachable (default 5s; the first wait is 100ms, doubling).
+	// MaxRetryWait caps the wait between subscription attempts, and between
+	// attempts to publish, while Redis is unreachable (default 5s; the first
+	// wait is 100ms, doubling).
 	MaxRetryWait time.Duration
 	Faults       Faults
 }
@@ -52,8 +54,8 @@ type Faults struct {
 // Redis is visible).
 type Stats struct {
 	Published     atomic.Uint64 // messages Redis accepted
-	PublishErrors atomic.Uint64 // messages lost because Redis refused or was unreachable
-	Dropped       atomic.Uint64 // messages dropped because the queue was full
+	PublishErrors atomic.Uint64 // publications that failed and were retried (Redis refused, stalled or was unreachable)
+	Dropped       atomic.Uint64 // messages dropped because the queue was full: the only ones lost
 	Received      atomic.Uint64 // messages from other instances handled
 	Skipped       atomic.Uint64 // room messages for rooms without local members
 	BadMessages   atomic.Uint64 // messages that could not be decoded
@@ -287,23 +289,62 @@ func (b *Broker) publishLoop(ctx context.Context) {
 				break fill
 			}
 		}
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		pipe := b.cfg.Client.Pipeline()
-		for _, m := range batch {
-			pipe.Publish(pctx, m.channel, m.payload)
+		if !b.publishBatch(ctx, batch) {
+			return
 		}
-		_, err := pipe.Exec(pctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			b.stats.PublishErrors.Add(uint64(len(batch)))
-			b.errLog.warn(b.log, "redis publish failed: cross-instance messages lost", "err", err, "lost", len(batch))
-			continue
-		}
-		b.stats.Published.Add(uint64(len(batch)))
 	}
+}
+
+// publishBatch sends batch, retrying the messages Redis did not take with a
+// doubling wait (100 ms up to MaxRetryWait) until they are sent or ctx is
+// done (false). A stalled Redis therefore loses nothing: the batch in
+// flight waits, later messages wait in the queue, and only a full queue
+// drops (SCALE-3). A retried PUBLISH may have reached Redis before its
+// reply was lost, so delivery is at least once.
+func (b *Broker) publishBatch(ctx context.Context, batch []outbound) bool {
+	wait := 100 * time.Millisecond
+	for {
+		failed, err := b.send(ctx, batch)
+		b.stats.Published.Add(uint64(len(batch) - len(failed)))
+		if len(failed) == 0 {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		b.stats.PublishErrors.Add(uint64(len(failed)))
+		b.errLog.warn(b.log, "redis publish failed: retrying cross-instance messages", "err", err, "pending", len(failed), "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, b.cfg.MaxRetryWait)
+		batch = failed
+	}
+}
+
+// send publishes batch in one pipeline and returns the messages that
+// failed, in order (batch's own array, compacted), and the first error.
+func (b *Broker) send(ctx context.Context, batch []outbound) ([]outbound, error) {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	pipe := b.cfg.Client.Pipeline()
+	cmds := make([]*redis.IntCmd, len(batch))
+	for i, m := range batch {
+		cmds[i] = pipe.Publish(pctx, m.channel, m.payload)
+	}
+	_, err := pipe.Exec(pctx)
+	if err == nil {
+		return nil, nil
+	}
+	failed := batch[:0]
+	for i, c := range cmds {
+		if c.Err() != nil {
+			failed = append(failed, batch[i])
+		}
+	}
+	return failed, err
 }
 
 // subscribeLoop receives other instances' messages, re-subscribing after

@@ -6,7 +6,9 @@
 // local sockets first, then queued for the other instances: the emitting
 // goroutine never waits for Redis, so a stalled or lost Redis leaves local
 // delivery untouched (SCALE-3). One publisher goroutine sends the queue in
-// pipelined batches, in order; a full queue drops and counts. One
+// pipelined batches, in order, retrying a batch Redis did not take (with a
+// doubling wait) until it is sent, so a stalled Redis delays messages but
+// loses none; only a full queue drops, and counts. One
 // subscriber goroutine receives, re-subscribing after any loss with a
 // doubling wait (100 ms up to MaxRetryWait), and the state is in Stats,
 // which the refserver exports at /metrics and /healthz.

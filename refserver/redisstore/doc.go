@@ -22,6 +22,7 @@
 //	P:ydoc:documents:<doc>:users        set     member sids
 //	P:session_cleanup_lock              string  UUID v4 of the instance running the session reaper, EX lock timeout
 //	P:usage_cleanup_lock                string  UUID v4 of the instance running the usage reaper, EX lock timeout
+//	P:stampede:instance:<host id>       string  "1", EX 10 min: refreshed each second by its instance; missing means Redis lost its data (stampede's own)
 //
 // In document keys every ":" of the document id becomes "_", as upstream's
 // YdocManager does: note "note:abc" is P:ydoc:documents:note_abc:updates.

@@ -32,6 +32,11 @@ func (k Keys) SessionCleanupLock() string { return k.prefix + ":session_cleanup_
 // UsageCleanupLock elects the instance that runs the usage reaper (SESS-5).
 func (k Keys) UsageCleanupLock() string { return k.prefix + ":usage_cleanup_lock" }
 
+// Instance is instance id's marker: while it exists, Redis still holds what
+// that instance wrote; missing, Redis restarted empty or was flushed
+// (SCALE-3). stampede's own key, unknown upstream.
+func (k Keys) Instance(id string) string { return k.prefix + ":stampede:instance:" + id }
+
 // TokenRevoked exists while token id jti is revoked (AUTH-6).
 func (k Keys) TokenRevoked(jti string) string { return k.prefix + ":auth:token:" + jti + ":revoked" }
 

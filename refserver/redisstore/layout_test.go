@@ -43,6 +43,7 @@ func TestKeys(t *testing.T) {
 		{k.UserRevokedAt("u1"), "open-webui:auth:user:u1:revoked_at"},
 		{k.DocUpdates("note:abc"), "open-webui:ydoc:documents:note_abc:updates"},
 		{k.DocUsers("note:abc"), "open-webui:ydoc:documents:note_abc:users"},
+		{k.Instance("h1"), "open-webui:stampede:instance:h1"},
 		{NewKeys("p").SessionPool(), "p:session_pool"},
 	} {
 		assert.Equal(t, tc.want, tc.got)
@@ -165,4 +166,28 @@ func TestSessionPoolExpireRefreshAfterScan(t *testing.T) {
 	all, err := p.All()
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int64{"b": 900, "d": 900}, seen(all))
+}
+
+// SCALE-3: Lost is true at an instance's first call, false while its
+// marker lives, and true again once the prefix's keys are gone.
+func TestSessionPoolLost(t *testing.T) {
+	t.Parallel()
+	st, c := testStores(t)
+	ctx := context.Background()
+	for i, want := range []bool{true, false, false} {
+		lost, err := st.Sessions.Lost("host-a")
+		require.NoError(t, err)
+		assert.Equal(t, want, lost, "call %d", i)
+	}
+	ttl, err := c.TTL(ctx, st.Keys.Instance("host-a")).Result()
+	require.NoError(t, err)
+	assert.Greater(t, ttl, time.Minute, "the marker expires by itself")
+	lost, err := st.Sessions.Lost("host-b")
+	require.NoError(t, err)
+	assert.True(t, lost, "each instance has its own marker")
+
+	require.NoError(t, c.Del(ctx, st.Keys.Instance("host-a"), st.Keys.Instance("host-b")).Err())
+	lost, err = st.Sessions.Lost("host-a")
+	require.NoError(t, err)
+	assert.True(t, lost, "after a flush")
 }

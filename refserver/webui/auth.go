@@ -22,17 +22,11 @@ var (
 	ErrBadAlg       = fmt.Errorf("%w: algorithm is not HS256", ErrInvalidToken)
 	ErrBadSignature = fmt.Errorf("%w: bad signature", ErrInvalidToken)
 	ErrExpired      = fmt.Errorf("%w: expired", ErrInvalidToken)
+	ErrFutureIAT    = fmt.Errorf("%w: issued more than 60 s in the future", ErrInvalidToken)
 	ErrUnknownUser  = fmt.Errorf("%w: unknown user", ErrInvalidToken)
 	ErrPendingUser  = fmt.Errorf("%w: user is pending", ErrInvalidToken)
 	ErrRevoked      = fmt.Errorf("%w: revoked", ErrInvalidToken)
 )
-
-// Claims are open-webui's token claims: id, exp (absent when tokens never
-// expire), jti, iat.
-type Claims struct {
-	ID string `json:"id"`
-	jwt.RegisteredClaims
-}
 
 // Auth mints and verifies tokens against a population and a revocation store.
 type Auth struct {
@@ -96,11 +90,22 @@ func (a *Auth) Verify(token string) (User, *Claims, error) {
 	case u.Role != RoleUser && u.Role != RoleAdmin && !a.AcceptAny:
 		return User{}, nil, ErrPendingUser
 	}
-	if !a.AcceptAny && a.isRevoked(c) {
+	if a.AcceptAny {
+		return u, c, nil
+	}
+	if c.IssuedAt != nil && c.IssuedAt.After(time.Now().Add(maxIATSkew)) {
+		return User{}, nil, ErrFutureIAT
+	}
+	if a.isRevoked(c) {
 		return User{}, nil, ErrRevoked
 	}
 	return u, c, nil
 }
+
+// maxIATSkew is how far in the future a token's iat may be (AUTH-1): a
+// clock a little ahead is tolerated; a token issued later than that would
+// outlive a user-wide revocation (AUTH-6).
+const maxIATSkew = 60 * time.Second
 
 func (a *Auth) parse(token string) (*Claims, error) {
 	if !a.AcceptAny {
@@ -132,7 +137,7 @@ func (a *Auth) parse(token string) (*Claims, error) {
 func (a *Auth) parseSigned(token string) (*Claims, error) {
 	var c Claims
 	if a.AcceptAny {
-		_, _, err := jwt.NewParser().ParseUnverified(token, &c)
+		_, _, err := jwt.NewParser().ParseUnverified(token, (*plainClaims)(&c))
 		switch {
 		case errors.Is(err, jwt.ErrTokenUnverifiable): // an alg the library does not know
 			return nil, ErrBadAlg
@@ -141,6 +146,7 @@ func (a *Auth) parseSigned(token string) (*Claims, error) {
 		}
 		return &c, nil
 	}
+	var bad *dateError
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() { // none, HS512, RS256, …
 			return nil, ErrBadAlg
@@ -156,6 +162,8 @@ func (a *Auth) parseSigned(token string) (*Claims, error) {
 		return nil, ErrBadSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, ErrExpired
+	case errors.As(err, &bad):
+		return nil, fmt.Errorf("%w: %s", ErrMalformed, bad.msg)
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return nil, ErrMalformed
 	}

@@ -87,7 +87,27 @@ func TestControlRevokeToken(t *testing.T) {
 	assert.JSONEq(t, `{"status":true}`, string(r.body))
 	s.disconnected(t)
 	assert.Contains(t, env.dial(t).refused(t, mine), "revoked")
-	assert.Equal(t, http.StatusOK, env.do(t, "GET", "/api/v1/auths/signout", "", nil).status)
+}
+
+// AUTH-1 at signout: a missing, forged or already revoked token is refused
+// with 401 like on every verified route, not answered {"status":true}.
+func TestSignoutRefusesInvalidTokens(t *testing.T) {
+	t.Parallel()
+	env := newCtlEnv(t, refserver.Config{})
+	revoked := ctlToken(t, 6)
+	r := env.do(t, "GET", "/api/v1/auths/signout", revoked, nil)
+	require.Equal(t, http.StatusOK, r.status, "first signout, body %s", r.body)
+	forged := ctlToken(t, 6)
+	tests := []struct{ name, token string }{
+		{"missing", ""},
+		{"already revoked", revoked},
+		{"forged", forged[:strings.LastIndex(forged, ".")+1] + "AAAA"},
+	}
+	for _, tc := range tests {
+		r := env.do(t, "GET", "/api/v1/auths/signout", tc.token, nil)
+		assert.Equal(t, http.StatusUnauthorized, r.status, "%s: body %s", tc.name, r.body)
+		assert.Contains(t, string(r.body), "detail", tc.name)
+	}
 }
 
 // ctlJWTPayload decodes the claims segment of a token.

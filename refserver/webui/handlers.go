@@ -260,3 +260,31 @@ func (a *App) onUsage(s *sio.Socket, ev *sio.Event) {
 		}
 	})
 }
+
+// RestoreSessions writes the session of every socket of this instance back
+// into the pool, as it was last set here (last_seen_at unchanged), and
+// returns how many. After the shared pool lost its contents (Redis
+// restarted empty or was flushed, SCALE-3) the pool is whole again at once,
+// not socket by socket at each one's next heartbeat (SESS-2). It stops at
+// the first failed write.
+func (a *App) RestoreSessions() (int, error) {
+	if a.sio == nil {
+		return 0, nil
+	}
+	n := 0
+	var err error
+	for _, s := range a.sio.Sockets(Namespace) {
+		st := state(s)
+		st.live(func() {
+			if e, ok := sessionIn(st); ok {
+				if err = a.sessions.Set(s.ID(), e); err == nil {
+					n++
+				}
+			}
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
