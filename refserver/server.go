@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/refserver/limit"
 	"github.com/stampede-sio/stampede/refserver/sio"
@@ -65,6 +66,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
 	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents})
+	s.sio.SetLimits(s.sioLimits())
 	if s.scale != nil {
 		s.scale.broker.Attach(s.sio)
 	}
@@ -88,7 +90,11 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		CORSOrigins:  s.cfg.CORSOrigins,
 		OnOpen:       onOpen,
 		Logger:       s.log,
+		MaxQueue:     s.cfg.MaxQueue,
+		Limits:       s.limits,
 
+		NoQueueLimit:         s.cfg.Faults.Limits.NoQueueLimit,
+		AcceptInvalidUTF8:    s.cfg.Faults.Limits.AcceptInvalidUTF8,
 		NoPing:               s.cfg.Faults.NoPing,
 		LazyPongTimer:        s.cfg.Faults.LazyPongTimer,
 		EagerPoll:            s.cfg.Faults.EagerPoll,
@@ -96,6 +102,20 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		BinaryAsText:         s.cfg.Faults.BinaryAsText,
 		AllowSecondWebsocket: s.cfg.Faults.AllowSecondWebsocket,
 	}
+}
+
+// sioLimits are LIM-1, LIM-2 and LIM-4, less the faults that remove them.
+func (s *Server) sioLimits() sio.Limits {
+	f := s.cfg.Faults.Limits
+	dec := &socketio.Limits{CheckPlaceholders: !f.NoPlaceholderCheck}
+	if !f.NoAttachmentLimit {
+		dec.MaxAttachments, dec.MaxBytes = s.cfg.MaxAttachments, s.cfg.MaxPayload
+	}
+	l := sio.Limits{Decoder: dec, Reporter: s.limits}
+	if !f.NoConnectTimeout {
+		l.ConnectTimeout = s.cfg.ConnectTimeout
+	}
+	return l
 }
 
 // mount serves h at path with and without the trailing slash, as

@@ -16,10 +16,14 @@ var (
 	ErrParse           = errors.New("engine: parse error")
 	ErrClientPing      = errors.New("engine: ping from client (wrong direction in v4)")
 	ErrPayloadTooLarge = errors.New("engine: payload too large")
-	ErrSlowConsumer    = errors.New("engine: write queue overflow")
-	ErrServerClose     = errors.New("engine: closed by server")
-	ErrServerShutdown  = errors.New("engine: server shutting down")
-	ErrPollOverlap     = errors.New("engine: overlapping polling request")
+	ErrSlowConsumer    = errors.New("engine: slow consumer")     // LIM-6: the outgoing queue passed MaxQueue
+	ErrInvalidUTF8     = errors.New("engine: text is not UTF-8") // LIM-3
+	// ErrReadBudget: a websocket message was larger than the limit the layer
+	// above set for it with Session.LimitNextMessage (LIM-1's attachment budget).
+	ErrReadBudget     = errors.New("engine: message over the read budget")
+	ErrServerClose    = errors.New("engine: closed by server")
+	ErrServerShutdown = errors.New("engine: server shutting down")
+	ErrPollOverlap    = errors.New("engine: overlapping polling request")
 )
 
 // HandshakeFailure names why a request was refused before or at the

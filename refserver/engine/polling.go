@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // servePollGet holds a GET until there is something to send (EIO-8).
@@ -131,6 +133,12 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.srv.stats.BytesIn.Add(uint64(len(body)))
+	if !s.srv.cfg.AcceptInvalidUTF8 && !utf8.Valid(body) { // LIM-3
+		s.srv.cfg.Limits.Hit(limit.UTF8, "polling POST body is not UTF-8; answered 400 and closed", "sid", s.id)
+		s.srv.fail(w, FailBadRequest)
+		s.fail(ErrInvalidUTF8)
+		return
+	}
 	pkts, err := engineio.DecodePayload(body)
 	if err != nil { // an unparsable packet closes the session
 		s.srv.fail(w, FailBadRequest)
@@ -143,8 +151,18 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	if s.closedBy(ErrSlowConsumer) { // LIM-6: its answers did not fit the queue
+		s.srv.fail(w, FailBadRequest)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html")
 	w.Write([]byte("ok"))
+}
+
+func (s *Session) closedBy(reason error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason == reason
 }
 
 // pollEnd ends a polling session on the client's word: a pending GET gets a

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // Config sets up a Server. The zero value of every field is its documented
@@ -30,8 +31,15 @@ type Config struct {
 	// WriteTimeout bounds one websocket write; default 10s.
 	WriteTimeout time.Duration
 	// MaxQueue is how many frames may wait for a slow client before the
-	// session is closed; default 4096.
+	// session is closed as a slow consumer (LIM-6); default 4096.
 	MaxQueue int
+	// Limits counts and logs the limits this server applies (LIM-3, LIM-6);
+	// nil counts nothing.
+	Limits *limit.Reporter
+	// NoQueueLimit (removes LIM-6): the outgoing queue is unbounded.
+	NoQueueLimit bool
+	// AcceptInvalidUTF8 (removes LIM-3): text that is not UTF-8 is accepted.
+	AcceptInvalidUTF8 bool
 	// NoPing is the no-ping fault (breaks EIO-5): the server never pings,
 	// so a client's ping-timeout detection fires.
 	NoPing bool

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // Frame is one Engine.IO frame ready for the wire. A text frame holds the
@@ -69,6 +71,7 @@ type Session struct {
 	timer     *time.Timer
 	pongDue   bool
 	nextAt    time.Time
+	readLimit atomic.Int64 // set by LimitNextMessage: the next websocket message's limit; 0: payloadLimit
 }
 
 func newSession(srv *Server, id, transport string) *Session {
@@ -188,8 +191,11 @@ func (s *Session) enqueue(frames []Frame, inline bool) {
 		s.mu.Unlock()
 		return
 	}
-	if len(s.queue)+len(frames) > s.srv.cfg.MaxQueue {
+	if len(s.queue)+len(frames) > s.srv.cfg.MaxQueue && !s.srv.cfg.NoQueueLimit {
+		transport := s.transport
 		s.mu.Unlock()
+		s.srv.cfg.Limits.Hit(limit.Queue, "outgoing queue passed max-queue; closed as a slow consumer",
+			"sid", s.id, "transport", transport, "max_queue", s.srv.cfg.MaxQueue)
 		s.fail(ErrSlowConsumer)
 		return
 	}
@@ -250,6 +256,16 @@ func (s *Session) fail(reason error) {
 	ws := s.ws
 	s.wakePoll()
 	s.mu.Unlock()
+	if ws != nil && reason == ErrSlowConsumer {
+		// LIM-6: say why, if the client still reads at all; the write may
+		// wait up to closeWait behind a stuck one, so not on the caller.
+		go func() {
+			ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "slow consumer"), time.Now().Add(closeWait))
+			ws.NetConn().Close()
+		}()
+		return
+	}
 	if ws != nil {
 		ws.NetConn().Close() // the read loop ends and finalizes
 		return
@@ -287,6 +303,22 @@ func (s *Session) finalize() {
 		s.srv.remove(s)
 		close(s.done)
 	})
+}
+
+// LimitNextMessage caps the size of the next websocket message (and those
+// after it, until called again) at n bytes, below MaxPayload; n < 0 puts
+// MaxPayload back. A larger message closes the session with 1009 and
+// ErrReadBudget. Call it only from Handler.OnMessage of this session; on
+// polling it does nothing (a POST body is bounded by MaxPayload).
+func (s *Session) LimitNextMessage(n int) {
+	switch {
+	case n < 0 || n >= s.srv.payloadLimit():
+		s.readLimit.Store(0)
+	case n == 0:
+		s.readLimit.Store(1) // the websocket library reads 0 as no limit; the layer above refuses the byte
+	default:
+		s.readLimit.Store(int64(n))
+	}
 }
 
 // handlePacket acts on one packet from the client, on either transport, and

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/stampede-sio/stampede/internal/deep"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // closeWait bounds how long a graceful close waits for the client's close frame.
@@ -61,7 +63,7 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 		if err == nil {
 			err = s.readMessage(conn, mt, r)
 		} else {
-			err = readError(err)
+			err = s.readError(err)
 		}
 		if err != nil {
 			s.setReason(err)
@@ -77,18 +79,30 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 func (s *Session) readMessage(conn *websocket.Conn, mt int, r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return readError(err)
+		return s.readError(err)
 	}
 	s.srv.stats.BytesIn.Add(uint64(len(data)))
 	p := engineio.DecodeBinary(data)
 	if mt == websocket.TextMessage {
+		if !s.srv.cfg.AcceptInvalidUTF8 && !utf8.Valid(data) { // LIM-3, RFC 6455 §8.1
+			s.srv.cfg.Limits.Hit(limit.UTF8, "websocket text frame is not UTF-8; closed with 1007", "sid", s.id)
+			conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8"), time.Now().Add(time.Second))
+			return ErrInvalidUTF8
+		}
 		if p, err = engineio.DecodeText(data); err != nil {
 			conn.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.CloseProtocolError, "parse error"), time.Now().Add(time.Second))
 			return ErrParse // EIO-15
 		}
 	}
-	return handleDeep(s, p)
+	err = handleDeep(s, p)
+	if n := s.readLimit.Load(); n > 0 {
+		conn.SetReadLimit(n)
+	} else {
+		conn.SetReadLimit(int64(s.srv.payloadLimit()))
+	}
+	return err
 }
 
 // A session's read loop parks between messages, for the life of the
@@ -109,9 +123,11 @@ var deepRunner = deep.New(func(x sessionPacket) error { return x.s.handlePacket(
 
 func handleDeep(s *Session, p engineio.Packet) error { return deepRunner.Run(sessionPacket{s, p}) }
 
-func readError(err error) error {
+func (s *Session) readError(err error) error {
 	var ce *websocket.CloseError
 	switch {
+	case errors.Is(err, websocket.ErrReadLimit) && s.readLimit.Load() > 0:
+		return ErrReadBudget // LIM-1: the layer above counts it
 	case errors.Is(err, websocket.ErrReadLimit):
 		return ErrPayloadTooLarge
 	case errors.As(err, &ce):

@@ -39,8 +39,15 @@ type testServer struct {
 
 func newTestServer(t *testing.T, cfg engine.Config) *testServer {
 	t.Helper()
+	return newLimitedServer(t, cfg, Limits{})
+}
+
+// newLimitedServer is newTestServer with section 12's limits set.
+func newLimitedServer(t *testing.T, cfg engine.Config, l Limits) *testServer {
+	t.Helper()
 	ts := &testServer{}
 	ts.Server = New(nil, ts.namespace("/t"), ts.namespace("/u"))
+	ts.SetLimits(l)
 	cfg.OnOpen = ts.OnOpen
 	ts.eng = engine.New(cfg)
 	ts.http = httptest.NewServer(ts.eng)

@@ -4,14 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // ErrProtocol closes a connection that sent a malformed packet (SIO-6).
 var ErrProtocol = errors.New("sio: protocol error")
+
+// ErrConnectTimeout closes a session that connected to no namespace within
+// Limits.ConnectTimeout (LIM-4).
+var ErrConnectTimeout = errors.New("sio: no CONNECT within the connect timeout")
 
 // conn is the Socket.IO side of one Engine.IO session.
 type conn struct {
@@ -23,8 +29,9 @@ type conn struct {
 	// dropped, as Node drops it.
 	broken bool
 
-	mu      sync.Mutex
-	sockets []*Socket // one per connected namespace; usually one
+	mu           sync.Mutex
+	sockets      []*Socket   // one per connected namespace; usually one
+	connectTimer *time.Timer // LIM-4, until the first CONNECT succeeds; nil after
 }
 
 var invalidNamespace = json.RawMessage(`{"message":"Invalid namespace"}`)
@@ -45,14 +52,54 @@ func (c *conn) OnMessage(_ *engine.Session, p engineio.Packet) {
 		msg, ok, err = c.dec.DecodeText(p.Data)
 	}
 	if err != nil {
-		c.broken = true
-		c.srv.stats.Protocol.Add(1)
-		c.srv.log.Debug("malformed packet", "sid", c.sess.ID(), "err", err)
-		c.sess.Close(ErrProtocol)
+		c.protocolError(err)
 		return
+	}
+	if c.dec.Limits != nil { // LIM-1: the next read may take what the awaited attachments still may
+		c.sess.LimitNextMessage(c.dec.Budget())
 	}
 	if ok {
 		c.dispatch(msg)
+	}
+}
+
+// protocolError closes the connection for a malformed packet (SIO-6),
+// counting the limits of section 12 it broke.
+func (c *conn) protocolError(err error) {
+	c.broken = true
+	c.srv.stats.Protocol.Add(1)
+	c.sess.LimitNextMessage(-1) // what follows is read and dropped
+	switch rep := c.srv.limits.Reporter; {
+	case errors.Is(err, socketio.ErrAttachmentLimit):
+		rep.Hit(limit.Attachments, "attachments over the limit; protocol error", "sid", c.sess.ID(), "err", err)
+	case errors.Is(err, socketio.ErrBadPlaceholder):
+		rep.Hit(limit.Placeholder, "placeholder num out of range; protocol error", "sid", c.sess.ID(), "err", err)
+	default:
+		c.srv.log.Debug("malformed packet", "sid", c.sess.ID(), "err", err)
+	}
+	c.sess.Close(ErrProtocol)
+}
+
+// connectTimedOut closes a session that has not connected to any
+// namespace (LIM-4).
+func (c *conn) connectTimedOut() {
+	c.mu.Lock()
+	pending := c.connectTimer != nil
+	c.connectTimer = nil
+	c.mu.Unlock()
+	if !pending { // a CONNECT won the race
+		return
+	}
+	c.srv.limits.Reporter.Hit(limit.ConnectTimeout, "no Socket.IO CONNECT within the connect timeout; session closed",
+		"sid", c.sess.ID(), "timeout", c.srv.limits.ConnectTimeout)
+	c.sess.Close(ErrConnectTimeout)
+}
+
+// stopConnectTimer ends LIM-4's wait; the caller holds c.mu.
+func (c *conn) stopConnectTimer() {
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
 	}
 }
 
@@ -108,6 +155,7 @@ func (c *conn) connect(name string, auth json.RawMessage) {
 	}
 	c.mu.Lock()
 	c.sockets = append(c.sockets, s)
+	c.stopConnectTimer()
 	c.mu.Unlock()
 	c.srv.sockets.Store(s.id, s)
 	c.srv.stats.Sockets.Add(1)
@@ -156,7 +204,12 @@ func (c *conn) remove(s *Socket) bool {
 func (c *conn) OnClose(_ *engine.Session, reason error) {
 	c.mu.Lock()
 	socks := append([]*Socket(nil), c.sockets...)
+	c.stopConnectTimer()
 	c.mu.Unlock()
+	if errors.Is(reason, engine.ErrReadBudget) { // LIM-1 on websocket: an attachment over what was left
+		c.srv.stats.Protocol.Add(1)
+		c.srv.limits.Reporter.Hit(limit.Attachments, "attachments over max-payload; closed with 1009", "sid", c.sess.ID())
+	}
 	r := closeReason(reason)
 	for _, s := range socks {
 		s.cleanup(r)
@@ -167,8 +220,11 @@ func closeReason(err error) string {
 	switch {
 	case errors.Is(err, engine.ErrPingTimeout):
 		return ReasonPingTimeout
-	case errors.Is(err, ErrProtocol), errors.Is(err, engine.ErrParse):
+	case errors.Is(err, ErrProtocol), errors.Is(err, engine.ErrParse),
+		errors.Is(err, engine.ErrReadBudget), errors.Is(err, engine.ErrInvalidUTF8):
 		return ReasonParseError
+	case errors.Is(err, engine.ErrSlowConsumer):
+		return ReasonSlowConsumer
 	case errors.Is(err, engine.ErrServerShutdown):
 		return ReasonShutdown
 	case errors.Is(err, engine.ErrTransportError):

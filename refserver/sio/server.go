@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
 // EventHandler handles one event from a socket. It runs on the socket's read
@@ -44,8 +46,25 @@ type Server struct {
 	log     *slog.Logger
 	stats   Stats
 	faults  Faults
+	limits  Limits
 	adapter Adapter
 }
+
+// Limits are the Socket.IO layer's limits on broken and hostile clients
+// (PROTOCOL.md section 12). The zero value applies none.
+type Limits struct {
+	// Decoder bounds attachments (LIM-1) and checks placeholders (LIM-2);
+	// shared by every connection's decoder.
+	Decoder *socketio.Limits
+	// ConnectTimeout closes a session with no successful CONNECT to any
+	// namespace by then (LIM-4); 0: never.
+	ConnectTimeout time.Duration
+	// Reporter counts and logs the limits' hits; nil: not counted.
+	Reporter *limit.Reporter
+}
+
+// SetLimits switches limits on; call it before serving.
+func (s *Server) SetLimits(l Limits) { s.limits = l }
 
 // Adapter carries broadcasts and disconnects to the other instances of a
 // deployment (SCALE-1); a Server without one is a single instance. Its
@@ -101,6 +120,7 @@ const (
 	ReasonParseError       = "parse error"
 	ReasonShutdown         = "server shutting down"
 	ReasonTransportError   = "transport error"
+	ReasonSlowConsumer     = "slow consumer" // LIM-6
 )
 
 // New returns a Server for the namespaces; their names must be distinct.
@@ -118,7 +138,14 @@ func New(log *slog.Logger, nsps ...*Namespace) *Server {
 // OnOpen is the engine.Config.OnOpen hook: it attaches a connection to the
 // new Engine.IO session.
 func (s *Server) OnOpen(sess *engine.Session) engine.Handler {
-	return &conn{srv: s, sess: sess}
+	c := &conn{srv: s, sess: sess}
+	c.dec.Limits = s.limits.Decoder
+	if d := s.limits.ConnectTimeout; d > 0 {
+		// One timer while the session has no socket; stopped by the first
+		// successful CONNECT, so connected sessions carry none (LIM-4).
+		c.connectTimer = time.AfterFunc(d, c.connectTimedOut)
+	}
+	return c
 }
 
 // Stats returns the live counters.

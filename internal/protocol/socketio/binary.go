@@ -20,13 +20,32 @@ type Message struct {
 var (
 	ErrUnexpectedText   = fmt.Errorf("%w: text packet while binary attachments are awaited", ErrMalformed)
 	ErrUnexpectedBinary = fmt.Errorf("%w: binary attachment without a binary packet", ErrMalformed)
+	// ErrAttachmentLimit is wrapped by the errors of Limits (LIM-1).
+	ErrAttachmentLimit = fmt.Errorf("%w: over the attachment limit", ErrMalformed)
 )
+
+// Limits bound what one connection can make a Decoder hold (LIM-1) and
+// what it accepts as placeholders (LIM-2). A nil *Limits keeps only the
+// codec's own bound of 65,536 attachments per packet.
+type Limits struct {
+	// MaxAttachments is how many attachments one packet may announce;
+	// 0 means the codec's bound.
+	MaxAttachments int
+	// MaxBytes bounds the attachments of one packet together; 0: no bound.
+	MaxBytes int
+	// CheckPlaceholders refuses, on receipt, a binary packet with a
+	// placeholder whose num is not an integer in [0, announced) (LIM-2).
+	CheckPlaceholders bool
+}
 
 // Decoder reassembles binary packets from one connection's stream of text and
 // binary Engine.IO messages (SIO-5). Not safe for concurrent use.
 type Decoder struct {
+	Limits *Limits // may be shared by many decoders; nil: no limits
+
 	pending Message // the binary packet being reassembled, when waiting
 	waiting bool
+	size    int // bytes of pending's attachments so far
 }
 
 // Awaiting reports how many attachments the decoder still expects.
@@ -35,6 +54,16 @@ func (d *Decoder) Awaiting() int {
 		return 0
 	}
 	return d.pending.Packet.Attachments - len(d.pending.Attachments)
+}
+
+// Budget is how many bytes the attachments still awaited may take together
+// under Limits.MaxBytes, or -1 when nothing bounds them (no packet awaits
+// attachments, or no MaxBytes). A transport can cap its next read with it.
+func (d *Decoder) Budget() int {
+	if !d.waiting || d.Limits == nil || d.Limits.MaxBytes <= 0 {
+		return -1
+	}
+	return max(d.Limits.MaxBytes-d.size, 0)
 }
 
 // DecodeText feeds a text message. It returns ok=false while a binary packet
@@ -49,6 +78,11 @@ func (d *Decoder) DecodeText(s []byte) (msg Message, ok bool, err error) {
 	if err != nil {
 		return Message{}, false, err
 	}
+	if p.Type.IsBinary() {
+		if err := d.checkBinary(p); err != nil {
+			return Message{}, false, err
+		}
+	}
 	if p.Type.IsBinary() && p.Attachments > 0 {
 		p.Data = bytes.Clone(p.Data) // held across calls: the caller may reuse s
 		d.pending = Message{Packet: p, Attachments: make([][]byte, 0, min(p.Attachments, 16))}
@@ -58,11 +92,41 @@ func (d *Decoder) DecodeText(s []byte) (msg Message, ok bool, err error) {
 	return Message{Packet: p}, true, nil
 }
 
+// checkBinary applies Limits to a binary packet's header and placeholders.
+func (d *Decoder) checkBinary(p Packet) error {
+	l := d.Limits
+	if l == nil {
+		return nil
+	}
+	if l.MaxAttachments > 0 && p.Attachments > l.MaxAttachments {
+		return fmt.Errorf("%w: %d attachments announced, at most %d", ErrAttachmentLimit, p.Attachments, l.MaxAttachments)
+	}
+	if l.CheckPlaceholders && mayHavePlaceholder(p.Data) {
+		// Reconstruct with empty attachments checks every placeholder
+		// exactly as delivery will.
+		if _, err := Reconstruct(p.Data, make([][]byte, p.Attachments)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mayHavePlaceholder is false when data cannot hold a placeholder: neither
+// the key nor a JSON escape that could spell it.
+func mayHavePlaceholder(data []byte) bool {
+	return bytes.Contains(data, []byte("_placeholder")) || bytes.Contains(data, []byte(`\u`))
+}
+
 // DecodeBinary feeds one binary attachment. The decoder keeps b; the caller
 // must not reuse it.
 func (d *Decoder) DecodeBinary(b []byte) (msg Message, ok bool, err error) {
 	if !d.waiting {
 		return Message{}, false, ErrUnexpectedBinary
+	}
+	d.size += len(b)
+	if l := d.Limits; l != nil && l.MaxBytes > 0 && d.size > l.MaxBytes {
+		d.Reset()
+		return Message{}, false, fmt.Errorf("%w: attachments over %d bytes", ErrAttachmentLimit, l.MaxBytes)
 	}
 	d.pending.Attachments = append(d.pending.Attachments, b)
 	if len(d.pending.Attachments) < d.pending.Packet.Attachments {
@@ -73,8 +137,8 @@ func (d *Decoder) DecodeBinary(b []byte) (msg Message, ok bool, err error) {
 	return m, true, nil
 }
 
-// Reset drops a half-received binary packet.
-func (d *Decoder) Reset() { *d = Decoder{} }
+// Reset drops a half-received binary packet; Limits stay.
+func (d *Decoder) Reset() { *d = Decoder{Limits: d.Limits} }
 
 // placeholder is the JSON form of an attachment's place (SIO-5).
 type placeholder struct {
@@ -82,7 +146,8 @@ type placeholder struct {
 	Num         int  `json:"num"`
 }
 
-// ErrBadPlaceholder means a placeholder names an attachment that is missing.
+// ErrBadPlaceholder means a placeholder names an attachment that is missing
+// (LIM-2).
 var ErrBadPlaceholder = fmt.Errorf("%w: placeholder without attachment", ErrMalformed)
 
 // Reconstruct decodes data into Go values (as encoding/json does into any)
