@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -297,7 +298,7 @@ func slowloris(t *testing.T, r *hostileRig) int {
 			case 2:
 				_, err = conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
 				if err == nil {
-					err = readResponse(rd)
+					err = readResponse(conn, rd)
 				}
 			}
 			require.NoError(t, err)
@@ -330,12 +331,14 @@ func slowloris(t *testing.T, r *hostileRig) int {
 	return silent + half + idle
 }
 
-func readResponse(rd *bufio.Reader) error {
+// readResponse reads one response and its body.
+func readResponse(conn net.Conn, rd *bufio.Reader) error {
+	conn.SetReadDeadline(time.Now().Add(hostileWait))
 	resp, err := http.ReadResponse(rd, nil)
 	if err != nil {
 		return err
 	}
-	_, err = rd.Discard(int(resp.ContentLength))
+	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return err
 }
