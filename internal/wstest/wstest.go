@@ -97,11 +97,15 @@ func (c *Client) Close() {
 
 // Write sends one message of type mt (websocket.TextMessage or
 // websocket.BinaryMessage).
-func (c *Client) Write(mt int, data string) error {
+func (c *Client) Write(mt int, data string) error { return c.WriteBytes(mt, []byte(data)) }
+
+// WriteBytes is Write without the copy: data may be shared between clients
+// (it is masked in the connection's own buffer).
+func (c *Client) WriteBytes(mt int, data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.Conn.SetWriteDeadline(time.Now().Add(c.wait))
-	return c.Conn.WriteMessage(mt, []byte(data))
+	return c.Conn.WriteMessage(mt, data)
 }
 
 // Next returns the next frame; it fails the test when the connection ends
@@ -128,15 +132,33 @@ func (c *Client) Next(tb testing.TB) Frame {
 // read error (a *websocket.CloseError when the server sent a close frame).
 func (c *Client) Ended(tb testing.TB) error {
 	tb.Helper()
+	_, err := c.Rest(tb)
+	return err
+}
+
+// Rest returns the frames that arrive until the connection ends, and the
+// read error that ended it; it fails the test when the connection is still
+// open after wait.
+func (c *Client) Rest(tb testing.TB) ([]Frame, error) {
+	tb.Helper()
+	var got []Frame
 	timeout := time.After(c.wait)
 	for {
 		select {
-		case <-c.in:
+		case m := <-c.in:
+			got = append(got, m)
 		case <-c.done:
-			return c.err
+			for {
+				select {
+				case m := <-c.in:
+					got = append(got, m)
+				default:
+					return got, c.err
+				}
+			}
 		case <-timeout:
-			tb.Fatal("the server did not close the connection")
-			return nil
+			tb.Fatalf("the server did not close the connection (%d frames came meanwhile)", len(got))
+			return got, nil
 		}
 	}
 }
