@@ -3,6 +3,7 @@ package engine
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
@@ -115,4 +116,19 @@ func TestLimitNextMessage(t *testing.T) {
 	err := c.ended(t)
 	assert.Equal(t, websocket.CloseMessageTooBig, closeCode(err), "read error %v", err)
 	assert.ErrorIs(t, ts.closeReason(t).reason, ErrReadBudget)
+}
+
+// EIO-3, LIM-1: a polling session the server has closed (as the Socket.IO
+// layer does on a protocol error such as too many attachments) refuses
+// every further POST with 400 at once, without reading its body, as Node
+// forgets the sid; its pending `1` still goes to the next GET.
+func TestPollingPostAfterClose(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{Transports: pollingOnly, PingTimeout: time.Minute})
+	p := openPolling(t, ts, nil)
+	ts.session(t).Close(ErrTransportClose)
+	code, body := p.post(t, "4more")
+	assert.Equal(t, http.StatusBadRequest, code, "a POST to a closed session: %s", body)
+	assert.Contains(t, body, `"code":1`, "Session ID unknown")
+	assert.Equal(t, "1", p.get(t).body, "the close packet still reaches the next GET")
 }

@@ -107,6 +107,12 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.srv.fail(w, FailBadRequest)
 		return
+	case s.closed:
+		// Closed, only waiting for a GET to take its `1`: the sid is
+		// over for POSTs (EIO-3), and no more body is read (LIM-1).
+		s.mu.Unlock()
+		s.srv.fail(w, FailUnknownSID)
+		return
 	case s.postBusy:
 		s.mu.Unlock()
 		s.srv.fail(w, FailBadRequest)
