@@ -114,13 +114,15 @@ func runCase(ctx context.Context, target *check.Target, c check.Case) reports.Ch
 	t := check.NewT(cctx, target)
 	start := time.Now()
 	done := make(chan struct{})
+	var bug string // a panic: a bug of the suite, never the target's fault
 	go func() {
 		defer close(done)
 		defer func() {
 			if p := recover(); p != nil {
+				bug = fmt.Sprintf("suite bug: the case panicked: %v", p)
 				func() {
 					defer func() { recover() }() // Fail ends with Goexit, not a panic
-					t.Failf("the case to run", "the case panicked: %v", p)
+					t.Fail("the case to run without a panic", bug)
 				}()
 			}
 		}()
@@ -137,6 +139,9 @@ func runCase(ctx context.Context, target *check.Target, c check.Case) reports.Ch
 		return skipped(c, "interrupted")
 	}
 	status, reason, expected, actual, log := t.Finish(timedOut)
+	if !timedOut && bug != "" {
+		reason = bug
+	}
 	r := reports.CheckCase{
 		ID: c.ID, Section: c.Section(), Layer: string(c.Layer), Level: c.Level.String(), Requirement: c.Requirement,
 		Status: status.String(), Reason: reason, Expected: expected, Actual: actual,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +62,8 @@ func TestExecuteOutcomes(t *testing.T) {
 	assert.Equal(t, "no polling", got["EIO-3/skip"].Reason)
 	assert.Equal(t, "fail", got["EIO-4/panic"].Status)
 	assert.Contains(t, got["EIO-4/panic"].Actual, "boom")
+	assert.True(t, strings.HasPrefix(got["EIO-4/panic"].Reason, "suite bug:"), "a panic is the suite's bug: %q", got["EIO-4/panic"].Reason)
+	assert.True(t, strings.HasPrefix(got["EIO-4/panic"].Actual, "suite bug:"), got["EIO-4/panic"].Actual)
 	assert.Equal(t, "fail", got["EIO-5/hang"].Status)
 	assert.Contains(t, got["EIO-5/hang"].Actual, "time ran out")
 	assert.Equal(t, "SHOULD", got["SIO-8/should"].Level)

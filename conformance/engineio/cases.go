@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"net/http"
+
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
@@ -26,16 +28,30 @@ func Cases() []check.Case {
 			Requirement: "A first request with EIO=3 is answered HTTP 400 (any body), on every transport."},
 		{ID: "EIO-2/missing", Run: badVersion(""),
 			Requirement: "A first request without EIO is answered HTTP 400 (any body), on every transport."},
+		{ID: "EIO-2/eio-abc", Run: badVersion("EIO=abc&"),
+			Requirement: "A first request with EIO=abc (socket.io's official test input) is answered HTTP 400 (any body), on every transport."},
 
 		// EIO-3: refused requests.
 		{ID: "EIO-3/unknown-transport", Run: unknownTransport,
 			Requirement: "An unknown transport gets HTTP 400 (code 0)."},
+		{ID: "EIO-3/missing-transport", Run: missingTransport,
+			Requirement: "A missing transport gets HTTP 400 (code 0)."},
+		{ID: "EIO-3/ws-unknown-transport", Run: wsBadTransport("carrier-pigeon"),
+			Requirement: "An unknown transport gets HTTP 400 (code 0), on a websocket handshake too."},
+		{ID: "EIO-3/ws-missing-transport", Run: wsBadTransport(""),
+			Requirement: "A missing transport gets HTTP 400 (code 0), on a websocket handshake too."},
 		{ID: "EIO-3/transport-off", Run: transportOff,
 			Requirement: "A transport the server has switched off gets HTTP 400 (code 0)."},
-		{ID: "EIO-3/post-handshake", Run: postHandshake,
-			Requirement: "A handshake that is not GET gets HTTP 400 (code 2)."},
+		{ID: "EIO-3/post-handshake", Run: badMethod(http.MethodPost),
+			Requirement: "A handshake that is not GET (POST) gets HTTP 400 (code 2)."},
+		{ID: "EIO-3/put", Run: badMethod(http.MethodPut),
+			Requirement: "A handshake that is not GET (PUT) gets HTTP 400 (code 2)."},
 		{ID: "EIO-3/unknown-sid", Run: unknownSID,
 			Requirement: "An unknown sid gets HTTP 400 (code 1): GET, POST and websocket."},
+		{ID: "EIO-3/closed-sid", Run: closedSID,
+			Requirement: "The sid of a session that has closed gets HTTP 400 (code 1), never a 5xx: GET, POST and websocket."},
+		{ID: "EIO-3/timed-out-sid", Run: timedOutSID,
+			Requirement: "The sid of a session that has timed out gets HTTP 400 (code 1), never a 5xx: GET, POST and websocket."},
 
 		// EIO-4: the OPEN packet.
 		{ID: "EIO-4/open-packet", Run: openPacket,

@@ -73,6 +73,8 @@ func TestRefserverWebsocketOnly(t *testing.T) {
 	rec := runCases(t, target(t, base, sioPath), "")
 	skips := map[string]string{
 		"EIO-1/polling":                 pollingOff,
+		"EIO-3/closed-sid":              pollingOff,
+		"EIO-3/timed-out-sid":           pollingOff,
 		"EIO-5/polling":                 pollingOff,
 		"EIO-6/pong-timer-polling":      pollingOff,
 		"EIO-9/probe":                   upgradeOff,
@@ -106,6 +108,8 @@ func TestRefserverPollingOnly(t *testing.T) {
 	rec := runCases(t, target(t, base, sioPath), "")
 	skips := map[string]string{
 		"EIO-1/websocket":               wsOff,
+		"EIO-3/ws-unknown-transport":    wsOff,
+		"EIO-3/ws-missing-transport":    wsOff,
 		"EIO-5/websocket":               wsOff,
 		"EIO-8/after-upgrade":           upgradeOff,
 		"EIO-9/probe":                   upgradeOff,

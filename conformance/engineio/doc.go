@@ -19,5 +19,7 @@
 // Every goroutine a case starts ends when the case does.
 //
 // Where Node's engine.io deviates from the text, conformance/NODE.md says
-// so and says what each case accepts.
+// so and says what each case accepts; conformance/PYTHON.md records
+// python-socketio's verdicts. A case that needs a field the OPEN packet left
+// out skips, pointing at EIO-4/open-packet, which fails for it once.
 package engineio

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,6 +83,23 @@ var failing = map[string]misbehaving{
 		}
 		return false
 	})},
+	"EIO-2/eio-abc": {mw: acceptAnyVersion},
+	"EIO-3/missing-transport": {mw: onRequest(func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Query().Get("transport") == "" {
+			setQuery(r, "transport", "polling")
+		}
+		return false
+	})},
+	"EIO-3/ws-unknown-transport": {mw: wsAnyTransport},
+	"EIO-3/ws-missing-transport": {mw: wsAnyTransport},
+	"EIO-3/put": {mw: onRequest(func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut && !isSid(r) {
+			r.Method = http.MethodGet
+		}
+		return false
+	})},
+	"EIO-3/closed-sid":    goneSIDError,
+	"EIO-3/timed-out-sid": goneSIDError,
 	"EIO-3/transport-off": {transports: []string{"websocket"}, mw: wrongStatus.mw},
 	"EIO-3/post-handshake": {mw: onRequest(func(_ http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && !isSid(r) {
@@ -141,6 +159,25 @@ var failing = map[string]misbehaving{
 	"EIO-15/bad-type":               ignoreUnparsable,
 }
 
+// wsAnyTransport treats every websocket handshake as transport=websocket.
+var wsAnyTransport = onRequest(func(_ http.ResponseWriter, r *http.Request) bool {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		setQuery(r, "transport", "websocket")
+	}
+	return false
+})
+
+// goneSIDError answers HTTP 500 where the server refuses a sid with 400 or
+// hands a polling GET the close packet, as python-engineio's unhandled
+// KeyError does for a session that is over.
+var goneSIDError = misbehaving{mw: rewrite(func(r *http.Request, status int, body []byte) (int, []byte) {
+	closing := isPollingGet(r) && status == http.StatusOK && slices.Contains(strings.Split(string(body), "\x1e"), "1")
+	if isSid(r) && (status == http.StatusBadRequest || closing) {
+		return http.StatusInternalServerError, []byte("500 Internal Server Error")
+	}
+	return status, body
+})}
+
 // acceptAnyVersion treats every handshake as EIO=4.
 var acceptAnyVersion = onRequest(func(_ http.ResponseWriter, r *http.Request) bool {
 	if !isSid(r) && r.URL.Query().Get("EIO") != "4" {
@@ -193,6 +230,37 @@ func TestEveryCaseFails(t *testing.T) {
 				assert.NotContains(t, c.Actual, "panicked", describeCase(c))
 			}
 			t.Logf("%s\n  expected: %s\n  actual:   %s", id, c.Expected, c.Actual)
+		})
+	}
+}
+
+// TestServerErrorIsNoClosure: a 5xx on a session that is over is no
+// closure (EIO-3). python-engineio answers 500 there; these cases passed it
+// when any non-200 counted as closed.
+func TestServerErrorIsNoClosure(t *testing.T) {
+	t.Parallel()
+	var upgraded sync.Map
+	secondWS500 := misbehaving{mw: onRequest(func(w http.ResponseWriter, r *http.Request) bool {
+		if sid := r.URL.Query().Get("sid"); sid != "" && r.URL.Query().Get("transport") == "websocket" {
+			if _, again := upgraded.LoadOrStore(sid, true); again {
+				http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+				return true
+			}
+		}
+		return false
+	})}
+	for id, m := range map[string]misbehaving{
+		"EIO-5/polling":            goneSIDError,
+		"EIO-6/pong-timer-polling": goneSIDError,
+		"EIO-15/second-websocket":  secondWS500,
+	} {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			rec := runCases(t, target(t, m.start(t), sioPath), "^"+regexp.QuoteMeta(id)+"$")
+			require.Len(t, rec.Cases, 1)
+			c := rec.Cases[0]
+			assert.Equal(t, reports.StatusFail, c.Status, describeCase(c))
+			assert.Contains(t, c.Actual, "got HTTP 500, want 400", describeCase(c))
 		})
 	}
 }

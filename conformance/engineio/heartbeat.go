@@ -17,9 +17,25 @@ import (
 // own before the first ping (ECHO-1). Every wait comes from the session's
 // own pingInterval and pingTimeout (see late).
 
+// pingTimings are a session's pingInterval and pingTimeout, or the skip of
+// a case that needs them when the OPEN packet left one out.
+func pingTimings(info engineio.OpenInfo) (pi, pt time.Duration, err error) {
+	switch {
+	case info.PingInterval <= 0:
+		return 0, 0, missingField("pingInterval")
+	case info.PingTimeout <= 0:
+		return 0, 0, missingField("pingTimeout")
+	}
+	pi, pt = timings(info)
+	return pi, pt, nil
+}
+
 // firstPing waits for the session's first ping: pingInterval after the open.
 func firstPing(s session) (packet, error) {
-	pi, _ := timings(s.info())
+	pi, _, err := pingTimings(s.info())
+	if err != nil {
+		return packet{}, err
+	}
 	return nextPing(s, time.Until(s.openedAt().Add(late(pi))), "a ping `2` pingInterval ("+pi.String()+") after the open")
 }
 
@@ -69,7 +85,10 @@ func silentClosed(tr string) func(context.Context, *check.T) {
 func pongKeeps(_ context.Context, t *check.T) {
 	eachSession(t, func(s session) error {
 		s.autoPong(true)
-		pi, _ := timings(s.info())
+		pi, _, err := pingTimings(s.info())
+		if err != nil {
+			return err
+		}
 		last := s.openedAt()
 		for i := 1; i <= 3; i++ {
 			p, err := nextPing(s, late(pi), fmt.Sprintf("ping %d, pingInterval (%v) after the last pong", i, pi))
@@ -163,7 +182,8 @@ func pongTimerPolling(_ context.Context, t *check.T) {
 	w := newWire(t)
 	p, err := w.openPoll(t.Target.EnginePath, nil)
 	must(t, err)
-	pi, pt := timings(p.open)
+	pi, pt, err := pingTimings(p.open)
+	must(t, err)
 	idle := late(pi + pt)
 	t.Logf("no GET for %v", idle)
 	select {

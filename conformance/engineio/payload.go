@@ -25,6 +25,9 @@ func payloadSession(t *check.T, tr string) (session, int) {
 	s, err := newWire(t).open(tr, t.Target.EnginePath)
 	must(t, err)
 	n := s.info().MaxPayload
+	if n <= 0 {
+		must(t, missingField("maxPayload"))
+	}
 	if n > maxSendable {
 		t.Skip(fmt.Sprintf("the target's maxPayload (%d bytes) is more than a check sends (%d)", n, maxSendable))
 	}

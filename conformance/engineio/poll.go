@@ -101,19 +101,31 @@ func (p *poll) send(pkts ...string) error {
 		return err
 	}
 	if r.status != http.StatusOK {
-		return &closedError{fmt.Sprintf("a POST on the session was answered %s", r)}
+		return refusedOnSession("a POST on the session", r)
 	}
 	return nil
+}
+
+// refusedOnSession is a request on a session that was not answered 200:
+// HTTP 400 is how a session that is gone answers (EIO-3); any other status,
+// a 5xx above all, is a failure that names it, never taken for a closure.
+func refusedOnSession(what string, r reply) error {
+	if r.status == http.StatusBadRequest {
+		return &closedError{fmt.Sprintf("%s was answered %s", what, r)}
+	}
+	return failf("HTTP 200, or HTTP 400 once the session is gone (EIO-3)",
+		"%s", gotStatus(r.status, http.StatusBadRequest, what+" was answered "+r.String()))
 }
 
 func (p *poll) sendBinary(b []byte) error {
 	return p.send("b" + base64.StdEncoding.EncodeToString(b))
 }
 
-// packets decodes a GET's answer; a refused GET means the session is gone.
+// packets decodes a GET's answer; a GET refused with 400 means the session
+// is gone (see refusedOnSession).
 func packets(r reply) ([]packet, error) {
 	if r.status != http.StatusOK {
-		return nil, &closedError{fmt.Sprintf("a GET on the session was answered %s", r)}
+		return nil, refusedOnSession("a GET on the session", r)
 	}
 	pkts, err := engineio.DecodePayload(r.body)
 	if err != nil {

@@ -33,8 +33,10 @@ func hasType(pkts []packet, typ engineio.PacketType) bool {
 // which is answered, and the GET renewed.
 func heldGet(p *poll) (<-chan result, error) {
 	const want = "a GET held until there is something to send"
-	pi, _ := timings(p.open)
-	head := min(pi/4, 100*time.Millisecond)
+	head := 100 * time.Millisecond
+	if pi, _ := timings(p.open); pi > 0 { // a missing pingInterval is EIO-4's to judge
+		head = min(pi/4, head)
+	}
 	for range 3 {
 		ch := p.getAsync()
 		res, ok, err := p.w.await(ch, head)

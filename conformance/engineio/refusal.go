@@ -57,6 +57,9 @@ func refusedWS(w *wire, a wsAnswer, want int, what string) error {
 		w.t.Logf("accepted: HTTP %d after a 101 (Node's late refusal, NODE.md)", want)
 		return nil
 	}
+	if a.status != http.StatusSwitchingProtocols {
+		return failf(fmt.Sprintf("HTTP %d to %s", want, what), "%s", gotStatus(a.status, want, a.String()))
+	}
 	return failf(fmt.Sprintf("HTTP %d to %s", want, what), "%s", a)
 }
 

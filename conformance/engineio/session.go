@@ -157,20 +157,27 @@ func eachTransport(t *check.T, trs []string, reason string, fn func(tr string) e
 			defer wg.Done()
 			defer func() {
 				if p := recover(); p != nil {
-					errs[i] = failf("the case to run", "it panicked: %v", p)
+					errs[i] = failf("the case to run", "suite bug: it panicked: %v", p)
 				}
 			}()
 			errs[i] = fn(tr)
 		}()
 	}
 	wg.Wait()
+	var skip *skipError
 	for i, err := range errs {
 		var f *failure
 		switch {
+		case errors.As(err, &skip):
 		case errors.As(err, &f):
 			t.Fail(f.expected+" (over "+trs[i]+")", f.actual)
 		case err != nil:
 			t.Fail("the exchange to complete (over "+trs[i]+")", err.Error())
+		}
+	}
+	for _, err := range errs {
+		if errors.As(err, &skip) {
+			t.Skip(skip.reason)
 		}
 	}
 }

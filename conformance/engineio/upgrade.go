@@ -3,7 +3,9 @@ package engineio
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stampede-sio/stampede/conformance/check"
@@ -138,9 +140,12 @@ func upgradesListed(_ context.Context, t *check.T) {
 		if err != nil {
 			return err
 		}
-		info, err := checkOpen(first)
+		info, missing, err := openFields(first) // judges upgrades only: the rest is EIO-4's
 		if err != nil {
 			return err
+		}
+		if slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, "upgrades ") }) {
+			return failf(openShape+" with upgrades an array of transport names", "%s", first)
 		}
 		ws := slices.Contains(info.Upgrades, engineio.TransportWebsocket)
 		switch {
@@ -162,7 +167,10 @@ func secondWebsocket(_ context.Context, t *check.T) {
 	c, err := w.dialWS(p.path, p.query(engineio.TransportWebsocket), nil)
 	var re *refusedError
 	if errors.As(err, &re) {
-		return // refused outright
+		if re.status != http.StatusBadRequest { // refused outright: with 400 (EIO-3), never a 5xx
+			t.Fail(want+", or refused with HTTP 400", gotStatus(re.status, http.StatusBadRequest, re.Error()))
+		}
+		return
 	}
 	must(t, err)
 	var ce *closedError

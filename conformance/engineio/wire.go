@@ -43,11 +43,20 @@ func failf(expected, actualFormat string, args ...any) error {
 	return &failure{expected: expected, actual: fmt.Sprintf(actualFormat, args...)}
 }
 
+// skipError is a case that cannot run against this target, for a reason
+// another case already judges (a missing field of the OPEN packet).
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return e.reason }
+
 // must ends the case when err is set; call it on the case goroutine only.
 func must(t *check.T, err error) {
 	var f *failure
+	var s *skipError
 	switch {
 	case err == nil:
+	case errors.As(err, &s):
+		t.Skip(s.reason)
 	case errors.As(err, &f):
 		t.Fail(f.expected, f.actual)
 	default:
@@ -291,7 +300,16 @@ func errorCode(r reply, want engineio.ErrorCode) error {
 // refusedWith checks that r is the HTTP error want with error code code.
 func refusedWith(r reply, want int, code engineio.ErrorCode, what string) error {
 	if r.status != want {
-		return failf(fmt.Sprintf("HTTP %d to %s", want, what), "%s", r)
+		return failf(fmt.Sprintf("HTTP %d to %s", want, what), "%s", gotStatus(r.status, want, r.String()))
 	}
 	return errorCode(r, code)
+}
+
+// gotStatus says what a refusal got instead of want: a 5xx is named as the
+// server error it is (EIO-3: no request is correctly answered 5xx).
+func gotStatus(status, want int, answer string) string {
+	if status >= 500 {
+		return fmt.Sprintf("got HTTP %d, want %d: a server error (%s)", status, want, answer)
+	}
+	return fmt.Sprintf("got HTTP %d, want %d (%s)", status, want, answer)
 }

@@ -60,19 +60,23 @@ func demos() map[string]demo {
 		// Outside --strict a server that only drops the packet passes, as
 		// python does; these show the strict failure. others-unaffected
 		// shows the non-strict one.
-		"SIO-6/bad-json":             {f: swallowMalformed, strict: true},
-		"SIO-6/unknown-type":         {f: swallowMalformed, strict: true},
-		"SIO-6/name-not-string":      {f: swallowMalformed, strict: true},
-		"SIO-6/text-while-awaiting":  {f: swallowMalformed, strict: true},
-		"SIO-6/too-many-attachments": {f: swallowMalformed, strict: true},
-		"SIO-6/others-unaffected":    {f: killAllOnMalformed},
-		"SIO-8/order":                {f: reorderMessageBack},
-		"ECHO-1/text":                {f: engineAlterText},
-		"ECHO-1/binary":              {f: engineBinaryAsText},
-		"ECHO-1/no-early-packets":    {f: engineEarly},
-		"ECHO-3/binary-kept":         {f: binaryInlined},
-		"ECHO-4/binary-ack":          {f: binaryInlined},
-		"ECHO-6/pings-go-on":         {f: closeOnClientDisconnect},
+		"SIO-6/bad-json":               {f: swallowMalformed, strict: true},
+		"SIO-6/unknown-type":           {f: swallowMalformed, strict: true},
+		"SIO-6/name-not-string":        {f: swallowMalformed, strict: true},
+		"SIO-6/text-while-awaiting":    {f: swallowMalformed, strict: true},
+		"SIO-6/too-many-attachments":   {f: swallowMalformed, strict: true},
+		"SIO-6/bad-ack-id":             {f: swallowMalformed, strict: true},
+		"SIO-6/type-a":                 {f: swallowMalformed, strict: true},
+		"SIO-6/not-array":              {f: swallowMalformed, strict: true},
+		"SIO-6/garbage-before-connect": {f: swallowMalformed, strict: true},
+		"SIO-6/others-unaffected":      {f: killAllOnMalformed},
+		"SIO-8/order":                  {f: reorderMessageBack},
+		"ECHO-1/text":                  {f: engineAlterText},
+		"ECHO-1/binary":                {f: engineBinaryAsText},
+		"ECHO-1/no-early-packets":      {f: engineEarly},
+		"ECHO-3/binary-kept":           {f: binaryInlined},
+		"ECHO-4/binary-ack":            {f: binaryInlined},
+		"ECHO-6/pings-go-on":           {f: closeOnClientDisconnect},
 	}
 	for id, x := range perTransport {
 		d[id+"/websocket"], d[id+"/polling"] = x, x

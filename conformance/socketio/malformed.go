@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/client"
@@ -41,6 +42,15 @@ func malformedKinds() []malformedKind {
 			p.rawPacket(s, placeholder0(), nil)
 			p.rawText("42" + prefix(nsp) + `["message","x"]`)
 		}},
+		{"bad-ack-id", "an ack id that is not a number, `42<nsp>,abc[\"message\",\"x\"]` (socket.io's official input)", func(p *peer, _ *client.Socket, nsp string) {
+			p.rawText("42" + prefix(nsp) + `abc["message","x"]`)
+		}},
+		{"type-a", "a packet type that is not a digit, `4a<nsp>,[\"message\",\"x\"]` (socket.io's official input)", func(p *peer, _ *client.Socket, nsp string) {
+			p.rawText("a" + prefix(nsp) + `["message","x"]`)
+		}},
+		{"not-array", "an event whose payload is not an array, `42<nsp>,{}` (socket.io's official input)", func(p *peer, _ *client.Socket, nsp string) {
+			p.rawText("2" + prefix(nsp) + `{}`)
+		}},
 		{"too-many-attachments", "more attachments than announced, `451-<nsp>,[…]` then two binary messages", func(p *peer, s *client.Socket, _ string) {
 			p.rawPacket(s, placeholder0(), [][]byte{{1, 2, 3}, {4, 5, 6}})
 		}},
@@ -76,6 +86,9 @@ func sio6Cases() []check.Case {
 		out = append(out, each("SIO-6/"+k.name, check.Must, fmt.Sprintf(req, k.what),
 			func(t *check.T, tr transport) { malformed(t, tr, k) })...)
 	}
+	out = append(out, each("SIO-6/garbage-before-connect", check.Must,
+		"A malformed packet (garbage `4garbage` before any CONNECT) is a protocol error: the server closes that client's connection, as Node does (python drops it: accepted outside --strict). Either way: no crash, other clients unaffected.",
+		garbageBeforeConnect)...)
 	return append(out, each("SIO-6/others-unaffected", check.Must,
 		"A malformed packet (each kind, from five clients) is a protocol error … Either way: no crash, other clients unaffected, nothing else lost (a sixth client's 50 events all come back).",
 		othersUnaffected)...)
@@ -107,6 +120,27 @@ func malformed(t *check.T, tr transport, k malformedKind) {
 			"it stayed open but did not answer the next message-with-ack"+a.w.lastSeen())
 	case errors.Is(a.conn.Err(), client.ErrPingTimeout):
 		t.Fail("client A's connection closed by the server", "the server fell silent: "+a.conn.Err().Error())
+	}
+	b.roundTrip(sb)
+	b.open("client B's connection to stay open")
+}
+
+// garbageBeforeConnect sends a malformed packet on a connection that has
+// connected no namespace yet; closing it, or dropping the packet and
+// connecting the namespace afterwards (outside --strict), both pass.
+func garbageBeforeConnect(t *check.T, tr transport) {
+	nsp := echoNS(t)
+	a, b := dial(t, tr, "client A (sent garbage first)"), dial(t, tr, "client B")
+	sb := b.join(nsp, nil)
+	a.rawText("garbage")
+	if a.closedWithin(min(t.Target.PingInterval, time.Second)) {
+		if errors.Is(a.conn.Err(), client.ErrPingTimeout) {
+			t.Fail("client A's connection closed by the server", "the server fell silent: "+a.conn.Err().Error())
+		}
+	} else if t.Target.Strict {
+		t.Fail("client A's connection closed (--strict: dropping the packet, as python does, is not enough)", "it stayed open")
+	} else {
+		a.roundTrip(a.join(nsp, nil)) // dropped: the connection still works
 	}
 	b.roundTrip(sb)
 	b.open("client B's connection to stay open")
