@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/conformance"
+	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/reports"
 )
@@ -43,6 +44,9 @@ Flags:
   --redis-channel NAME    its pub/sub channel (default socketio)
   --redis-lock-timeout D  its WEBSOCKET_REDIS_LOCK_TIMEOUT (default 60s)
   --session-timeout D     the target's session timeout, for SESS-3
+  --allow-mutations       run the cases that change shared state (below) against a target that is
+                          not a refserver; a refserver restores what they change, other targets
+                          cannot, so without the flag those cases skip
   --parallel N            cases at once (default 16)
   --junit FILE            write JUnit XML
   --json FILE             write the JSON record
@@ -59,8 +63,24 @@ Examples:
 
 var checkCommand = command{
 	summary: "check a server against the documented behaviour",
-	usage:   checkUsage,
+	usage:   checkHelp(),
 	run:     runCheck,
+}
+
+// checkHelp is checkUsage and the cases that change shared state.
+func checkHelp() string {
+	var b strings.Builder
+	b.WriteString(checkUsage)
+	b.WriteString(`
+Cases that change shared state act only on the set the refserver reserves for
+check (users chk001 … chk010, channels chk-c01 … chk-c03, notes chk-n01 …
+chk-n03), which it restores before and after each of them; against another
+target they run only with --allow-mutations:
+`)
+	for _, m := range app.Mutations() {
+		fmt.Fprintf(&b, "  %-24s %s\n", m.Case, m.Changes)
+	}
+	return b.String()
 }
 
 type checkFlags struct {
@@ -68,7 +88,7 @@ type checkFlags struct {
 	layers, run, peer, junit, jsonOut                  string
 	redis, redisPrefix, redisChannel                   string
 	lockTimeout                                        time.Duration
-	strict, list, quiet                                bool
+	strict, list, quiet, allowMutations                bool
 	sessionTimeout                                     time.Duration
 	parallel                                           int
 }
@@ -97,9 +117,10 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&f.jsonOut, "json", "", "")
 	fs.BoolVar(&f.list, "list", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, checkUsage)
+			fmt.Fprint(e.stdout, checkHelp())
 			return exitOK
 		}
 		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
@@ -141,7 +162,7 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 		return check.Target{}, opts, usagef("--target URL is required")
 	}
 	target := check.Target{Path: f.path, EchoNamespace: f.echoNsp, EnginePath: f.enginePath, Profile: f.profile,
-		SessionTimeout: f.sessionTimeout, Strict: f.strict}
+		SessionTimeout: f.sessionTimeout, Strict: f.strict, AllowMutations: f.allowMutations}
 	if f.profile != "documented" && f.profile != "open-webui" {
 		return target, opts, usagef("--profile %q: want documented or open-webui", f.profile)
 	}

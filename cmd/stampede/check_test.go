@@ -79,3 +79,20 @@ func TestCheckExitCodes(t *testing.T) {
 		assert.Equal(t, tt.want, rec.Cases[0].Status)
 	}
 }
+
+// help check names --allow-mutations and every case that changes shared
+// state; the flag reaches the target.
+func TestCheckAllowMutations(t *testing.T) {
+	t.Parallel()
+	e, out, _ := testEnv(nil)
+	require.Equal(t, exitOK, run(context.Background(), e, []string{"help", "check"}))
+	for _, want := range []string{"--allow-mutations", "AUTH-6/delete-user", "deletes user chk004", "CHAN-4/deleted", "DOC-3/*"} {
+		assert.Contains(t, out.String(), want)
+	}
+	for _, allow := range []bool{false, true} {
+		target, _, err := checkSetup(e, checkFlags{target: "http://127.0.0.1:1", profile: "documented", layers: "app", lockTimeout: time.Second,
+			parallel: 1, allowMutations: allow}, 0)
+		require.NoError(t, err)
+		assert.Equal(t, allow, target.AllowMutations)
+	}
+}

@@ -215,7 +215,7 @@ func secondUser(t *check.T, a, b string) {
 }
 
 func auth6(r *run) []check.Case {
-	u1, u2, u3, u4 := r.user(), r.user(), r.user(), r.user()
+	u1 := r.user()
 	return []check.Case{
 		must("AUTH-6/revoke-token", reqAUTH6+" Here: the revoked token's socket.", func(t *check.T) {
 			needControl(t)
@@ -228,27 +228,28 @@ func auth6(r *run) []check.Case {
 			admin(t, http.MethodPost, "/api/control/tokens/revoke", map[string]string{"token": tok})
 			tb.gone("the socket opened with the revoked token to get 41")
 		}),
-		must("AUTH-6/revoke-user", reqAUTH6+" Here: every socket of a user whose tokens are all revoked.", func(t *check.T) {
+		must("AUTH-6/revoke-user", reqAUTH6+" Here: every socket of a user whose tokens are all revoked ("+chkRevokeUser+", reserved).", func(t *check.T) {
+			mutates(t, mRevokeUser)
 			needControl(t)
-			tabs := []*tab{fresh(t, u2), login(t, u2)}
-			admin(t, http.MethodPost, "/api/control/users/"+u2+"/revoke", nil)
+			tabs := []*tab{fresh(t, chkRevokeUser), login(t, chkRevokeUser)}
+			admin(t, http.MethodPost, "/api/control/users/"+chkRevokeUser+"/revoke", nil)
 			for _, tb := range tabs {
-				tb.gone("every socket of " + u2 + " to get 41")
+				tb.gone("every socket of " + chkRevokeUser + " to get 41")
 			}
 		}),
-		must("AUTH-6/role-pending", reqAUTH6+" Here: a user whose role becomes pending.", func(t *check.T) {
-			needControl(t)
-			tb := login(t, u3)
+		must("AUTH-6/role-pending", reqAUTH6+" Here: a user whose role becomes pending ("+chkPending+", reserved).", func(t *check.T) {
+			mutates(t, mPending)
+			tb := login(t, chkPending)
 			t.Cleanup(func() {
-				request(t, http.MethodPost, "/api/v1/users/"+u3+"/update", map[string]string{"role": "user"}, t.Target.Token(check.AdminUser, time.Hour))
+				request(t, http.MethodPost, "/api/v1/users/"+chkPending+"/update", map[string]string{"role": "user"}, t.Target.Token(check.AdminUser, time.Hour))
 			})
-			admin(t, http.MethodPost, "/api/v1/users/"+u3+"/update", map[string]string{"role": "pending"})
+			admin(t, http.MethodPost, "/api/v1/users/"+chkPending+"/update", map[string]string{"role": "pending"})
 			tb.gone("the socket of a user turned pending to get 41")
 		}),
-		must("AUTH-6/delete-user", reqAUTH6+" Here: a deleted user.", func(t *check.T) {
-			needControl(t)
-			tb := fresh(t, u4)
-			admin(t, http.MethodDelete, "/api/v1/users/"+u4, nil)
+		must("AUTH-6/delete-user", reqAUTH6+" Here: a deleted user ("+chkDeleted+", reserved).", func(t *check.T) {
+			mutates(t, mDeleteUser)
+			tb := fresh(t, chkDeleted)
+			admin(t, http.MethodDelete, "/api/v1/users/"+chkDeleted, nil)
 			tb.gone("the socket of a deleted user to get 41")
 		}),
 	}
@@ -306,18 +307,22 @@ func isTyping(cid, mid string) func(msg) bool {
 	}
 }
 
-// rerun is why a destructive case skips on a target an earlier run changed.
-const rerun = "an earlier run of the suite revoked, deleted or removed it: check a fresh refserver"
+// rerun is why a destructive case skips on a target an earlier run changed
+// (with --allow-mutations: a refserver restores the reserved set).
+const rerun = "an earlier run of the suite revoked, deleted or removed it, and the target cannot restore it"
 
 // fresh is login for the cases that revoke or delete their user: when the
 // target refuses the user but its control API still lists it with role
 // user, an earlier run did it, and the case skips.
 func fresh(t *check.T, user string) *tab {
-	needControl(t)
+	needSecret(t)
 	tb, err := open(t, authPayload(t.Target.Token(user, time.Hour)))
 	if err == nil {
 		tb.user = user
 		return tb
+	}
+	if !t.Target.Control {
+		t.Failf(fmt.Sprintf("user %s to connect to / with a valid token", user), "%v", err)
 	}
 	status, body, herr := request(t, http.MethodGet, "/api/control/users/"+user, nil, t.Target.Token(check.AdminUser, time.Hour))
 	var u struct {

@@ -98,31 +98,33 @@ func chan2(r *run) []check.Case {
 }
 
 func chan3to5(r *run) []check.Case {
-	x, y, z, p1, p2, p3, q := r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user()
+	x, y, z, p3, q := r.user(), r.user(), r.user(), r.user(), r.user()
 	return []check.Case{
 		must("CHAN-3/message", "CHAN-3: Channel messages (server-originated, e.g. a posted message) reach every member socket on every instance as events:channel {channel_id, message_id, data:{type:\"message\", data}, user}.", func(t *check.T) { channelMessage(t, x, y, z) }),
-		must("CHAN-4/removed", reqCHAN4+" Here: a removed member.", func(t *check.T) { removedMember(t, p1, p2) }),
-		must("CHAN-4/deleted", reqCHAN4+" Here: c0004 deleted (its member u000003).", deletedChannel),
-		must("CHAN-5/readable", "CHAN-5: join-note {auth:{token}, note_id} joins note:{id} when the user can read the note (admin, owner or read grant); events:note carries note updates to that room. Here: n0002, readable by every user.", func(t *check.T) {
-			needControl(t)
+		must("CHAN-4/removed", reqCHAN4+" Here: a removed member ("+chkRemoved+" from "+chkChanRemove+", reserved).", removedMember),
+		must("CHAN-4/deleted", reqCHAN4+" Here: "+chkChanDelete+" deleted (its member "+chkMember+"; reserved).", deletedChannel),
+		must("CHAN-5/readable", "CHAN-5: join-note {auth:{token}, note_id} joins note:{id} when the user can read the note (admin, owner or read grant); events:note carries note updates to that room. Here: "+chkNoteRead+" (reserved), readable by every user.", func(t *check.T) {
+			mutates(t, mReadable)
 			tb := login(t, p3)
-			tb.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(p3, time.Hour)}, "note_id": "n0002"})
+			tb.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(p3, time.Hour)}, "note_id": chkNoteRead})
 			title := newID("title")
-			isNote := func(m msg) bool { return m.Name == "events:note" && m.str("id") == "n0002" && m.str("title") == title }
+			isNote := func(m msg) bool {
+				return m.Name == "events:note" && m.str("id") == chkNoteRead && m.str("title") == title
+			}
 			ok := poll(t, check.Wait, func() bool {
-				admin(t, http.MethodPost, "/api/v1/notes/n0002/update", map[string]string{"title": title})
+				admin(t, http.MethodPost, "/api/v1/notes/"+chkNoteRead+"/update", map[string]string{"title": title})
 				_, got := tb.await(300*time.Millisecond, isNote)
 				return got
 			})
 			if !ok {
-				t.Failf("events:note for n0002 on the socket that joined its room", "none; received: %s", tb.summary())
+				t.Failf("events:note for "+chkNoteRead+" on the socket that joined its room", "none; received: %s", tb.summary())
 			}
 		}),
-		must("CHAN-5/denied", "CHAN-5: join-note joins note:{id} only when the user can read the note (admin, owner or read grant). Here: n0003, private to u000001.", func(t *check.T) {
-			needControl(t)
+		must("CHAN-5/denied", "CHAN-5: join-note joins note:{id} only when the user can read the note (admin, owner or read grant). Here: "+chkNotePrivate+" (reserved), private to u000001.", func(t *check.T) {
+			mutates(t, mDenied)
 			owner, tb := login(t, check.AdminUser), login(t, q)
-			owner.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(check.AdminUser, time.Hour)}, "note_id": "n0003"})
-			tb.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(q, time.Hour)}, "note_id": "n0003"})
+			owner.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(check.AdminUser, time.Hour)}, "note_id": chkNotePrivate})
+			tb.emit("join-note", map[string]any{"auth": map[string]string{"token": t.Target.Token(q, time.Hour)}, "note_id": chkNotePrivate})
 			// A round trip after it: the server handles a socket's events in
 			// order, so join-note has been handled, and a server that joined
 			// the room anyway shows it on the first update.
@@ -130,13 +132,13 @@ func chan3to5(r *run) []check.Case {
 			title := newID("title")
 			isNote := func(m msg) bool { return m.Name == "events:note" && m.str("title") == title }
 			if !poll(t, check.Wait, func() bool {
-				admin(t, http.MethodPost, "/api/v1/notes/n0003/update", map[string]string{"title": title})
+				admin(t, http.MethodPost, "/api/v1/notes/"+chkNotePrivate+"/update", map[string]string{"title": title})
 				_, got := owner.await(300*time.Millisecond, isNote)
 				return got
 			}) {
-				t.Failf("events:note for n0003 on its owner's socket", "none; received: %s", owner.summary())
+				t.Failf("events:note for "+chkNotePrivate+" on its owner's socket", "none; received: %s", owner.summary())
 			}
-			tb.refuse("no events:note for n0003 on a socket of a user who may not read it", quiet, isNote)
+			tb.refuse("no events:note for "+chkNotePrivate+" on a socket of a user who may not read it", quiet, isNote)
 		}),
 	}
 }
@@ -182,51 +184,54 @@ func channelMessage(t *check.T, x, y, z string) {
 	outsider.refuse("no message on a socket outside the room", quiet, isMsg)
 }
 
-// removedMember is CHAN-4: p1 is removed from c0001, p2 stays.
-func removedMember(t *check.T, p1, p2 string) {
-	needControl(t)
+// removedMember is CHAN-4: chkRemoved is removed from chkChanRemove,
+// chkStays stays.
+func removedMember(t *check.T) {
+	mutates(t, mRemoved)
+	p1, p2, cid := chkRemoved, chkStays, chkChanRemove
 	gone, stays := login(t, p1), login(t, p2)
 	gone.joined(p1)
 	stays.joined(p2)
-	probe(stays, "c0001", "a member's socket in channel:c0001")
-	gone.emit("events:channel", typing("c0001", newID("typing")))
-	if _, ok := gone.await(check.Wait, func(m msg) bool { return m.Name == "events:channel" && m.str("channel_id") == "c0001" }); !ok {
-		t.Skip(p1 + " is not in c0001: " + rerun)
+	probe(stays, cid, "a member's socket in channel:"+cid)
+	gone.emit("events:channel", typing(cid, newID("typing")))
+	if _, ok := gone.await(check.Wait, func(m msg) bool { return m.Name == "events:channel" && m.str("channel_id") == cid }); !ok {
+		t.Skip(p1 + " is not in " + cid + ": " + rerun)
 	}
-	admin(t, http.MethodPost, "/api/v1/channels/c0001/update/members/remove", map[string][]string{"user_ids": {p1}})
+	admin(t, http.MethodPost, "/api/v1/channels/"+cid+"/update/members/remove", map[string][]string{"user_ids": {p1}})
 	mid := newID("typing")
-	stays.emit("events:channel", typing("c0001", mid))
-	stays.expect("the remaining member's typing echoed", isTyping("c0001", mid))
-	gone.refuse("no channel event on the removed member's socket", quiet, isTyping("c0001", mid))
+	stays.emit("events:channel", typing(cid, mid))
+	stays.expect("the remaining member's typing echoed", isTyping(cid, mid))
+	gone.refuse("no channel event on the removed member's socket", quiet, isTyping(cid, mid))
 	var posted struct {
 		ID string `json:"id"`
 	}
-	decode(t, "the posted message", api(t, http.MethodPost, "/api/v1/channels/c0001/messages/post",
+	decode(t, "the posted message", api(t, http.MethodPost, "/api/v1/channels/"+cid+"/messages/post",
 		map[string]string{"content": newID("message")}, t.Target.Token(p2, time.Hour)), &posted)
 	isMsg := func(m msg) bool { return m.Name == "events:channel" && m.str("message_id") == posted.ID }
 	stays.expect("the message on the remaining member's socket", isMsg)
 	gone.refuse("no message on the removed member's socket", quiet, isMsg)
 }
 
-// deletedChannel is CHAN-4 for c0004, deleted while u000003's socket is
-// in its room.
+// deletedChannel is CHAN-4 for chkChanDelete, deleted while chkMember's
+// socket is in its room.
 func deletedChannel(t *check.T) {
-	needControl(t)
-	tb := login(t, "u000003")
-	tb.joined("u000003")
-	status, body, err := request(t, http.MethodPost, "/api/v1/channels/c0004/messages/post",
-		map[string]string{"content": newID("message")}, t.Target.Token("u000003", time.Hour))
+	mutates(t, mDeleteChan)
+	user, cid := chkMember, chkChanDelete
+	tb := login(t, user)
+	tb.joined(user)
+	status, body, err := request(t, http.MethodPost, "/api/v1/channels/"+cid+"/messages/post",
+		map[string]string{"content": newID("message")}, t.Target.Token(user, time.Hour))
 	switch {
 	case err != nil:
-		t.Failf("an answer to a message posted to c0004", "%v", err)
+		t.Failf("an answer to a message posted to "+cid, "%v", err)
 	case status == http.StatusNotFound:
-		t.Skip("channel c0004 is gone: " + rerun)
+		t.Skip("channel " + cid + " is gone: " + rerun)
 	case status/100 != 2:
-		t.Failf("u000003, a member, to post to c0004 (CHAN-3)", "HTTP %d %s", status, body)
+		t.Failf(user+", a member, to post to "+cid+" (CHAN-3)", "HTTP %d %s", status, body)
 	}
-	probe(tb, "c0004", "u000003's socket in channel:c0004")
-	admin(t, http.MethodDelete, "/api/v1/channels/c0004/delete", nil)
+	probe(tb, cid, user+"'s socket in channel:"+cid)
+	admin(t, http.MethodDelete, "/api/v1/channels/"+cid+"/delete", nil)
 	mid := newID("typing")
-	tb.emit("events:channel", typing("c0004", mid))
-	tb.refuse("no channel event for the deleted channel's sockets", quiet, isTyping("c0004", mid))
+	tb.emit("events:channel", typing(cid, mid))
+	tb.refuse("no channel event for the deleted channel's sockets", quiet, isTyping(cid, mid))
 }

@@ -18,10 +18,11 @@
 //     at least 4 channels u000002 is in c0003 and not c0002, and u000003 is
 //     in c0004; notes n0001 (everyone reads and writes), n0002 (everyone
 //     reads, u000001 writes), n0003 (private to u000001), n0004 and n0005
-//     owned by u000004 and u000005. At least 300 users and 5 notes.
+//     owned by u000004 and u000005. At least 300 users and 5 notes. And the
+//     set the refserver reserves for check (reserved.go): users chk001 …
+//     chk010, channels chk-c01 … chk-c03, notes chk-n01 … chk-n03.
 //   - What the server does on its own (events and calls to a user's tabs,
-//     posted channel messages, member removal, revocations, role changes,
-//     deleted users and channels, note updates) and what only the server
+//     posted channel messages, revocations) and what only the server
 //     can see (the session pool, a user's last_active_at, a document's
 //     stored updates) go through the refserver control API
 //     (check.Target.Control, README "Control API"); without it those cases
@@ -35,10 +36,15 @@
 //     need the deployment's Redis (--redis). The pausing and cutting ones
 //     run alone, the others together.
 //
-// The cases change the target: they revoke, demote (and restore) and
-// delete users, remove a member from c0001, delete channel c0004 and save
-// notes. Against a refserver an earlier run changed, AUTH-6/delete-user,
-// CHAN-4/removed and CHAN-4/deleted skip, saying so; check a fresh one.
+// The cases that change shared state (Mutations: revoke, demote, delete
+// users, remove members, delete channels, save notes) act only on the
+// reserved set. Against a refserver each resets what it changes before it
+// acts and when it ends (POST /api/control/reset-reserved), so the suite
+// run twice, or a scenario after it, finds the population as generated.
+// Against a target without the control API they skip unless
+// check.Target.AllowMutations (--allow-mutations); there, if an earlier
+// run changed their entity, AUTH-6/delete-user, CHAN-4/removed and
+// CHAN-4/deleted skip, saying so.
 //
 // Concurrency: the runner runs cases at once, and every case uses its own
 // sockets. The users are handed out per case from u000100 upward when Cases

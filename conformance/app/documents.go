@@ -162,7 +162,7 @@ func docCase(id, requirement string, lk locks, note string, body func(d *docRun)
 
 func docCases(r *run) []check.Case {
 	lk := locks{}
-	for _, n := range []string{"note:n0001", "note:n0002", "note:n0003", "note:n0004", "note:n0005"} {
+	for _, n := range []string{"note:n0001", "note:n0002", "note:n0003", "note:n0004", "note:n0005", docSave} {
 		lk[n] = r.lock(n)
 	}
 	return slices.Concat(doc1(r, lk), doc2(r.user(), lk), doc3(r, lk), doc45(lk), doc6(lk))

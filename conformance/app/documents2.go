@@ -99,14 +99,16 @@ func storedIfControl(d *docRun) int {
 	return d.stored()
 }
 
-// doc3 checks DOC-3 on n0001, which every user may write, reading the
-// saved note back through open-webui's note update route.
+// doc3 checks DOC-3 on chk-n01 (reserved), which every user may write,
+// reading the saved note back through open-webui's note update route. Each
+// case restores the note before it lets the document's lock go.
 func doc3(r *run, lk locks) []check.Case {
 	u1, u2, u3 := r.user(), r.user(), r.user()
 	doc := func(id, clause, user string, body func(d *docRun, tb *tab, save func(marker string))) check.Case {
 		return slow(id, reqDOC3+" Here: "+clause+".", docTimeout, func(t *check.T) {
-			needControl(t)
-			onDoc(t, lk["note:n0001"], "note:n0001", func(d *docRun) {
+			needSecret(t)
+			onDoc(t, lk[docSave], docSave, func(d *docRun) {
+				defer mutating(t, mSave)()
 				tb := d.login(user)
 				d.join(tb, nil)
 				body(d, tb, func(marker string) {
@@ -148,13 +150,13 @@ func doc3(r *run, lk locks) []check.Case {
 	}
 }
 
-// noteData reads note n0001's saved data as user, a writer, through
-// POST /api/v1/notes/n0001/update with an empty form (nothing changes).
+// noteData reads note chk-n01's saved data as user, a writer, through
+// POST /api/v1/notes/chk-n01/update with an empty form (nothing changes).
 func noteData(t *check.T, user string) string {
 	var note struct {
 		Data any `json:"data"`
 	}
-	decode(t, "the note {id, data, …}", api(t, http.MethodPost, "/api/v1/notes/n0001/update", map[string]any{}, t.Target.Token(user, time.Hour)), &note)
+	decode(t, "the note {id, data, …}", api(t, http.MethodPost, "/api/v1/notes/"+chkNoteWrite+"/update", map[string]any{}, t.Target.Token(user, time.Hour)), &note)
 	return render(note.Data)
 }
 

@@ -84,8 +84,7 @@ func chatList(tb *tab, chat string) {
 }
 
 func scaleCases(r *run) []check.Case {
-	u1, u2, u3, u4, u5, u6, u7, u8, u9, u10 := r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user()
-	u11, u12, u13 := r.user(), r.user(), r.user()
+	u1, u2, u3, u4, u5, u7, u8, u9, u10, u13 := r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user(), r.user()
 	doc := "note:n0001"
 	docLock := r.lock(doc)
 	g := newGate()
@@ -133,30 +132,32 @@ func scaleCases(r *run) []check.Case {
 				}
 			})
 		}),
-		must("SCALE-1/disconnect", reqSCALE1+" Here: revoking a user on one instance disconnects the user's sockets on the other (AUTH-6 across instances).", func(t *check.T) {
+		must("SCALE-1/disconnect", reqSCALE1+" Here: revoking a user on one instance disconnects the user's sockets on the other (AUTH-6 across instances; "+chkScaleRevoke+", reserved).", func(t *check.T) {
 			needPeer(t)
 			g.enter(t)
 			needControl(t)
-			there := loginAt(t, t.Target.Peer, u6)
-			there.joined(u6)
-			admin(t, http.MethodPost, "/api/control/users/"+u6+"/revoke", nil)
+			mutates(t, mScaleRevoke)
+			there := loginAt(t, t.Target.Peer, chkScaleRevoke)
+			there.joined(chkScaleRevoke)
+			admin(t, http.MethodPost, "/api/control/users/"+chkScaleRevoke+"/revoke", nil)
 			there.gone("the user's socket on the peer instance to get 41")
 		}),
-		must("SCALE-1/channel-removal", reqSCALE1+" Here: a member removed from a channel through one instance gets none of its later events on the other (CHAN-4 across instances), while the other members there do.", func(t *check.T) {
+		must("SCALE-1/channel-removal", reqSCALE1+" Here: a member removed from a channel through one instance gets none of its later events on the other (CHAN-4 across instances), while the other members there do ("+chkScaleGone+" from "+chkChanScale+", reserved).", func(t *check.T) {
 			needPeer(t)
 			g.enter(t)
-			needControl(t)
+			mutates(t, mScaleRemove)
+			u11, u12, cid := chkScaleGone, chkScaleStays, chkChanScale
 			gone, stays := loginAt(t, t.Target.Peer, u11), loginAt(t, t.Target.Peer, u12)
 			gone.joined(u11)
 			stays.joined(u12)
-			probe(gone, "c0001", "the member-to-be-removed's socket in channel:c0001")
-			admin(t, http.MethodPost, "/api/v1/channels/c0001/update/members/remove", map[string][]string{"user_ids": {u11}})
+			probe(gone, cid, "the member-to-be-removed's socket in channel:"+cid)
+			admin(t, http.MethodPost, "/api/v1/channels/"+cid+"/update/members/remove", map[string][]string{"user_ids": {u11}})
 			sender := login(t, u12)
 			sender.joined(u12)
 			mid := newID("typing")
-			sender.emit("events:channel", typing("c0001", mid))
-			stays.expect("the typing on a remaining member's socket on the peer instance", isTyping("c0001", mid))
-			gone.refuse("no channel event on the removed member's socket on the peer instance", quiet, isTyping("c0001", mid))
+			sender.emit("events:channel", typing(cid, mid))
+			stays.expect("the typing on a remaining member's socket on the peer instance", isTyping(cid, mid))
+			gone.refuse("no channel event on the removed member's socket on the peer instance", quiet, isTyping(cid, mid))
 		}),
 		must("SCALE-1/call", reqSCALE1+" Here: a call to a tab on the other instance (CHAT-2) is answered with that tab's ack, as python-socketio's callbacks across hosts are.", func(t *check.T) {
 			needPeer(t)

@@ -79,10 +79,11 @@ var badTokens = []badToken{
 		admin(t, http.MethodPost, "/api/control/tokens/revoke", map[string]string{"token": tok})
 		return tok
 	}},
-	{name: "revoked-user", clause: "a token with iat at or before the user's revoked_at is refused (AUTH-6)", secret: true, make: func(t *check.T, sub string) string {
+	{name: "revoked-user", clause: "a token with iat at or before the user's revoked_at is refused (AUTH-6); the user is " + chkRevokedUser + ", reserved", secret: true, make: func(t *check.T, _ string) string {
+		mutates(t, mRevokedUser)
 		needControl(t)
-		tok := t.Target.Token(sub, time.Hour)
-		admin(t, http.MethodPost, "/api/control/users/"+sub+"/revoke", nil)
+		tok := t.Target.Token(chkRevokedUser, time.Hour)
+		admin(t, http.MethodPost, "/api/control/users/"+chkRevokedUser+"/revoke", nil)
 		return tok
 	}},
 	{name: "sk-key", clause: "an sk-… API key is not a socket token", make: func(*check.T, string) string {

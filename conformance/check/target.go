@@ -28,6 +28,10 @@ type Target struct {
 	// known; zero otherwise.
 	SessionTimeout time.Duration
 	Strict         bool
+	// AllowMutations lets the cases that change shared state (delete,
+	// demote, revoke, remove, save) run against a target without the
+	// refserver control API, which cannot restore what they change.
+	AllowMutations bool
 
 	// Discovered by the runner.
 	Polling      bool          // the Socket.IO path accepts transport=polling

@@ -78,3 +78,13 @@ func (r *Revocations) RevokeUser(id string, unix int64) error {
 	}
 	return nil
 }
+
+// UnrevokeUser forgets a user's revocation time (DEL).
+func (r *Revocations) UnrevokeUser(id string) error {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if err := r.c.Del(ctx, r.keys.UserRevokedAt(id)).Err(); err != nil {
+		return fmt.Errorf("redisstore: failed to unrevoke user: %w", err)
+	}
+	return nil
+}

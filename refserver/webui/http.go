@@ -52,6 +52,7 @@ func (a *App) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/control/documents/{id}", serveJSON(c.admin(c.document)))
 	mux.Handle("GET /api/control/sessions", serveJSON(c.admin(c.sessionPool)))
 	mux.Handle("POST /api/control/drop", serveJSON(c.admin(c.drop)))
+	mux.Handle("POST /api/control/reset-reserved", serveJSON(c.admin(c.resetReserved)))
 }
 
 // SocketsHeader carries, on control responses whose body keeps open-webui's

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -97,7 +98,8 @@ func UserID(i int) string { return fmt.Sprintf("u%06d", i) }
 // pending01 and nochan01; channel c0001 with every user, channels c0002 …
 // each with the users whose index i has (i-1) mod (Channels-1) = k-2; notes
 // n0001 (everyone reads and writes), n0002 (everyone reads, owner writes),
-// n0003 (private to u000001), and n0004 … owned by user i and private.
+// n0003 (private to u000001), and n0004 … owned by user i and private;
+// and the set reserved for `stampede check` (reserved.go).
 func Generate(s Sizes) *Population {
 	p := NewPopulation()
 	for i := 1; i <= s.Users; i++ {
@@ -134,6 +136,7 @@ func Generate(s Sizes) *Population {
 		}
 		p.notes[n.ID] = n
 	}
+	p.ResetReserved(AllReserved())
 	return p
 }
 
@@ -142,7 +145,9 @@ func (p *Population) addUser(u *User) { p.users[u.ID] = u }
 func (p *Population) addChannel(c *Channel) {
 	p.channels[c.ID] = c
 	for id := range c.Members {
-		p.byUser[id] = append(p.byUser[id], c.ID)
+		if !slices.Contains(p.byUser[id], c.ID) { // a reset channel is added again
+			p.byUser[id] = append(p.byUser[id], c.ID)
+		}
 	}
 }
 

@@ -23,7 +23,7 @@ func TestUserID(t *testing.T) {
 func TestGenerateUsers(t *testing.T) {
 	t.Parallel()
 	p := webui.Generate(webui.Sizes{Users: 10, Channels: 4, Notes: 5})
-	assert.Equal(t, 12, p.UserCount(), "10 users, pending01 and nochan01")
+	assert.Equal(t, 22, p.UserCount(), "10 users, pending01, nochan01 and the reserved chk001 … chk010")
 
 	admin, ok := p.User("u000001")
 	require.True(t, ok)
@@ -180,7 +180,7 @@ func TestUserMutations(t *testing.T) {
 	assert.Nil(t, p.ChannelsOf("u000003"))
 	assert.False(t, p.CanRead("n0001", "u000003"))
 	assert.False(t, p.DeleteUser("u000003"))
-	assert.Equal(t, 6, p.UserCount())
+	assert.Equal(t, 16, p.UserCount(), "5 users, pending01, nochan01, chk001 … chk010, less u000003")
 }
 
 // The population is safe for concurrent use (run with -race).

@@ -15,13 +15,15 @@ const msgPopulation = "stampede:population"
 
 // popChange is one change of the population.
 type popChange struct {
-	Op      string          `json:"op"` // role, delete-user, remove-members, delete-channel, save-note
+	Op      string          `json:"op"` // role, delete-user, remove-members, delete-channel, save-note, reset-reserved
 	User    string          `json:"user,omitempty"`
 	Role    Role            `json:"role,omitempty"`
 	Channel string          `json:"channel,omitempty"`
 	Users   []string        `json:"users,omitempty"`
 	Note    string          `json:"note,omitempty"`
 	Data    json.RawMessage `json:"data,omitempty"`
+	// Reserved names what reset-reserved restores.
+	Reserved *Reserved `json:"reserved,omitempty"`
 }
 
 // change applies a population change here and publishes it to the other
@@ -69,6 +71,10 @@ func (a *App) applyChange(c popChange) int {
 		return a.evictLocal(c.Channel, func(string) bool { return true })
 	case "save-note":
 		a.pop.SaveNote(c.Note, c.Data)
+	case "reset-reserved":
+		if c.Reserved != nil && c.Reserved.check() == nil {
+			a.pop.ResetReserved(*c.Reserved)
+		}
 	default:
 		a.log.Warn("unknown population change", "op", c.Op)
 	}

@@ -10,6 +10,9 @@ type Revocations interface {
 	RevokeToken(jti string) error
 	UserRevokedAt(id string) (unix int64, ok bool, err error)
 	RevokeUser(id string, unix int64) error
+	// UnrevokeUser forgets a user's revocation time, so that the user's
+	// tokens are valid again (the reserved set's reset).
+	UnrevokeUser(id string) error
 }
 
 // MemoryRevocations keeps revocations in process memory.
@@ -54,5 +57,13 @@ func (m *MemoryRevocations) RevokeUser(id string, unix int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.users[id] = unix
+	return nil
+}
+
+// UnrevokeUser forgets a user's revocation time.
+func (m *MemoryRevocations) UnrevokeUser(id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.users, id)
 	return nil
 }
