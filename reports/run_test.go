@@ -91,6 +91,27 @@ func TestWriteRunText(t *testing.T) {
 	assert.Contains(t, b.String(), "the generator was overloaded; latencies include its own delay")
 }
 
+// Dropped starts lead the summary, before the header: the figures that
+// follow describe a smaller load than the scenario asked for.
+func TestWriteRunTextLeadsWithDroppedStarts(t *testing.T) {
+	t.Parallel()
+	run := sampleRun(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteRunText(&b, run))
+	assert.NotContains(t, b.String(), "DROPPED", "nothing dropped: nothing said")
+
+	run.Counters = append(run.Counters, CounterRecord{Metric: MetricStarts, Value: 43_846})
+	for i := range run.Counters {
+		if run.Counters[i].Metric == MetricStartsDropped {
+			run.Counters[i].Value = 6_154
+		}
+	}
+	b.Reset()
+	require.NoError(t, WriteRunText(&b, run))
+	first, _, _ := strings.Cut(b.String(), "\n")
+	assert.Equal(t, "DROPPED STARTS: 6154 of 50000 intended starts (12.3%) were never made: the generator fell behind, and the load was smaller than the scenario asked for", first)
+}
+
 func TestWriteRunJSON(t *testing.T) {
 	t.Parallel()
 	run := sampleRun(t)

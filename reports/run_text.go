@@ -11,12 +11,15 @@ import (
 	"time"
 )
 
-// WriteRunText renders a load run for people: the latency of every timer
+// WriteRunText renders a load run for people: dropped starts first when
+// the generator gave up on any (the load was smaller than asked for), then
+// the latency of every timer
 // and tag set, the counters, the generator's health (with a warning when it
 // was itself the bottleneck), the thresholds, what the servers reported and
 // the errors seen.
 func WriteRunText(w io.Writer, r *Run) error {
 	bw := bufio.NewWriter(w)
+	writeDropped(bw, r)
 	writeRunHeader(bw, r)
 	writeTargetsDown(bw, r.TargetsDown)
 	writeLatencies(bw, r)
@@ -26,6 +29,18 @@ func WriteRunText(w io.Writer, r *Run) error {
 	writeServer(bw, r.Series)
 	writeErrors(bw, r.Errors)
 	return bw.Flush()
+}
+
+// writeDropped leads the summary with the starts the generator gave up on:
+// every figure after it describes a smaller load than the scenario asked for.
+func writeDropped(w io.Writer, r *Run) {
+	dropped := r.Counter(MetricStartsDropped, nil)
+	if dropped == 0 {
+		return
+	}
+	intended := r.Counter(MetricStarts, nil) + dropped
+	fmt.Fprintf(w, "DROPPED STARTS: %d of %d intended starts (%s) were never made: the generator fell behind, and the load was smaller than the scenario asked for\n",
+		dropped, intended, formatPercent(float64(dropped)/float64(intended)))
 }
 
 func writeRunHeader(w io.Writer, r *Run) {

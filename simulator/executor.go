@@ -127,6 +127,7 @@ type population struct {
 	base    context.Context // every client's context derives from it
 
 	lag              *metrics.Timer
+	made             *metrics.Counter // scheduled starts made (starts)
 	delayed, dropped *metrics.Counter
 	connecting       chan struct{} // the dial slots of arrival phases
 
@@ -194,6 +195,7 @@ func newPopulation(base context.Context, start StartFunc, seg Segment, rec *metr
 		start: start, segment: seg, base: base,
 		connecting: make(chan struct{}, maxConnecting),
 		lag:        rec.Timer(reports.MetricLag),
+		made:       rec.Counter(reports.MetricStarts),
 		delayed:    rec.Counter(reports.MetricStartsDelayed),
 		dropped:    rec.Counter(reports.MetricStartsDropped),
 		running:    map[int]context.CancelFunc{},
@@ -271,6 +273,7 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 func (p *population) scheduled(index int, intended time.Time, release func()) {
 	lag := max(time.Since(intended), 0)
 	p.lag.Record(lag)
+	p.made.Inc()
 	if lag > DelayTolerance {
 		p.delayed.Inc()
 	}

@@ -170,9 +170,9 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 		return nil, fmt.Errorf("failed to export the run's metrics: %w", err)
 	}
 	run.Generator.FillMemory(run.Series)
-	if len(plan.scenario.Thresholds) > 0 {
-		run.Thresholds, _ = reports.Evaluate(run, plan.scenario.Thresholds)
-	}
+	// starts_dropped == 0 unless the scenario tolerates some: a run that
+	// gave up on starts did not apply the load it reports on.
+	run.Thresholds, _ = reports.Evaluate(run, reports.WithDefaultThresholds(plan.scenario.Thresholds))
 	return run, nil
 }
 

@@ -147,9 +147,11 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 			assert.InDelta(t, float64(*run.Series[2].GeneratorRSS)/1024/4, run.Generator.RSSPerClientKiB, 1e-9,
 				"at the last second with the most clients (4)")
 		}
-		require.Len(t, run.Thresholds, 2)
+		require.Len(t, run.Thresholds, 3, "the scenario's and the default starts_dropped == 0")
 		assert.True(t, run.Thresholds[0].OK, "%+v", run.Thresholds[0])
 		assert.False(t, run.Thresholds[1].OK, "%+v", run.Thresholds[1])
+		assert.Equal(t, reports.DefaultDropThreshold, run.Thresholds[2].Expr)
+		assert.True(t, run.Thresholds[2].OK, "%+v", run.Thresholds[2])
 
 		var yml string
 		require.NoError(t, json.Unmarshal(run.Config, &yml))
@@ -174,7 +176,7 @@ func TestRunInterruptedReturnsThePartialRecord(t *testing.T) {
 		require.Len(t, run.Series, 2, "t=1, and the last half second as t=2")
 		assert.EqualValues(t, 1, run.Series[0].Clients, "segment 2/3 of 3 clients runs one")
 		assert.EqualValues(t, 1, run.Counter(reports.MetricConnections, nil))
-		require.Len(t, run.Thresholds, 1)
+		require.Len(t, run.Thresholds, 2, "the scenario's and the default")
 		assert.False(t, run.Thresholds[0].OK, "evaluated over the segment")
 	})
 }
