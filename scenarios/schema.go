@@ -237,8 +237,20 @@ type LoopStep struct {
 	Count    int           `yaml:"count"`
 	Duration time.Duration `yaml:"duration"`
 	Rate     float64       `yaml:"rate"`
-	Steps    []Step        `yaml:"steps"` // at least one; loops may nest
+	// Phase places a rate loop's iterations: random (default) starts each
+	// client's loop at a random point of its first period (uniform, from
+	// the client's seeded source: the same with the same --seed), so that
+	// clients that reach the loop together do not send together; aligned
+	// starts it at once, so that they do (a burst, asked for on purpose).
+	Phase string `yaml:"phase"`
+	Steps []Step `yaml:"steps"` // at least one; loops may nest
 }
+
+// The loop phases (LoopStep.Phase).
+const (
+	LoopPhaseRandom  = "random"
+	LoopPhaseAligned = "aligned"
+)
 
 // VanishStep goes silent without closing TCP (a laptop lid): no reads
 // answered, no pongs, for For (0: until the end).
