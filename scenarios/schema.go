@@ -20,6 +20,13 @@ type Scenario struct {
 	Client      Client `yaml:"client"`
 	// Phases run in order; their durations add up to the run's length.
 	Phases []Phase `yaml:"phases"`
+	// Teardown is how long the end of the run takes to stop the clients
+	// still running: they disconnect one after the other, spread uniformly
+	// over it, so that the target meets no disconnect storm it did not ask
+	// for (a spike or a drop does that on purpose). Default
+	// DefaultTeardown (2s); 0: every client at once. Not part of the run's
+	// length, and --duration does not scale it.
+	Teardown *time.Duration `yaml:"teardown"`
 	// Flows are the scripts; each client runs one, picked by weight.
 	Flows []Flow `yaml:"flows"`
 	// Thresholds decide the exit code of `stampede run`, e.g.

@@ -94,7 +94,8 @@ func realClients(ctx context.Context, env *Env) (StartFunc, error) {
 // the Env and the Recorder, runs the phases, takes a Snapshot every second
 // into the series (with the servers' CPU, memory and goroutines scraped
 // from their GET /metrics when they serve it, once a second), reports the
-// progress, and when the phases are over stops the clients, exports the
+// progress, and when the phases are over stops the clients (spread over
+// the scenario's teardown, see population.teardown), exports the
 // metrics and evaluates the thresholds. The record's environment ends when
 // the phases ended, so rates are over the load, not the shutdown. Run
 // lowers its process's Go GC target once clients only hold their
@@ -145,7 +146,10 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	smp.sample()
 	smp.gc.restore()
 
-	stopClients()
+	if ctx.Err() == nil {
+		pop.teardown(ctx, *plan.scenario.Teardown)
+	}
+	stopClients() // whoever is left (all at once when interrupted)
 	if !pop.wait(cfg.StopTimeout) {
 		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.runningCount(), "timeout", cfg.StopTimeout)
 	}
