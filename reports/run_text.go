@@ -15,7 +15,7 @@ import (
 // the generator gave up on any (the load was smaller than asked for), then
 // the latency of every timer
 // and tag set, the counters, the generator's health (with a warning when it
-// was itself the bottleneck), the thresholds, what the servers reported and
+// was itself the bottleneck), the latency of each phase apart, the thresholds, what the servers reported and
 // the errors seen.
 func WriteRunText(w io.Writer, r *Run) error {
 	bw := bufio.NewWriter(w)
@@ -23,6 +23,7 @@ func WriteRunText(w io.Writer, r *Run) error {
 	writeRunHeader(bw, r)
 	writeTargetsDown(bw, r.TargetsDown)
 	writeLatencies(bw, r)
+	writePhaseLatencies(bw, r.Phases)
 	writeCounters(bw, r)
 	writeGenerator(bw, r.Generator)
 	writeThresholds(bw, r.Thresholds)
@@ -71,13 +72,18 @@ func writeLatencies(w io.Writer, r *Run) {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "\nlatency\tcount\tp50\tp90\tp99\tmax")
 	for _, h := range r.Histograms {
-		f := formatMs
-		if h.Unit != UnitMilliseconds {
-			f = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + h.Unit }
-		}
-		fmt.Fprintf(tw, "%s%s\t%d\t%s\t%s\t%s\t%s\n", h.Metric, tagLabel(h.Tags), h.Count, f(h.P50), f(h.P90), f(h.P99), f(h.Max))
+		writeLatencyRow(tw, "", h)
 	}
 	tw.Flush()
+}
+
+// writeLatencyRow writes one histogram's row of a latency table.
+func writeLatencyRow(w io.Writer, indent string, h HistogramRecord) {
+	f := formatMs
+	if h.Unit != UnitMilliseconds {
+		f = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + h.Unit }
+	}
+	fmt.Fprintf(w, "%s%s%s\t%d\t%s\t%s\t%s\t%s\n", indent, h.Metric, tagLabel(h.Tags), h.Count, f(h.P50), f(h.P90), f(h.P99), f(h.Max))
 }
 
 func writeCounters(w io.Writer, r *Run) {

@@ -108,6 +108,9 @@ func runPhases(ctx context.Context, phases []scenarios.Phase, pop *population, s
 		if err != nil {
 			return err
 		}
+		if pop.onPhase != nil {
+			pop.onPhase(p.Name)
+		}
 		if at, err = ex.run(ctx, pop, at); err != nil {
 			return err
 		}
@@ -125,6 +128,7 @@ type population struct {
 	start   StartFunc
 	segment Segment
 	base    context.Context // every client's context derives from it
+	onPhase func(name string) // told as each phase begins; nil: no one
 
 	lag              *metrics.Timer
 	made             *metrics.Counter // scheduled starts made (starts)

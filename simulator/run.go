@@ -96,7 +96,8 @@ func realClients(ctx context.Context, env *Env) (StartFunc, error) {
 // from their GET /metrics when they serve it, once a second), reports the
 // progress, and when the phases are over stops the clients (spread over
 // the scenario's teardown, see population.teardown), exports the
-// metrics and evaluates the thresholds. The record's environment ends when
+// metrics, also phase by phase (the scenario's phases and the teardown), and
+// evaluates the thresholds. The record's environment ends when
 // the phases ended, so rates are over the load, not the shutdown. Run
 // lowers its process's Go GC target once clients only hold their
 // connections, and returns unused memory to the OS then (gcTuner); clients
@@ -131,6 +132,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	clients, stopClients := context.WithCancel(ctx)
 	defer stopClients()
 	pop := newPopulation(clients, startFn, cfg.Segment, rec, cfg.MaxConnecting)
+	pop.onPhase = func(name string) { _ = rec.BeginPhase(name) } // encodes in memory: cannot fail
 
 	smp := newSampler(rec, plan.scraper, cfg.Progress, start)
 	sampling, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
@@ -147,6 +149,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	smp.gc.restore()
 
 	if ctx.Err() == nil {
+		_ = rec.BeginPhase(reports.TeardownPhase)
 		pop.teardown(ctx, *plan.scenario.Teardown)
 	}
 	stopClients() // whoever is left (all at once when interrupted)

@@ -150,6 +150,19 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 			assert.InDelta(t, float64(*run.Series[2].GeneratorRSS)/1024/4, run.Generator.RSSPerClientKiB, 1e-9,
 				"at the last second with the most clients (4)")
 		}
+		// Latency phase by phase: the scenario's phases, then the teardown.
+		require.Len(t, run.Phases, 3)
+		var acks int64
+		for i, name := range []string{"phase-0", "phase-1", reports.TeardownPhase} {
+			assert.Equal(t, name, run.Phases[i].Name)
+			for _, h := range run.Phases[i].Histograms {
+				if h.Metric == reports.MetricAck {
+					acks += h.Count
+				}
+			}
+		}
+		assert.InDelta(t, 1.6, run.Phases[0].End, 1e-9, "the ramp's end")
+		assert.EqualValues(t, 12, acks, "every ack in one phase")
 		require.Len(t, run.Thresholds, 3, "the scenario's and the default starts_dropped == 0")
 		assert.True(t, run.Thresholds[0].OK, "%+v", run.Thresholds[0])
 		assert.False(t, run.Thresholds[1].OK, "%+v", run.Thresholds[1])
