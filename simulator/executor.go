@@ -127,7 +127,7 @@ type span struct{ lo, hi int }
 type population struct {
 	start   StartFunc
 	segment Segment
-	base    context.Context // every client's context derives from it
+	base    context.Context   // every client's context derives from it
 	onPhase func(name string) // told as each phase begins; nil: no one
 
 	lag              *metrics.Timer
