@@ -148,5 +148,5 @@ func TestValidateEveryBuiltin(t *testing.T) {
 			assert.True(t, strings.HasPrefix(out.String(), "ok: "+strings.TrimSuffix(entry.Name(), ".yaml")+" ("), out.String())
 		}
 	}
-	assert.Equal(t, 7, n)
+	assert.Equal(t, 8, n)
 }
