@@ -28,6 +28,7 @@ const (
 	MetricErrors           = "errors"            // failures, each counted once; tag kind (dial, handshake, connect, ack_timeout, ...)
 	MetricStartsDropped    = "starts_dropped"    // generator health: client starts (or open-model sends) given up because the generator fell behind
 	MetricStartsDelayed    = "starts_delayed"    // generator health: starts made later than intended (their latency is still measured from the intended time)
+	MetricStarts           = "starts"            // generator health: scheduled starts made (ramp and arrival clients, rate-loop iterations), late or not; with starts_dropped, what the generator meant to start
 
 	// Derived.
 	MetricErrorRate = "error_rate" // errors / (messages_sent + connections); see ErrorRate
@@ -98,6 +99,7 @@ var Metrics = []Metric{
 	{MetricErrors, KindCounter, TagKind, "errors by kind"},
 	{MetricStartsDropped, KindCounter, "", "starts dropped by the generator"},
 	{MetricStartsDelayed, KindCounter, "", "starts delayed by the generator"},
+	{MetricStarts, KindCounter, "", "scheduled starts made by the generator"},
 	{MetricErrorRate, KindRate, TagKind, "errors / (messages_sent + connections)"}, // a kind filter selects the errors
 	{MetricClients, KindGauge, "", "connected virtual clients"},
 	{MetricConnecting, KindGauge, "", "dials in flight"},

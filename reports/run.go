@@ -49,10 +49,13 @@ type Run struct {
 	Interrupted bool              `json:"interrupted,omitempty"` // stopped by a signal: partial results
 	Series      []Point           `json:"series"`
 	Histograms  []HistogramRecord `json:"histograms"`
-	Counters    []CounterRecord   `json:"counters"`
-	Generator   Generator         `json:"generator"`
-	Thresholds  []ThresholdResult `json:"thresholds,omitempty"`
-	Errors      []ErrorSample     `json:"errors,omitempty"`
+	// Phases are the latencies phase by phase (absent in records written
+	// before they were added, which still load).
+	Phases     []PhaseRecord     `json:"phases,omitempty"`
+	Counters   []CounterRecord   `json:"counters"`
+	Generator  Generator         `json:"generator"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Errors     []ErrorSample     `json:"errors,omitempty"`
 	// TargetsDown are the targets that died mid-run: reachable at first,
 	// then refusing or resetting connections until the run ended.
 	TargetsDown []TargetDown `json:"targets_down,omitempty"`
@@ -296,7 +299,7 @@ func (r *Run) Seconds() float64 {
 // SortRecords puts histograms and counters in the order reporters show
 // them: metrics as Metrics lists them, then by tags.
 func (r *Run) SortRecords() {
-	slices.SortStableFunc(r.Histograms, func(a, b HistogramRecord) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
+	SortHistograms(r.Histograms)
 	slices.SortStableFunc(r.Counters, func(a, b CounterRecord) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
 }
 

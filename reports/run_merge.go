@@ -14,7 +14,7 @@ import (
 // or worker processes) into one record:
 //
 //   - histograms are merged exactly: decoded, merged and encoded again, and
-//     their summaries recomputed;
+//     their summaries recomputed; so are each phase's, by phase name;
 //   - counters and error counts are summed by metric and tags; error
 //     messages are kept up to MaxErrorMessages per kind;
 //   - the series is aligned by second (t) and summed where the figure adds
@@ -68,7 +68,14 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 		out.Segments = nil
 	}
 	var err error
-	if out.Histograms, err = mergeHistograms(runs); err != nil {
+	sets := make([][]HistogramRecord, len(runs))
+	for i, r := range runs {
+		sets[i] = r.Histograms
+	}
+	if out.Histograms, err = mergeHistograms(sets); err != nil {
+		return nil, err
+	}
+	if out.Phases, err = mergePhases(runs); err != nil {
 		return nil, err
 	}
 	if out.Series, err = mergeSeries(runs); err != nil {
@@ -119,15 +126,15 @@ func checkSegments(segs []Segment) error {
 	return nil
 }
 
-func mergeHistograms(runs []*Run) ([]HistogramRecord, error) {
+func mergeHistograms(sets [][]HistogramRecord) ([]HistogramRecord, error) {
 	type acc struct {
 		rec HistogramRecord
 		h   *hdrhistogram.Histogram
 	}
 	var order []string
 	byKey := map[string]*acc{}
-	for _, r := range runs {
-		for _, rec := range r.Histograms {
+	for _, set := range sets {
+		for _, rec := range set {
 			h, err := rec.Decode()
 			if err != nil {
 				return nil, fmt.Errorf("failed to merge runs: %w", err)

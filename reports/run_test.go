@@ -59,6 +59,17 @@ func sampleRun(t *testing.T) *Run {
 			mustRecord(t, MetricAck, ev("chat"), newHist(spread(200, 500, 5_000)...)),
 			mustRecord(t, MetricLag, nil, newHist(spread(50, 10, 15_000)...)),
 		},
+		Phases: []PhaseRecord{
+			{Name: "ramp", Start: 0, End: 4, Histograms: []HistogramRecord{
+				mustRecord(t, MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
+			}},
+			{Name: "hold", Start: 4, End: 10, Histograms: []HistogramRecord{
+				mustRecord(t, MetricAck, ev("chat"), newHist(spread(150, 500, 3_000)...)),
+			}},
+			{Name: TeardownPhase, Start: 10, End: 12, Histograms: []HistogramRecord{
+				mustRecord(t, MetricAck, ev("chat"), newHist(spread(50, 3_000, 5_000)...)),
+			}},
+		},
 		Counters: []CounterRecord{
 			{Metric: MetricConnections, Value: 100},
 			{Metric: MetricMessagesSent, Tags: ev("chat"), Value: 900},
@@ -89,6 +100,27 @@ func TestWriteRunText(t *testing.T) {
 	require.NoError(t, WriteRunText(&b, sampleRun(t)))
 	golden(t, "run.txt", b.Bytes())
 	assert.Contains(t, b.String(), "the generator was overloaded; latencies include its own delay")
+}
+
+// Dropped starts lead the summary, before the header: the figures that
+// follow describe a smaller load than the scenario asked for.
+func TestWriteRunTextLeadsWithDroppedStarts(t *testing.T) {
+	t.Parallel()
+	run := sampleRun(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteRunText(&b, run))
+	assert.NotContains(t, b.String(), "DROPPED", "nothing dropped: nothing said")
+
+	run.Counters = append(run.Counters, CounterRecord{Metric: MetricStarts, Value: 43_846})
+	for i := range run.Counters {
+		if run.Counters[i].Metric == MetricStartsDropped {
+			run.Counters[i].Value = 6_154
+		}
+	}
+	b.Reset()
+	require.NoError(t, WriteRunText(&b, run))
+	first, _, _ := strings.Cut(b.String(), "\n")
+	assert.Equal(t, "DROPPED STARTS: 6154 of 50000 intended starts (12.3%) were never made: the generator fell behind, and the load was smaller than the scenario asked for", first)
 }
 
 func TestWriteRunJSON(t *testing.T) {
@@ -277,4 +309,38 @@ func TestMergeRunsPartial(t *testing.T) {
 	m, err = MergeRuns(m, seg(2))
 	require.NoError(t, err)
 	assert.Empty(t, m.Segments, "1/3, 3/3 and 2/3: the whole run")
+}
+
+// Records written before phases were added (schema 1 without "phases")
+// still load; segments' phases merge by name, exactly.
+func TestRunPhasesLoadAndMerge(t *testing.T) {
+	t.Parallel()
+	run := sampleRun(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteRunJSON(&b, run))
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &raw))
+	require.Contains(t, raw, "phases")
+	delete(raw, "phases")
+	old, err := json.Marshal(raw)
+	require.NoError(t, err)
+	got, err := ReadRun(bytes.NewReader(old))
+	require.NoError(t, err)
+	assert.Nil(t, got.Phases)
+	assert.Equal(t, RunSchema, got.Schema)
+
+	a, c := sampleRun(t), sampleRun(t)
+	a.Segments, c.Segments = []Segment{{I: 1, N: 2}}, []Segment{{I: 2, N: 2}}
+	c.Phases[2].End = 12.5
+	merged, err := MergeRuns(a, c)
+	require.NoError(t, err)
+	require.Len(t, merged.Phases, 3)
+	for i, name := range []string{"ramp", "hold", TeardownPhase} {
+		p := merged.Phases[i]
+		assert.Equal(t, name, p.Name)
+		require.Len(t, p.Histograms, 1)
+		assert.Equal(t, 2*a.Phases[i].Histograms[0].Count, p.Histograms[0].Count, name)
+		assert.Equal(t, a.Phases[i].Histograms[0].P99, p.Histograms[0].P99, name)
+	}
+	assert.Equal(t, 12.5, merged.Phases[2].End, "the latest end")
 }

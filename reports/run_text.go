@@ -11,21 +11,37 @@ import (
 	"time"
 )
 
-// WriteRunText renders a load run for people: the latency of every timer
+// WriteRunText renders a load run for people: dropped starts first when
+// the generator gave up on any (the load was smaller than asked for), then
+// the latency of every timer
 // and tag set, the counters, the generator's health (with a warning when it
-// was itself the bottleneck), the thresholds, what the servers reported and
+// was itself the bottleneck), the latency of each phase apart, the thresholds, what the servers reported and
 // the errors seen.
 func WriteRunText(w io.Writer, r *Run) error {
 	bw := bufio.NewWriter(w)
+	writeDropped(bw, r)
 	writeRunHeader(bw, r)
 	writeTargetsDown(bw, r.TargetsDown)
 	writeLatencies(bw, r)
+	writePhaseLatencies(bw, r.Phases)
 	writeCounters(bw, r)
 	writeGenerator(bw, r.Generator)
 	writeThresholds(bw, r.Thresholds)
 	writeServer(bw, r.Series)
 	writeErrors(bw, r.Errors)
 	return bw.Flush()
+}
+
+// writeDropped leads the summary with the starts the generator gave up on:
+// every figure after it describes a smaller load than the scenario asked for.
+func writeDropped(w io.Writer, r *Run) {
+	dropped := r.Counter(MetricStartsDropped, nil)
+	if dropped == 0 {
+		return
+	}
+	intended := r.Counter(MetricStarts, nil) + dropped
+	fmt.Fprintf(w, "DROPPED STARTS: %d of %d intended starts (%s) were never made: the generator fell behind, and the load was smaller than the scenario asked for\n",
+		dropped, intended, formatPercent(float64(dropped)/float64(intended)))
 }
 
 func writeRunHeader(w io.Writer, r *Run) {
@@ -56,13 +72,18 @@ func writeLatencies(w io.Writer, r *Run) {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "\nlatency\tcount\tp50\tp90\tp99\tmax")
 	for _, h := range r.Histograms {
-		f := formatMs
-		if h.Unit != UnitMilliseconds {
-			f = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + h.Unit }
-		}
-		fmt.Fprintf(tw, "%s%s\t%d\t%s\t%s\t%s\t%s\n", h.Metric, tagLabel(h.Tags), h.Count, f(h.P50), f(h.P90), f(h.P99), f(h.Max))
+		writeLatencyRow(tw, "", h)
 	}
 	tw.Flush()
+}
+
+// writeLatencyRow writes one histogram's row of a latency table.
+func writeLatencyRow(w io.Writer, indent string, h HistogramRecord) {
+	f := formatMs
+	if h.Unit != UnitMilliseconds {
+		f = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + h.Unit }
+	}
+	fmt.Fprintf(w, "%s%s%s\t%d\t%s\t%s\t%s\t%s\n", indent, h.Metric, tagLabel(h.Tags), h.Count, f(h.P50), f(h.P90), f(h.P99), f(h.Max))
 }
 
 func writeCounters(w io.Writer, r *Run) {

@@ -39,7 +39,10 @@ func (e *ThresholdError) Unwrap() error { return ErrThreshold }
 // a plain number; rate (per second of the run) with a plain number or /s.
 // Counters take no stat (their total), count, or rate. error_rate takes no
 // stat and a percentage or a plain fraction: error_rate < 0.1% and
-// error_rate < 0.001 are the same. A tag filter keeps the records whose tags
+// error_rate < 0.001 are the same. starts_dropped and starts_delayed also
+// take a percentage, of the starts the generator meant to make (starts +
+// starts_dropped): starts_dropped < 1% tolerates one start in a hundred
+// given up, starts_dropped == 0 none. A tag filter keeps the records whose tags
 // include every pair (ack_p99{event:user-join}); without one, every tag set
 // of the metric counts together (ack over all events). A value may contain
 // ':' (the first one separates the key) but not ',' or '}'.
@@ -49,10 +52,17 @@ type Threshold struct {
 	Stat   string            // "" for a counter's total and for error_rate
 	Tags   map[string]string // the filter; nil for none
 	Op     string
-	// Value is in milliseconds for times, a fraction for error_rate, per
-	// second for rate, and a plain number for counts.
+	// Value is in milliseconds for times, a fraction for error_rate and
+	// shares, per second for rate, and a plain number for counts.
 	Value float64
+	// Share: a starts counter compared as a fraction of the intended
+	// starts (written with %).
+	Share bool
 }
+
+// shareMetrics are the counters a percentage compares with the intended
+// starts (see Threshold).
+var shareMetrics = []string{MetricStartsDropped, MetricStartsDelayed}
 
 // ThresholdResult is the outcome of one threshold over a run.
 type ThresholdResult struct {
@@ -135,6 +145,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if p.pos < len(expr) {
 		return t, p.fail(p.pos, "unexpected %q after the value", expr[p.pos:])
 	}
+	t.Share = unit == "%" && t.Stat == "" && slices.Contains(shareMetrics, t.Metric)
 	if t.Value, err = p.value(t, m, v, unit, unitPos); err != nil {
 		return t, err
 	}
@@ -250,6 +261,8 @@ func (p *thresholdParser) op() (string, error) {
 // unit fits what is measured.
 func (p *thresholdParser) value(t Threshold, m Metric, v float64, unit string, pos int) (float64, error) {
 	switch {
+	case t.Share:
+		return v / 100, nil
 	case m.Kind == KindRate:
 		switch unit {
 		case "%":
@@ -267,6 +280,9 @@ func (p *thresholdParser) value(t Threshold, m Metric, v float64, unit string, p
 		if unit == "" {
 			return v, nil
 		}
+		if slices.Contains(shareMetrics, m.Name) && t.Stat == "" {
+			return 0, p.fail(pos, "%s is a count: give a plain number or a percentage of the intended starts, not %q", m.Name, unit)
+		}
 		return 0, p.fail(pos, "%s is a count: give a plain number, not %q", m.Name, unit)
 	}
 	scale, ok := map[string]float64{"": 1, "ms": 1, "s": 1e3, "us": 1e-3, "µs": 1e-3, "μs": 1e-3}[unit]
@@ -274,6 +290,23 @@ func (p *thresholdParser) value(t Threshold, m Metric, v float64, unit string, p
 		return 0, p.fail(pos, "%s_%s is a time: give ms, s or µs (a plain number is milliseconds), not %q", m.Name, t.Stat, unit)
 	}
 	return v * scale, nil
+}
+
+// DefaultDropThreshold holds unless a scenario tolerates dropped starts:
+// a generator that gave up on starts measured a smaller load than asked for.
+const DefaultDropThreshold = MetricStartsDropped + " == 0"
+
+// WithDefaultThresholds returns exprs with DefaultDropThreshold added
+// unless one of them is about starts_dropped (the scenario set its own
+// tolerance, e.g. starts_dropped < 1%).
+func WithDefaultThresholds(exprs []string) []string {
+	for _, e := range exprs {
+		t, err := ParseThreshold(e)
+		if err == nil && t.Metric == MetricStartsDropped || err != nil && strings.Contains(e, MetricStartsDropped) {
+			return exprs
+		}
+	}
+	return append(slices.Clip(exprs), DefaultDropThreshold)
 }
 
 // Evaluate checks every threshold against the run. ok is true when every
@@ -331,6 +364,9 @@ func (t Threshold) measure(run *Run) (float64, string, bool) {
 		return r, formatPercent(r), ok
 	case KindCounter:
 		n := run.Counter(t.Metric, t.Tags)
+		if t.Share {
+			return startsShare(run, n)
+		}
 		if t.Stat == "rate" {
 			return perSecond(float64(n), secs)
 		}
@@ -362,6 +398,17 @@ func (t Threshold) measure(run *Run) (float64, string, bool) {
 		v = float64(h.ValueAtPercentile(statPercentiles[t.Stat])) / div
 	}
 	return v, formatMs(v), true
+}
+
+// startsShare is n over the starts the generator meant to make (made or
+// dropped); with none meant, nothing was dropped or delayed: 0.
+func startsShare(run *Run, n int64) (float64, string, bool) {
+	intended := run.Counter(MetricStarts, nil) + run.Counter(MetricStartsDropped, nil)
+	if intended == 0 {
+		return 0, "0% of 0", true
+	}
+	r := float64(n) / float64(intended)
+	return r, fmt.Sprintf("%s (%d of %d)", formatPercent(r), n, intended), true
 }
 
 func perSecond(n, secs float64) (float64, string, bool) {

@@ -33,6 +33,9 @@ func TestParseThreshold(t *testing.T) {
 		{"errors{kind:ack_timeout} == 0", Threshold{Metric: "errors", Tags: map[string]string{"kind": "ack_timeout"}, Op: "==", Value: 0}},
 		{"starts_dropped_count == 0", Threshold{Metric: "starts_dropped", Stat: "count", Op: "==", Value: 0}},
 		{"lag_p99 < 10ms", Threshold{Metric: "lag", Stat: "p99", Op: "<", Value: 10}},
+		{"starts_dropped < 1%", Threshold{Metric: "starts_dropped", Op: "<", Value: 0.01, Share: true}},
+		{"starts_delayed <= 100%", Threshold{Metric: "starts_delayed", Op: "<=", Value: 1, Share: true}},
+		{"starts_dropped <= 100", Threshold{Metric: "starts_dropped", Op: "<=", Value: 100}},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			t.Parallel()
@@ -49,8 +52,8 @@ func TestParseThresholdErrors(t *testing.T) {
 	for _, tc := range []struct{ expr, want string }{
 		{"", `column 1: expected a metric name`},
 		{"< 5ms", `column 1: expected a metric name`},
-		{"acks_p99 < 5ms", `column 1: unknown metric "acks" (want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed error_rate)`},
-		{"latency < 5ms", `column 1: unknown metric "latency" (want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed error_rate)`},
+		{"acks_p99 < 5ms", `column 1: unknown metric "acks" (want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed starts error_rate)`},
+		{"latency < 5ms", `column 1: unknown metric "latency" (want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed starts error_rate)`},
 		{"ack_p98 < 5ms", `column 5: unknown statistic "p98" (want one of p50 p90 p95 p99 p999 min max mean avg count rate)`},
 		{"ack < 5ms", `column 4: ack is a timer: name a statistic, e.g. ack_p99`},
 		{"connections_p99 < 5", `column 13: connections is a counter: it has no p99 (use connections, connections_count or connections_rate)`},
@@ -77,6 +80,9 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"error_rate < 5ms", `column 15: error_rate is a ratio: give a percentage (0.1%) or a fraction (0.001), not "ms"`},
 		{"ack_count > 5ms", `column 14: ack is a count: give a plain number, not "ms"`},
 		{"errors > 5%", `column 11: errors is a count: give a plain number, not "%"`},
+		{"starts > 5%", `column 11: starts is a count: give a plain number, not "%"`},
+		{"starts_dropped_count < 5%", `column 25: starts_dropped is a count: give a plain number, not "%"`},
+		{"starts_dropped < 5ms", `column 19: starts_dropped is a count: give a plain number or a percentage of the intended starts, not "ms"`},
 		{"ack_rate > 5ms", `column 13: ack_rate is per second: give a plain number or /s, not "ms"`},
 		{"ack_p99{event:é} < 5µs extra", `column 24: unexpected "extra" after the value`},
 	} {
@@ -143,6 +149,54 @@ func TestEvaluate(t *testing.T) {
 	assert.False(t, ok, "error_rate with no operation is no data")
 	_, ok = Evaluate(run, nil)
 	assert.True(t, ok, "no thresholds: nothing fails")
+}
+
+// starts_dropped and starts_delayed as a percentage are shares of the
+// intended starts (starts + starts_dropped).
+func TestEvaluateStartsShare(t *testing.T) {
+	t.Parallel()
+	run := &Run{Counters: []CounterRecord{
+		{Metric: MetricStarts, Value: 900},
+		{Metric: MetricStartsDropped, Value: 100},
+		{Metric: MetricStartsDelayed, Value: 450},
+	}}
+	for _, tc := range []struct {
+		expr   string
+		ok     bool
+		actual string
+	}{
+		{"starts_dropped == 0", false, "100"},
+		{"starts_dropped < 10%", false, "10% (100 of 1000)"},
+		{"starts_dropped <= 10%", true, "10% (100 of 1000)"},
+		{"starts_dropped < 100%", true, "10% (100 of 1000)"},
+		{"starts_delayed < 50%", true, "45% (450 of 1000)"},
+	} {
+		res, ok := Evaluate(run, []string{tc.expr})
+		assert.Equal(t, tc.ok, ok, tc.expr)
+		assert.Equal(t, tc.actual, res[0].Actual, tc.expr)
+	}
+	res, ok := Evaluate(&Run{}, []string{"starts_dropped < 1%"})
+	assert.True(t, ok, "nothing intended: nothing dropped")
+	assert.Equal(t, "0% of 0", res[0].Actual)
+}
+
+func TestWithDefaultThresholds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want []string }{
+		{nil, []string{"starts_dropped == 0"}},
+		{[]string{"error_rate < 1%"}, []string{"error_rate < 1%", "starts_dropped == 0"}},
+		{[]string{"starts_dropped < 5%"}, []string{"starts_dropped < 5%"}},
+		{[]string{"starts_dropped_rate < 5/s", "ack_p99 < 1s"}, []string{"starts_dropped_rate < 5/s", "ack_p99 < 1s"}},
+		{[]string{"starts_delayed < 5%"}, []string{"starts_delayed < 5%", "starts_dropped == 0"}},
+	} {
+		in := tc.in
+		assert.Equal(t, tc.want, WithDefaultThresholds(in), "%v", tc.in)
+		assert.Equal(t, tc.in, in, "the input is not modified")
+	}
+	// Dropped starts fail a run whose scenario says nothing about them.
+	run := &Run{Counters: []CounterRecord{{Metric: MetricStarts, Value: 10}, {Metric: MetricStartsDropped, Value: 1}}}
+	_, ok := Evaluate(run, WithDefaultThresholds([]string{"starts_delayed >= 0"}))
+	assert.False(t, ok)
 }
 
 func ExampleParseThreshold() {

@@ -10,7 +10,7 @@ import (
 )
 
 // The names CLI.md promises.
-var cliBuiltins = []string{"chat-stream", "collab-doc", "connect-storm", "echo-baseline", "heartbeat-load", "reconnect-backoff", "room-fanout"}
+var cliBuiltins = []string{"chat-stream", "collab-doc", "connect-storm", "echo-baseline", "heartbeat-load", "reconnect-backoff", "room-burst", "room-fanout"}
 
 func TestBuiltins(t *testing.T) {
 	t.Parallel()
@@ -46,7 +46,7 @@ func TestBuiltinUnknown(t *testing.T) {
 	}
 	_, err := Builtin("nope")
 	assert.EqualError(t, err, `scenarios: unknown built-in scenario "nope" (want a file, or one of `+
-		`chat-stream, collab-doc, connect-storm, echo-baseline, heartbeat-load, reconnect-backoff, room-fanout)`)
+		`chat-stream, collab-doc, connect-storm, echo-baseline, heartbeat-load, reconnect-backoff, room-burst, room-fanout)`)
 }
 
 func TestBuiltinsAreFormatted(t *testing.T) {
@@ -93,4 +93,11 @@ func TestBuiltinSpecifics(t *testing.T) {
 	rf := load("room-fanout")
 	require.NoError(t, Set(rf, "vars.room", "c0002"))
 	assert.NoError(t, rf.Validate())
+	// The same load, de-phased (the default) and phase-locked on purpose.
+	burst := load("room-burst")
+	assert.Empty(t, rf.Flows[0].Steps[1].Loop.Phase, "room-fanout: random phase")
+	assert.Equal(t, LoopPhaseAligned, burst.Flows[0].Steps[1].Loop.Phase)
+	assert.Equal(t, rf.Phases[0], burst.Phases[0])
+	assert.Equal(t, rf.Flows[1].Steps[0].Listen, burst.Flows[1].Steps[0].Listen)
+	assert.Contains(t, burst.Description, "phase-locked burst")
 }

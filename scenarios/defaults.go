@@ -24,6 +24,7 @@ const (
 	DefaultRandomization     = 0.5              // CLIENT-3
 	DefaultMaxInFlight       = 128              // PERFORMANCE.md: no gain beyond
 	DefaultWeight            = 1
+	DefaultTeardown          = 2 * time.Second // Scenario.Teardown
 )
 
 // WithDefaults returns a copy of s with every unset field at its default:
@@ -31,7 +32,7 @@ const (
 // websocket, namespace /, auth mode mint with DefaultUser and 1h tokens,
 // user_join and fetch_config true, ack_timeout 10s, connect_timeout 20s,
 // reconnect enabled with delay 1s, delay_max 5s, randomization 0.5, metrics
-// scraping on, spike max_in_flight 128, flow weight 1, names phase-<i> and
+// scraping on, teardown 2s, spike max_in_flight 128, flow weight 1, names phase-<i> and
 // flow-<i>, and in steps: connect's namespace the target's, emit's tag its
 // event, emit_with_ack's and wait_for's timeout the client's ack_timeout.
 // Heartbeat stays 0 (take the server's interval from /api/config).
@@ -45,6 +46,7 @@ func (s *Scenario) WithDefaults() *Scenario {
 	setDefault(&t.Transport, DefaultTransport)
 	setDefault(&t.Namespace, DefaultNamespace)
 	setDefault(&t.Metrics, ptr(true))
+	setDefault(&c.Teardown, ptr(DefaultTeardown))
 
 	setDefault(&c.Auth.Mode, AuthMint)
 	setDefault(&c.Auth.User, DefaultUser)

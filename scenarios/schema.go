@@ -20,6 +20,13 @@ type Scenario struct {
 	Client      Client `yaml:"client"`
 	// Phases run in order; their durations add up to the run's length.
 	Phases []Phase `yaml:"phases"`
+	// Teardown is how long the end of the run takes to stop the clients
+	// still running: they disconnect one after the other, spread uniformly
+	// over it, so that the target meets no disconnect storm it did not ask
+	// for (a spike or a drop does that on purpose). Default
+	// DefaultTeardown (2s); 0: every client at once. Not part of the run's
+	// length, and --duration does not scale it.
+	Teardown *time.Duration `yaml:"teardown"`
 	// Flows are the scripts; each client runs one, picked by weight.
 	Flows []Flow `yaml:"flows"`
 	// Thresholds decide the exit code of `stampede run`, e.g.
@@ -237,8 +244,20 @@ type LoopStep struct {
 	Count    int           `yaml:"count"`
 	Duration time.Duration `yaml:"duration"`
 	Rate     float64       `yaml:"rate"`
-	Steps    []Step        `yaml:"steps"` // at least one; loops may nest
+	// Phase places a rate loop's iterations: random (default) starts each
+	// client's loop at a random point of its first period (uniform, from
+	// the client's seeded source: the same with the same --seed), so that
+	// clients that reach the loop together do not send together; aligned
+	// starts it at once, so that they do (a burst, asked for on purpose).
+	Phase string `yaml:"phase"`
+	Steps []Step `yaml:"steps"` // at least one; loops may nest
 }
+
+// The loop phases (LoopStep.Phase).
+const (
+	LoopPhaseRandom  = "random"
+	LoopPhaseAligned = "aligned"
+)
 
 // VanishStep goes silent without closing TCP (a laptop lid): no reads
 // answered, no pongs, for For (0: until the end).

@@ -97,7 +97,7 @@ func TestSetErrors(t *testing.T) {
 	}{
 		{"", "1", "scenarios: bad --set =1: want a dotted path such as client.heartbeat or phases.0.rate"},
 		{"client..heartbeat", "1s", "scenarios: bad --set client..heartbeat=1s: want a dotted path such as client.heartbeat or phases.0.rate"},
-		{"clinet.heartbeat", "1s", "scenarios: bad --set clinet.heartbeat=1s: a scenario has no field \"clinet\" (want one of name, description, target, auth, client, phases, flows, thresholds, vars, data)"},
+		{"clinet.heartbeat", "1s", "scenarios: bad --set clinet.heartbeat=1s: a scenario has no field \"clinet\" (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data)"},
 		{"client.hartbeat", "1s", "scenarios: bad --set client.hartbeat=1s: client has no field \"hartbeat\" (want one of heartbeat, user_join, fetch_config, ack_timeout, connect_timeout, reconnect)"},
 		{"client.heartbeat", "often", `scenarios: bad --set client.heartbeat=often: "often" is not a duration (want e.g. 300ms, 2m)`},
 		{"client.heartbeat.x", "1s", "scenarios: bad --set client.heartbeat.x=1s: client.heartbeat is a duration: it has no field \"x\""},
@@ -129,4 +129,19 @@ func TestSetErrors(t *testing.T) {
 			assert.Equal(t, before, s, "a failed Set changes nothing")
 		})
 	}
+}
+
+// teardown: 2s by default, 0s (every client at once) stays 0, negative
+// is an error with its line.
+func TestTeardown(t *testing.T) {
+	t.Parallel()
+	s, err := Load("f.yaml", strings.NewReader(minimal))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultTeardown, *s.WithDefaults().Teardown)
+	require.NoError(t, Set(s, "teardown", "0s"))
+	assert.Zero(t, *s.WithDefaults().Teardown)
+
+	s, err = Load("f.yaml", strings.NewReader("teardown: -1s\n"+minimal))
+	require.NoError(t, err)
+	assert.EqualError(t, s.Validate(), "f.yaml:1: teardown: -1s is negative")
 }

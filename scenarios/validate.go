@@ -42,6 +42,7 @@ func (s *Scenario) ValidateWith(parse func(threshold string) error) error {
 	c.auth()
 	c.client()
 	c.phases()
+	c.notNegative("teardown", *c.s.Teardown)
 	c.flows()
 	for i, t := range c.s.Thresholds {
 		field := fmt.Sprintf("thresholds[%d]", i)

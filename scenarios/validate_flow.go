@@ -196,6 +196,12 @@ func (c *checker) loop(l *LoopStep, at string, connected bool) (endConnected, fo
 	if l.Rate < 0 {
 		c.add(at+".rate", "%v is negative", l.Rate)
 	}
+	switch {
+	case l.Phase != "" && l.Phase != LoopPhaseRandom && l.Phase != LoopPhaseAligned:
+		c.add(at+".phase", "%q: want %s or %s", l.Phase, LoopPhaseRandom, LoopPhaseAligned)
+	case l.Phase != "" && l.Rate <= 0:
+		c.add(at+".phase", "only a loop with a rate has a phase")
+	}
 	if l.Count <= 0 && l.Duration <= 0 && l.Rate <= 0 {
 		c.add(at, "set count, duration or rate (rate alone repeats until the run ends)")
 	}

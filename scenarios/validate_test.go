@@ -96,6 +96,20 @@ func TestValidate(t *testing.T) {
 			"f.yaml:10: flows[0].steps[2].loop.steps[0].loop.rate: -2 is negative",
 			"f.yaml:10: flows[0].steps[2].loop.steps[0].loop.steps[0].emit.event: required: an event name",
 		}},
+		{"loop phase", phases + `flows:
+  - steps:
+      - loop: {rate: 1, count: 2, phase: aligned, steps: [{think: {fixed: 1s}}]}
+      - loop: {rate: 1, count: 2, phase: random, steps: [{think: {fixed: 1s}}]}
+      - loop:
+          rate: 1
+          count: 2
+          phase: together
+          steps: [{think: {fixed: 1s}}]
+      - loop: {count: 2, phase: aligned, steps: [{think: {fixed: 1s}}]}
+`, []string{
+			`f.yaml:10: flows[0].steps[2].loop.phase: "together": want random or aligned`,
+			"f.yaml:12: flows[0].steps[3].loop.phase: only a loop with a rate has a phase",
+		}},
 		{"connection state", phases + `flows:
   - steps:
       - disconnect

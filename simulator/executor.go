@@ -108,6 +108,9 @@ func runPhases(ctx context.Context, phases []scenarios.Phase, pop *population, s
 		if err != nil {
 			return err
 		}
+		if pop.onPhase != nil {
+			pop.onPhase(p.Name)
+		}
 		if at, err = ex.run(ctx, pop, at); err != nil {
 			return err
 		}
@@ -124,9 +127,11 @@ type span struct{ lo, hi int }
 type population struct {
 	start   StartFunc
 	segment Segment
-	base    context.Context // every client's context derives from it
+	base    context.Context   // every client's context derives from it
+	onPhase func(name string) // told as each phase begins; nil: no one
 
 	lag              *metrics.Timer
+	made             *metrics.Counter // scheduled starts made (starts)
 	delayed, dropped *metrics.Counter
 	connecting       chan struct{} // the dial slots of arrival phases
 
@@ -194,6 +199,7 @@ func newPopulation(base context.Context, start StartFunc, seg Segment, rec *metr
 		start: start, segment: seg, base: base,
 		connecting: make(chan struct{}, maxConnecting),
 		lag:        rec.Timer(reports.MetricLag),
+		made:       rec.Counter(reports.MetricStarts),
 		delayed:    rec.Counter(reports.MetricStartsDelayed),
 		dropped:    rec.Counter(reports.MetricStartsDropped),
 		running:    map[int]context.CancelFunc{},
@@ -271,6 +277,7 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 func (p *population) scheduled(index int, intended time.Time, release func()) {
 	lag := max(time.Since(intended), 0)
 	p.lag.Record(lag)
+	p.made.Inc()
 	if lag > DelayTolerance {
 		p.delayed.Inc()
 	}

@@ -94,8 +94,10 @@ func realClients(ctx context.Context, env *Env) (StartFunc, error) {
 // the Env and the Recorder, runs the phases, takes a Snapshot every second
 // into the series (with the servers' CPU, memory and goroutines scraped
 // from their GET /metrics when they serve it, once a second), reports the
-// progress, and when the phases are over stops the clients, exports the
-// metrics and evaluates the thresholds. The record's environment ends when
+// progress, and when the phases are over stops the clients (spread over
+// the scenario's teardown, see population.teardown), exports the
+// metrics, also phase by phase (the scenario's phases and the teardown), and
+// evaluates the thresholds. The record's environment ends when
 // the phases ended, so rates are over the load, not the shutdown. Run
 // lowers its process's Go GC target once clients only hold their
 // connections, and returns unused memory to the OS then (gcTuner); clients
@@ -130,6 +132,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	clients, stopClients := context.WithCancel(ctx)
 	defer stopClients()
 	pop := newPopulation(clients, startFn, cfg.Segment, rec, cfg.MaxConnecting)
+	pop.onPhase = func(name string) { _ = rec.BeginPhase(name) } // encodes in memory: cannot fail
 
 	smp := newSampler(rec, plan.scraper, cfg.Progress, start)
 	sampling, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
@@ -145,7 +148,11 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	smp.sample()
 	smp.gc.restore()
 
-	stopClients()
+	if ctx.Err() == nil {
+		_ = rec.BeginPhase(reports.TeardownPhase)
+		pop.teardown(ctx, *plan.scenario.Teardown)
+	}
+	stopClients() // whoever is left (all at once when interrupted)
 	if !pop.wait(cfg.StopTimeout) {
 		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.runningCount(), "timeout", cfg.StopTimeout)
 	}
@@ -170,9 +177,9 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 		return nil, fmt.Errorf("failed to export the run's metrics: %w", err)
 	}
 	run.Generator.FillMemory(run.Series)
-	if len(plan.scenario.Thresholds) > 0 {
-		run.Thresholds, _ = reports.Evaluate(run, plan.scenario.Thresholds)
-	}
+	// starts_dropped == 0 unless the scenario tolerates some: a run that
+	// gave up on starts did not apply the load it reports on.
+	run.Thresholds, _ = reports.Evaluate(run, reports.WithDefaultThresholds(plan.scenario.Thresholds))
 	return run, nil
 }
 

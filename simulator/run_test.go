@@ -55,6 +55,9 @@ func testScenario(phases ...scenarios.Phase) *scenarios.Scenario {
 		Auth:   scenarios.Auth{Mode: scenarios.AuthNone},
 		Phases: phases,
 		Flows:  []scenarios.Flow{{Name: "idle", Steps: []scenarios.Step{{Think: &scenarios.ThinkStep{Fixed: time.Second}}}}},
+		// All at once, so that these tests count only the phases (see
+		// TestRunTeardownSpreadsTheDisconnects).
+		Teardown: new(time.Duration),
 	}
 }
 
@@ -147,9 +150,24 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 			assert.InDelta(t, float64(*run.Series[2].GeneratorRSS)/1024/4, run.Generator.RSSPerClientKiB, 1e-9,
 				"at the last second with the most clients (4)")
 		}
-		require.Len(t, run.Thresholds, 2)
+		// Latency phase by phase: the scenario's phases, then the teardown.
+		require.Len(t, run.Phases, 3)
+		var acks int64
+		for i, name := range []string{"phase-0", "phase-1", reports.TeardownPhase} {
+			assert.Equal(t, name, run.Phases[i].Name)
+			for _, h := range run.Phases[i].Histograms {
+				if h.Metric == reports.MetricAck {
+					acks += h.Count
+				}
+			}
+		}
+		assert.InDelta(t, 1.6, run.Phases[0].End, 1e-9, "the ramp's end")
+		assert.EqualValues(t, 12, acks, "every ack in one phase")
+		require.Len(t, run.Thresholds, 3, "the scenario's and the default starts_dropped == 0")
 		assert.True(t, run.Thresholds[0].OK, "%+v", run.Thresholds[0])
 		assert.False(t, run.Thresholds[1].OK, "%+v", run.Thresholds[1])
+		assert.Equal(t, reports.DefaultDropThreshold, run.Thresholds[2].Expr)
+		assert.True(t, run.Thresholds[2].OK, "%+v", run.Thresholds[2])
 
 		var yml string
 		require.NoError(t, json.Unmarshal(run.Config, &yml))
@@ -174,7 +192,7 @@ func TestRunInterruptedReturnsThePartialRecord(t *testing.T) {
 		require.Len(t, run.Series, 2, "t=1, and the last half second as t=2")
 		assert.EqualValues(t, 1, run.Series[0].Clients, "segment 2/3 of 3 clients runs one")
 		assert.EqualValues(t, 1, run.Counter(reports.MetricConnections, nil))
-		require.Len(t, run.Thresholds, 1)
+		require.Len(t, run.Thresholds, 2, "the scenario's and the default")
 		assert.False(t, run.Thresholds[0].OK, "evaluated over the segment")
 	})
 }
@@ -321,4 +339,52 @@ flows:
 	assert.False(t, *again.Target.Metrics)
 	assert.Equal(t, in.Flows[1].Steps[1].EmitWithAck, again.Flows[1].Steps[1].EmitWithAck)
 	assert.NotNil(t, again.Flows[1].Steps[4].Reconnect)
+}
+
+// At the end of the run the clients still running are stopped one after
+// the other, spread uniformly over the scenario's teardown: with 4
+// clients and 2s, at 0, 0.5s, 1s and 1.5s after the phases end.
+func TestRunTeardownSpreadsTheDisconnects(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s := testScenario(scenarios.Phase{Kind: scenarios.PhaseConstant, Population: 4, Duration: time.Second})
+		teardown := 2 * time.Second
+		s.Teardown = &teardown
+		var mu sync.Mutex
+		stopped := map[int]time.Duration{}
+		var end time.Time
+		start := func(env *Env) (StartFunc, error) {
+			return func(ctx context.Context, index int, _ time.Time) {
+				StartDone(ctx)
+				<-ctx.Done()
+				mu.Lock()
+				stopped[index] = time.Since(end)
+				mu.Unlock()
+			}, nil
+		}
+		go func() { // the phases' end, as Run sees it: 1s after the start
+			time.Sleep(time.Second)
+			mu.Lock()
+			end = time.Now()
+			mu.Unlock()
+		}()
+		run, err := Run(t.Context(), RunConfig{Scenario: s, NewStart: start, HTTPClient: (&fakeServer{}).client()})
+		require.NoError(t, err)
+		assert.Equal(t, time.Second, run.Environment.End.Sub(run.Environment.Start), "the record's length is the phases'")
+		assert.Equal(t, map[int]time.Duration{0: 0, 1: 500 * msec, 2: time.Second, 3: 1500 * msec}, stopped)
+
+		// teardown: 0s stops every client at once.
+		zero := time.Duration(0)
+		s.Teardown = &zero
+		clear(stopped)
+		go func() {
+			time.Sleep(time.Second)
+			mu.Lock()
+			end = time.Now()
+			mu.Unlock()
+		}()
+		_, err = Run(t.Context(), RunConfig{Scenario: s, NewStart: start, HTTPClient: (&fakeServer{}).client()})
+		require.NoError(t, err)
+		assert.Equal(t, map[int]time.Duration{0: 0, 1: 0, 2: 0, 3: 0}, stopped)
+	})
 }

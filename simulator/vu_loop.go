@@ -11,7 +11,13 @@ import (
 // ends); false when ctx ended the run meanwhile.
 //
 // A rate loop is an open loop per client: iteration k is intended at
-// start + k/rate whatever the earlier iterations took. An iteration that
+// start + phase + k/rate whatever the earlier iterations took. phase is 0
+// for phase: aligned, else drawn uniformly in [0, 1/rate) from the client's
+// seeded source each time the loop starts: clients that reach the loop at
+// the same moment (after think until, or a ramp's end) spread their sends
+// over the period instead of sending together every period
+// (PERFORMANCE.md: phase-locked senders). The phase costs no memory per
+// client; the loop's duration still counts from start. An iteration that
 // starts late is still run, and what it measures (ack) counts from its
 // intended time: the client's lateness is carried as v.debt and added to
 // the round trips measured inside the iteration, which removes coordinated
@@ -30,14 +36,18 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 	if l.duration > 0 {
 		end = start.Add(l.duration)
 	}
+	first := start // iteration 0's intended time
+	if l.rate > 0 && !l.aligned {
+		first = start.Add(time.Duration(v.rng.Float64() * float64(time.Second) / l.rate))
+	}
 	for k := 0; l.count <= 0 || k < l.count; k++ {
 		now := time.Now()
 		if !end.IsZero() && !now.Before(end) {
-			v.dropDue(l, start, end, k)
+			v.dropDue(l, first, end, k)
 			return true
 		}
 		if l.rate > 0 {
-			intended := start.Add(iterationOffset(k, l.rate))
+			intended := first.Add(iterationOffset(k, l.rate))
 			if !end.IsZero() && !intended.Before(end) {
 				return true // the next iteration is due after the loop's end
 			}
@@ -50,6 +60,7 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 					v.p.m.recordLag(intended, now)
 				}
 			}
+			v.p.m.starts.Inc()
 			late := now.Sub(intended)
 			if late > DelayTolerance {
 				v.p.m.startsDelayed.Inc()
@@ -65,7 +76,7 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 			if !end.IsZero() && end.Before(until) {
 				until = end
 			}
-			v.dropDue(l, start, until, k+1)
+			v.dropDue(l, first, until, k+1)
 			return false
 		}
 	}
@@ -78,7 +89,7 @@ func (v *vu) dropDue(l *loopPlan, start, until time.Time, started int) {
 	if l.rate <= 0 {
 		return
 	}
-	due := int(math.Ceil(until.Sub(start).Seconds() * l.rate)) // k/rate < until−start
+	due := max(int(math.Ceil(until.Sub(start).Seconds()*l.rate)), 0) // k/rate < until−start
 	if l.count > 0 {
 		due = min(due, l.count)
 	}

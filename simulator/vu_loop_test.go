@@ -52,7 +52,7 @@ func TestRateLoopOnSchedule(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		its, env := runFlowSteps(t, `
-flows: [{steps: [{loop: {rate: 10, duration: 1s, steps: [{think: {fixed: 10ms}}]}}]}]`, time.Hour)
+flows: [{steps: [{loop: {rate: 10, duration: 1s, phase: aligned, steps: [{think: {fixed: 10ms}}]}}]}]`, time.Hour)
 		require.Len(t, its, 10)
 		for k, it := range its {
 			assert.Equal(t, time.Duration(k)*100*msec, it.intended)
@@ -71,7 +71,7 @@ func TestRateLoopFallsBehind(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		its, env := runFlowSteps(t, `
-flows: [{steps: [{loop: {rate: 10, duration: 1s, steps: [{think: {fixed: 250ms}}]}}]}]`, time.Hour)
+flows: [{steps: [{loop: {rate: 10, duration: 1s, phase: aligned, steps: [{think: {fixed: 250ms}}]}}]}]`, time.Hour)
 		want := []iteration{{0, 0, 0}, {1, 100 * msec, 250 * msec}, {2, 200 * msec, 500 * msec}, {3, 300 * msec, 750 * msec}}
 		assert.Equal(t, want, its)
 		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDelayed))
@@ -89,7 +89,7 @@ flows: [{steps: [{loop: {rate: 100, count: 3, steps: [{think: {fixed: 1ms}}]}}]}
 		assert.Len(t, its, 3)
 
 		its, env := runFlowSteps(t, `
-flows: [{steps: [{loop: {rate: 2, steps: [{think: {fixed: 1100ms}}]}}]}]`, 3*time.Second)
+flows: [{steps: [{loop: {rate: 2, phase: aligned, steps: [{think: {fixed: 1100ms}}]}}]}]`, 3*time.Second)
 		assert.Len(t, its, 3, "started at 0, 1.1s, 2.2s")
 		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDropped), "due by 3s: 0, 0.5, …, 2.5 (6), started 3")
 	})
@@ -183,4 +183,60 @@ flows: [{steps: [connect]}]`)
 		assert.Equal(t, want, v.td.User)
 		assert.Equal(t, 2, strings.Count(v.token, "."), "a JWT")
 	}
+}
+
+// loopPhases runs clients 0 … n-1 of a flow with one rate loop, one after
+// the other in a synctest bubble, and returns where each client's first
+// iteration was intended, from the moment its loop started.
+func loopPhases(t *testing.T, yaml string, seed uint64, n int) []time.Duration {
+	t.Helper()
+	env := testEnv(t, "http://127.0.0.1:1", "auth: {mode: none}\n"+yaml)
+	env.Seed = seed
+	var out []time.Duration
+	var loopStart time.Time
+	env.plan.onIteration = func(_, k int, intended, _ time.Time) {
+		if k == 0 {
+			out = append(out, intended.Sub(loopStart))
+		}
+	}
+	for i := range n {
+		v, ok := env.plan.newVU(i, time.Now())
+		require.True(t, ok)
+		loopStart = time.Now()
+		v.runSteps(t.Context(), v.flow.steps)
+		v.close()
+	}
+	require.Len(t, out, n)
+	return out
+}
+
+// A rate loop starts at a random phase per client by default: uniform in
+// one period, from the client's seeded source (the same seed, the same
+// phases); phase: aligned starts every client's loop at once.
+func TestRateLoopPhase(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const random = `flows: [{steps: [{loop: {rate: 10, count: 1, steps: [{think: {fixed: 1ms}}]}}]}]`
+		phases := loopPhases(t, random, 7, 40)
+		distinct := map[time.Duration]bool{}
+		var early, late int
+		for i, p := range phases {
+			assert.GreaterOrEqual(t, p, time.Duration(0), "client %d", i)
+			assert.Less(t, p, 100*msec, "client %d: within one period", i)
+			distinct[p] = true
+			if p < 50*msec {
+				early++
+			} else {
+				late++
+			}
+		}
+		assert.Greater(t, len(distinct), 35, "spread over the period: %v", phases)
+		assert.Positive(t, early, "both halves of the period: %v", phases)
+		assert.Positive(t, late, "both halves of the period: %v", phases)
+		assert.Equal(t, phases, loopPhases(t, random, 7, 40), "reproducible with the seed")
+		assert.NotEqual(t, phases, loopPhases(t, random, 8, 40), "another seed, other phases")
+
+		aligned := loopPhases(t, strings.Replace(random, "count: 1,", "count: 1, phase: aligned,", 1), 7, 5)
+		assert.Equal(t, make([]time.Duration, 5), aligned, "aligned: every loop at its start")
+	})
 }

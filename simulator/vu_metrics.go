@@ -42,7 +42,7 @@ type clientMetrics struct {
 	connectTCP, handshake, sioConnect, userJoin *metrics.Timer
 	reconnect, lag                              *metrics.Timer
 	connections, disconnects, reconnects        *metrics.Counter
-	startsDelayed, startsDropped                *metrics.Counter
+	starts, startsDelayed, startsDropped        *metrics.Counter
 	clients, connecting                         *metrics.Gauge
 
 	events sync.Map // event name → *eventMetrics
@@ -62,6 +62,7 @@ func newClientMetrics(rec *metrics.Recorder) *clientMetrics {
 		connections:   rec.Counter(reports.MetricConnections),
 		disconnects:   rec.Counter(reports.MetricDisconnects),
 		reconnects:    rec.Counter(reports.MetricReconnects),
+		starts:        rec.Counter(reports.MetricStarts),
 		startsDelayed: rec.Counter(reports.MetricStartsDelayed),
 		startsDropped: rec.Counter(reports.MetricStartsDropped),
 		clients:       rec.Gauge(reports.MetricClients),

@@ -125,6 +125,7 @@ type loopPlan struct {
 	count    int
 	duration time.Duration
 	rate     float64
+	aligned  bool // phase: aligned; else a random phase per client
 	steps    []step
 }
 
@@ -211,7 +212,8 @@ func (p *plan) compileSteps(fp *flowPlan, in []scenarios.Step, at string) ([]ste
 		case st.Think != nil:
 			c = step{kind: stepThink, think: *st.Think}
 		case st.Loop != nil:
-			l := &loopPlan{count: st.Loop.Count, duration: st.Loop.Duration, rate: st.Loop.Rate}
+			l := &loopPlan{count: st.Loop.Count, duration: st.Loop.Duration, rate: st.Loop.Rate,
+				aligned: st.Loop.Phase == scenarios.LoopPhaseAligned}
 			l.steps, err = p.compileSteps(fp, st.Loop.Steps, sat+".loop.steps")
 			c = step{kind: stepLoop, loop: l}
 		case st.Disconnect != nil:

@@ -31,6 +31,11 @@ scenario or flags, target unreachable, no secret to mint tokens, more
 worker processes than this machine can hold), 3 when interrupted (the
 partial results are still written and printed).
 
+Dropped starts fail a run: unless the scenario's thresholds say how many
+may drop (starts_dropped < 1%, a share of the intended starts, or
+starts_dropped <= 100), the threshold starts_dropped == 0 is added, and the
+summary then opens with the starts the generator gave up on.
+
 A run also fails (exit 1), with thresholds or without, when no client
 ever connected, or when it counted errors while its clients sent messages
 and not one round trip completed (no ack, no user-join ack, no pushed event

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,4 +239,49 @@ func readRunFile(t *testing.T, path string) *reports.Run {
 	rec, err := reports.ReadRunFile(path)
 	require.NoError(t, err)
 	return rec
+}
+
+// dropsScenario has every client drop 49 of the 50 iterations of its rate
+// loop (the first lasts past the loop's end), deterministically.
+const dropsScenario = `name: drops
+target: {namespace: /echo}
+auth: {mode: none}
+client: {user_join: false, fetch_config: false, heartbeat: -1s}
+phases:
+  - {name: hold, kind: constant, population: 2, duration: 2s}
+flows:
+  - steps:
+      - loop:
+          rate: 50
+          duration: 1s
+          steps:
+            - think: {fixed: 1500ms}
+`
+
+// Dropped starts fail a run whose scenario does not tolerate them
+// (starts_dropped == 0 by default), and pass one that does.
+func TestRunDroppedStartsFail(t *testing.T) {
+	t.Parallel()
+	hs := refServer(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, thresholds string
+		code             int
+	}{
+		{"default", "", exitFailed},
+		{"tolerated", "thresholds: ['starts_dropped < 100%']\n", exitOK},
+	} {
+		file := filepath.Join(dir, tc.name+".yaml")
+		require.NoError(t, os.WriteFile(file, []byte(dropsScenario+tc.thresholds), 0o644))
+		out := filepath.Join(dir, tc.name+".json")
+		e, stdout, errb := testEnv(nil)
+		code := runRun(t.Context(), e, []string{file, "--target", hs.URL, "--out", out})
+		require.Equal(t, tc.code, code, "%s: stderr: %s\nstdout: %s", tc.name, errb.String(), stdout.String())
+		assert.True(t, strings.HasPrefix(stdout.String(), "DROPPED STARTS: 98 of 100 intended starts"), "%s: the summary leads with them:\n%s", tc.name, stdout.String())
+		rec := readRunFile(t, out)
+		assert.EqualValues(t, 98, rec.Counter(reports.MetricStartsDropped, nil))
+		require.NotEmpty(t, rec.Thresholds)
+		last := rec.Thresholds[len(rec.Thresholds)-1]
+		assert.Equal(t, tc.code == exitOK, last.OK, "%+v", last)
+	}
 }

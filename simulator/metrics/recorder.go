@@ -44,9 +44,11 @@ type Recorder struct {
 	gaugeList   []*Gauge
 	errorOrder  []string
 
-	snapMu    sync.Mutex              // serialises Snapshot and Export
+	snapMu    sync.Mutex              // serialises Snapshot, BeginPhase and Export
 	ackSoFar  *hdrhistogram.Histogram // every ack up to the last Snapshot
 	ackSecond *hdrhistogram.Histogram // the acks of one Snapshot's interval
+	phase     *openPhase              // nil before the first BeginPhase
+	phases    []reports.PhaseRecord   // the phases ended so far
 }
 
 type errorKind struct {

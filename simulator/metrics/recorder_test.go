@@ -228,3 +228,50 @@ func TestRecordClamps(t *testing.T) {
 	assert.Equal(t, time.Duration(0), s.Timers[0].P50)
 	assert.InDelta(t, float64(time.Hour), float64(s.Timers[0].Max), float64(time.Hour)/1000)
 }
+
+// Each phase's histograms hold the values recorded while it was in
+// progress, apart from the others; Export includes the phase in progress
+// and can be called again.
+func TestRecorderPhases(t *testing.T) {
+	t.Parallel()
+	r := New(Config{Shards: 4})
+	ack := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
+	ack.Record(time.Millisecond) // before any phase: in the whole run only
+	require.NoError(t, r.BeginPhase("ramp"))
+	for range 10 {
+		ack.Record(2 * time.Millisecond)
+	}
+	r.Snapshot() // a second's cut does not end the phase
+	ack.Record(3 * time.Millisecond)
+	require.NoError(t, r.BeginPhase("hold"))
+	for range 100 {
+		ack.Record(50 * time.Millisecond)
+	}
+	connect := r.Timer(reports.MetricSIOConnect) // a timer born mid-run
+	connect.Record(time.Millisecond)
+	require.NoError(t, r.BeginPhase(reports.TeardownPhase))
+	ack.Record(time.Second)
+
+	for range 2 {
+		var run reports.Run
+		require.NoError(t, r.Export(&run))
+		require.Len(t, run.Phases, 3)
+		names := []string{run.Phases[0].Name, run.Phases[1].Name, run.Phases[2].Name}
+		assert.Equal(t, []string{"ramp", "hold", reports.TeardownPhase}, names)
+		ramp, hold, down := run.Phases[0], run.Phases[1], run.Phases[2]
+		require.Len(t, ramp.Histograms, 1)
+		assert.EqualValues(t, 11, ramp.Histograms[0].Count)
+		assert.InDelta(t, 3, ramp.Histograms[0].Max, 0.01)
+		require.Len(t, hold.Histograms, 2)
+		assert.Equal(t, reports.MetricSIOConnect, hold.Histograms[0].Metric, "in the order reporters show")
+		assert.EqualValues(t, 100, hold.Histograms[1].Count)
+		assert.InDelta(t, 50, hold.Histograms[1].P50, 0.1)
+		assert.InDelta(t, 50, hold.Histograms[1].P99, 0.1)
+		require.Len(t, down.Histograms, 1)
+		assert.EqualValues(t, 1, down.Histograms[0].Count)
+		assert.InDelta(t, 1000, down.Histograms[0].P50, 1)
+		assert.LessOrEqual(t, ramp.Start, ramp.End)
+		assert.Equal(t, ramp.End, hold.Start)
+		assert.EqualValues(t, 113, run.Histograms[1].Count, "the whole run has them all")
+	}
+}

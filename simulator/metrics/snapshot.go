@@ -117,7 +117,8 @@ func (s Snapshot) Point() reports.Point {
 }
 
 // Export fills the run's Histograms (every timer that recorded a value,
-// over the whole run), Counters, Generator (from the lag timer and the
+// over the whole run), Phases (see BeginPhase; the last one up to now),
+// Counters, Generator (from the lag timer and the
 // starts counters) and Errors. It includes values recorded since the last
 // Snapshot without ending the interval.
 func (r *Recorder) Export(run *reports.Run) error {
@@ -154,7 +155,9 @@ func (r *Recorder) Export(run *reports.Run) error {
 		run.Generator.LagMax = float64(lag.Max()) / 1e3
 	}
 	run.Errors = r.errorSamples()
-	return nil
+	var err error
+	run.Phases, err = r.phaseRecords(time.Now())
+	return err
 }
 
 func (r *Recorder) errorSamples() []reports.ErrorSample {

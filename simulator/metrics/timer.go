@@ -41,6 +41,7 @@ type Timer struct {
 	spare    *hdrhistogram.Histogram // an empty histogram to swap into a shard
 	interval *hdrhistogram.Histogram // values since the last Snapshot
 	total    *hdrhistogram.Histogram // values up to the last Snapshot
+	mark     *hdrhistogram.Histogram // every value at the current phase's start (nil: none)
 }
 
 func newTimer(metric string, tags map[string]string, shards int) *Timer {
