@@ -9,25 +9,51 @@ import (
 	"github.com/stampede-sio/stampede/conformance/check"
 )
 
-// pingWait is how long a case waits for the target's heartbeat: so many
-// pingIntervals and pingTimeouts. At the default 25 s / 20 s these waits
-// are the run's time; every other case takes well under a second.
-type pingWait struct{ intervals, timeouts int }
+// wait is how long a case waits on the target's timers: so many
+// pingIntervals and pingTimeouts, half session timeouts (SESS-3's reaper,
+// known only with --session-timeout), and a fixed time for the timers
+// PROTOCOL.md fixes (CHAT-4's 3 s usage reaper). At the default 25 s / 20 s
+// the ping waits are the run's time; most other cases take well under a
+// second.
+type wait struct {
+	intervals, timeouts, halfSessions int
+	fixed                             time.Duration
+}
 
-// pingWaits lists the cases that wait for pings, by ID or by an ID whose
+// waits lists the cases that wait on timers, by ID or by an ID whose
 // transport variants ("/websocket", "/polling") all wait the same. Measured
-// against the refserver at 25 s / 20 s (issue 11); TestPingWaitsKnown keeps
-// every key the ID of a case.
-var pingWaits = map[string]pingWait{
-	"EIO-1/websocket":         {1, 0}, // waits for a ping to see the session live
-	"EIO-5/websocket":         {1, 1},
-	"EIO-5/polling":           {1, 1},
-	"EIO-5/other-packets":     {1, 1},
-	"EIO-5/pong-keeps":        {3, 0}, // three pings in a row: the longest case
-	"EIO-6/first-ping-timing": {1, 0},
-	"EIO-7/types":             {1, 0},
-	"ECHO-1/no-early-packets": {1, 0},
-	"ECHO-6/pings-go-on":      {1, 0},
+// against the refserver at 25 s / 20 s and at 300 ms / 200 ms with a 5 s
+// session timeout (issue 11); TestWaitsKnown keeps every key the ID of a
+// case.
+var waits = map[string]wait{
+	"EIO-1/polling":            {intervals: 1}, // waits for a ping to see the session live
+	"EIO-1/websocket":          {intervals: 1},
+	"EIO-3/timed-out-sid":      {intervals: 1, timeouts: 1},
+	"EIO-5/websocket":          {intervals: 1, timeouts: 1},
+	"EIO-5/polling":            {intervals: 1, timeouts: 1},
+	"EIO-5/other-packets":      {intervals: 1, timeouts: 1},
+	"EIO-5/pong-keeps":         {intervals: 3}, // three pings in a row: the longest at 25 s
+	"EIO-6/first-ping-timing":  {intervals: 1},
+	"EIO-6/pong-timer-polling": {intervals: 1, timeouts: 1},
+	"EIO-7/types":              {intervals: 1},
+	"EIO-14/both":              {intervals: 1},
+	"ECHO-1/no-early-packets":  {intervals: 1},
+	"ECHO-6/pings-go-on":       {intervals: 1},
+	"SESS-2/recreate":          {halfSessions: 4},
+	"SESS-3/reaped":            {halfSessions: 4},
+	"SESS-3/kept":              {halfSessions: 5},
+	"CHAT-4/reaped":            {fixed: 6 * time.Second},
+}
+
+// Timers are the target's settings an estimate depends on.
+type Timers struct {
+	PingInterval, PingTimeout time.Duration
+	SessionTimeout            time.Duration // zero: unknown, the cases that need it skip
+}
+
+func (w wait) at(t Timers) time.Duration {
+	return time.Duration(w.intervals)*t.PingInterval + time.Duration(w.timeouts)*t.PingTimeout +
+		time.Duration(w.halfSessions)*t.SessionTimeout/2 + w.fixed
 }
 
 // roundTime is about how long a round of cases that do not wait for pings
@@ -43,27 +69,29 @@ const (
 // slowRun is when the estimate is long enough to suggest the fast settings.
 const slowRun = 30 * time.Second
 
-func waitOf(id string) (pingWait, bool) {
-	for key, w := range pingWaits {
+func waitOf(id string) (wait, bool) {
+	for key, w := range waits {
 		if id == key || strings.HasPrefix(id, key+"/") {
 			return w, true
 		}
 	}
-	return pingWait{}, false
+	return wait{}, false
 }
 
-// Estimate is about how long the cases take against a target that pings
-// every pi and gives up pt after a ping, parallel cases at a time: the
-// longest heartbeat wait, or the rounds of quick cases if those take longer.
-// It also returns the part that is heartbeat waits.
-func Estimate(cases []check.Case, pi, pt time.Duration, parallel int) (total, pings time.Duration) {
+// Estimate is about how long the cases take against a target with these
+// timers, parallel cases at a time: the longest timer wait, or the rounds of
+// quick cases if those take longer. It also returns the longest wait that
+// is for pings alone.
+func Estimate(cases []check.Case, t Timers, parallel int) (total, pings time.Duration) {
+	var longest time.Duration
 	for _, c := range cases {
 		if w, ok := waitOf(c.ID); ok {
-			pings = max(pings, time.Duration(w.intervals)*pi+time.Duration(w.timeouts)*pt)
+			longest = max(longest, w.at(t))
+			pings = max(pings, wait{intervals: w.intervals, timeouts: w.timeouts}.at(t))
 		}
 	}
 	rounds := (len(cases) + parallel - 1) / max(parallel, 1)
-	return max(pings, time.Duration(rounds)*roundTime) + 500*time.Millisecond, pings
+	return max(longest, time.Duration(rounds)*roundTime) + 500*time.Millisecond, pings
 }
 
 // announce writes, before the cases run, how long they will take at the
@@ -74,13 +102,15 @@ func announce(w io.Writer, t *check.Target, cases []check.Case, parallel int) {
 		fmt.Fprintf(w, "stampede check: %d cases; the target announced no pingInterval, so no estimate of the time\n", len(cases))
 		return
 	}
-	total, pings := Estimate(cases, t.PingInterval, t.PingTimeout, parallel)
+	timers := Timers{PingInterval: t.PingInterval, PingTimeout: t.PingTimeout, SessionTimeout: t.SessionTimeout}
+	total, pings := Estimate(cases, timers, parallel)
 	fmt.Fprintf(w, "stampede check: %d cases, about %s at the target's ping settings (pingInterval %s, pingTimeout %s)\n",
 		len(cases), roughly(total), t.PingInterval, t.PingTimeout)
 	if total <= slowRun || pings < total-time.Second {
 		return
 	}
-	fast, _ := Estimate(cases, fastPingInterval, fastPingTimeout, parallel)
+	timers.PingInterval, timers.PingTimeout = fastPingInterval, fastPingTimeout
+	fast, _ := Estimate(cases, timers, parallel)
 	fmt.Fprintf(w, "stampede check: the target pings every %s: cases that wait for pings take ~%s; "+
 		"a server started with --ping-interval %s --ping-timeout %s (stampede serve --lab, or your server's equivalent) checks in ~%s\n",
 		t.PingInterval, roughly(pings), fastPingInterval, fastPingTimeout, roughly(fast))
