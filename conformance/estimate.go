@@ -104,8 +104,11 @@ func announce(w io.Writer, t *check.Target, cases []check.Case, parallel int) {
 	}
 	timers := Timers{PingInterval: t.PingInterval, PingTimeout: t.PingTimeout, SessionTimeout: t.SessionTimeout}
 	total, pings := Estimate(cases, timers, parallel)
-	fmt.Fprintf(w, "stampede check: %d cases, about %s at the target's ping settings (pingInterval %s, pingTimeout %s)\n",
-		len(cases), roughly(total), t.PingInterval, t.PingTimeout)
+	settings := fmt.Sprintf("pingInterval %s, pingTimeout %s", t.PingInterval, t.PingTimeout)
+	if t.SessionTimeout > 0 {
+		settings += ", session timeout " + t.SessionTimeout.String()
+	}
+	fmt.Fprintf(w, "stampede check: %d cases, about %s at the target's settings (%s)\n", len(cases), roughly(total), settings)
 	if total <= slowRun || pings < total-time.Second {
 		return
 	}

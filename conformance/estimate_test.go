@@ -66,7 +66,7 @@ func announced(t *testing.T, pi, pt time.Duration, cases []check.Case) string {
 func TestAnnounceHint(t *testing.T) {
 	t.Parallel()
 	slow := announced(t, 25*time.Second, 20*time.Second, Cases())
-	assert.Contains(t, slow, "cases, about 76s at the target's ping settings (pingInterval 25s, pingTimeout 20s)")
+	assert.Contains(t, slow, "cases, about 76s at the target's settings (pingInterval 25s, pingTimeout 20s)\n")
 	assert.Contains(t, slow, "the target pings every 25s: cases that wait for pings take ~75s; "+
 		"a server started with --ping-interval 300ms --ping-timeout 200ms (stampede serve --lab, or your server's equivalent) checks in ~")
 
