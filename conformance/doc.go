@@ -2,7 +2,12 @@
 // behaviour of PROTOCOL.md as cases with IDs, against any Socket.IO server.
 // Run discovers what the target serves, selects cases by layer and ID
 // pattern, runs them concurrently, each bounded in time, and returns a
-// reports.Check record; the reporters in package reports render it.
+// reports.Check record; the reporters in package reports render it. Every
+// case keeps its evidence (the end of its exchange); a failure of a part that
+// PROTOCOL.md makes stricter than upstream is a warning. With Options.Log the
+// run writes, for a person or a CI log, its estimated time at the target's
+// timers (estimate.go), its progress (progress.go), and a note for each layer
+// that does not apply to the target (diagnose.go).
 //
 // The cases live in one package per layer (engineio, socketio, app) and use
 // the vocabulary of package check. There is no global state: Cases returns

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,8 +26,14 @@ type Options struct {
 	Layers   []check.Layer  // nil: every layer
 	Run      *regexp.Regexp // nil: every case; unanchored, as go test -run
 	Parallel int            // cases at once; default 16
-	// OnResult, when set, is called as each case ends (for progress).
+	// OnResult, when set, is called as each case ends, one call at a time.
 	OnResult func(reports.CheckCase)
+	// Log, when set, gets what a person watching the run wants on stderr:
+	// before the cases, how long the run will take at the target's ping
+	// settings (and how to make it faster); during, progress, a line per
+	// case when Terminal, else a line per layer; after, the notes.
+	Log      io.Writer
+	Terminal bool
 }
 
 // Cases is every case of the suite, in PROTOCOL.md's order.
@@ -62,7 +70,17 @@ func Run(ctx context.Context, target check.Target, opts Options) (*reports.Check
 	if err := Discover(ctx, &target); err != nil {
 		return nil, err
 	}
+	if opts.Log != nil {
+		announce(opts.Log, &target, cases, parallelism(opts))
+	}
 	return execute(ctx, &target, cases, opts)
+}
+
+func parallelism(opts Options) int {
+	if opts.Parallel <= 0 {
+		return 16
+	}
+	return opts.Parallel
 }
 
 // execute runs the cases against a discovered target.
@@ -70,11 +88,17 @@ func execute(ctx context.Context, target *check.Target, cases []check.Case, opts
 	rec := &reports.Check{Schema: reports.CheckSchema, Target: target.URL.String(), Profile: target.Profile,
 		Strict: target.Strict, Started: time.Now().UTC()}
 	rec.Cases = make([]reports.CheckCase, len(cases))
-	parallel := opts.Parallel
-	if parallel <= 0 {
-		parallel = 16
+	sem := make(chan struct{}, parallelism(opts))
+	onResult := opts.OnResult
+	if opts.Log != nil {
+		p := newProgress(opts.Log, opts.Terminal, cases)
+		onResult = func(r reports.CheckCase) {
+			p.done(r)
+			if opts.OnResult != nil {
+				opts.OnResult(r)
+			}
+		}
 	}
-	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for i, c := range cases {
@@ -90,9 +114,9 @@ func execute(ctx context.Context, target *check.Target, cases []check.Case, opts
 			defer func() { <-sem }()
 			r := runCase(ctx, target, c)
 			rec.Cases[i] = r
-			if opts.OnResult != nil {
+			if onResult != nil {
 				mu.Lock()
-				opts.OnResult(r)
+				onResult(r)
 				mu.Unlock()
 			}
 		}()
@@ -100,6 +124,12 @@ func execute(ctx context.Context, target *check.Target, cases []check.Case, opts
 	wg.Wait()
 	rec.Duration = time.Since(rec.Started).Seconds()
 	rec.Tally()
+	rec.Notes = diagnose(target, cases, rec.Cases)
+	if opts.Log != nil {
+		for _, n := range rec.Notes {
+			fmt.Fprintf(opts.Log, "stampede check: %s\n", n)
+		}
+	}
 	return rec, ctx.Err()
 }
 
@@ -142,12 +172,13 @@ func runCase(ctx context.Context, target *check.Target, c check.Case) reports.Ch
 	if !timedOut && bug != "" {
 		reason = bug
 	}
-	r := reports.CheckCase{
-		ID: c.ID, Section: c.Section(), Layer: string(c.Layer), Level: c.Level.String(), Requirement: c.Requirement,
-		Status: status.String(), Reason: reason, Expected: expected, Actual: actual,
-		Duration: time.Since(start).Seconds(),
+	r := caseRecord(c, status.String())
+	r.Reason, r.Expected, r.Actual, r.Duration = reason, expected, actual, time.Since(start).Seconds()
+	r.Evidence = evidence(log)
+	if status == check.Warn && (c.Upstream == "" || bug != "") {
+		r.Status = reports.StatusFail // a warning needs the case's Upstream; a suite bug is no warning
 	}
-	if status == check.Fail {
+	if status == check.Fail || status == check.Warn {
 		for _, e := range log {
 			r.Exchange = append(r.Exchange, e.String())
 		}
@@ -155,9 +186,43 @@ func runCase(ctx context.Context, target *check.Target, c check.Case) reports.Ch
 	return r
 }
 
+// caseRecord is what the record says of a case whatever its outcome.
+func caseRecord(c check.Case, status string) reports.CheckCase {
+	r := reports.CheckCase{ID: c.ID, Section: c.Section(), Layer: string(c.Layer), Level: c.Level.String(),
+		Requirement: c.Requirement, Status: status, Source: reports.SourceUpstream, Evidence: []string{}}
+	if c.Upstream != "" {
+		r.Source, r.Upstream = reports.SourceStricter, c.Upstream
+	}
+	return r
+}
+
+// The bounds of a case's evidence: the last lines of its exchange, each cut.
+const (
+	evidenceLines = 20
+	evidenceBytes = 200
+)
+
+// evidence is the end of a case's exchange, bounded in lines and bytes.
+func evidence(log []check.Exchange) []string {
+	out := []string{}
+	if len(log) > evidenceLines {
+		out = append(out, fmt.Sprintf("… %d earlier lines not kept", len(log)-evidenceLines))
+		log = log[len(log)-evidenceLines:]
+	}
+	for _, e := range log {
+		line := e.String()
+		if len(line) > evidenceBytes {
+			line = strings.ToValidUTF8(line[:evidenceBytes], "") + fmt.Sprintf("… (%d bytes)", len(line))
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 func skipped(c check.Case, reason string) reports.CheckCase {
-	return reports.CheckCase{ID: c.ID, Section: c.Section(), Layer: string(c.Layer), Level: c.Level.String(),
-		Requirement: c.Requirement, Status: reports.StatusSkip, Reason: reason}
+	r := caseRecord(c, reports.StatusSkip)
+	r.Reason = reason
+	return r
 }
 
 // ExitCode maps a record to CLI.md's exit codes: 0 when no decisive case

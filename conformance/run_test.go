@@ -134,7 +134,76 @@ func TestExecuteInterrupted(t *testing.T) {
 	require.NotNil(t, rec)
 	require.Len(t, rec.Cases, 2)
 	assert.Equal(t, reports.CheckCase{ID: "EIO-1/a", Section: "EIO", Layer: "engineio", Level: "MUST",
-		Requirement: "req EIO-1/a", Status: "skip", Reason: "interrupted"}, rec.Cases[0], "an interrupted case is skipped, not failed")
+		Requirement: "req EIO-1/a", Status: "skip", Reason: "interrupted", Source: "upstream", Evidence: []string{}},
+		rec.Cases[0], "an interrupted case is skipped, not failed")
 	// b ran before a took the only slot, or never ran: pass or skipped, never failed.
 	assert.Contains(t, []string{"pass", "skip"}, rec.Cases[1].Status)
+}
+
+// Every case keeps its evidence, a pass too, bounded to the last
+// evidenceLines lines of at most evidenceBytes each (issue 11: passes that
+// showed nothing hid the 500-as-closed verdicts).
+func TestEvidenceOfEveryCase(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 1000)
+	cases := []check.Case{
+		synthetic("EIO-1/pass", check.Must, func(_ context.Context, t *check.T) { t.Logf("sent 4hello, got 4hello") }),
+		synthetic("EIO-2/flood", check.Must, func(_ context.Context, t *check.T) {
+			for i := range 50 {
+				t.Logf("line %d %s", i, long)
+			}
+		}),
+		synthetic("EIO-3/skip", check.Must, func(_ context.Context, t *check.T) { t.Skip("no polling") }),
+	}
+	rec, err := execute(context.Background(), fakeTarget(), cases, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "pass", rec.Cases[0].Status)
+	require.Len(t, rec.Cases[0].Evidence, 1)
+	assert.Contains(t, rec.Cases[0].Evidence[0], "sent 4hello, got 4hello")
+	assert.Empty(t, rec.Cases[0].Exchange, "the full exchange stays for failures")
+
+	flood := rec.Cases[1].Evidence
+	require.Len(t, flood, evidenceLines+1, "the last lines and a line saying how many went")
+	assert.Contains(t, flood[0], "30 earlier lines not kept")
+	assert.Contains(t, flood[1], "line 30 ")
+	assert.Contains(t, flood[evidenceLines], "line 49 ")
+	for _, l := range flood[1:] {
+		assert.LessOrEqual(t, len(l), evidenceBytes+len("… (1027 bytes)"), l)
+	}
+	assert.NotNil(t, rec.Cases[2].Evidence, "a skipped case has evidence too, empty: JSON [] not null")
+}
+
+// A case stricter than upstream that fails its stricter part ends warn: the
+// exit code is 0 without --strict and 1 with it. Its other failures, and a
+// FailStricter from a case that names no Upstream, stay failures.
+func TestWarnStricterThanUpstream(t *testing.T) {
+	t.Parallel()
+	stricter := synthetic("EIO-5/other-packets", check.Must, func(_ context.Context, t *check.T) {
+		t.FailStricter("closed within pingTimeout", "still open")
+	})
+	stricter.Upstream = "SHOULD: upstream"
+	otherFailure := synthetic("EIO-5/other-packets", check.Must, func(_ context.Context, t *check.T) { t.Fail("HTTP 400", "HTTP 500") })
+	otherFailure.Upstream = "SHOULD: upstream"
+	unmarked := synthetic("EIO-5/websocket", check.Must, func(_ context.Context, t *check.T) { t.FailStricter("a", "b") })
+
+	for _, strict := range []bool{false, true} {
+		target := fakeTarget()
+		target.Strict = strict
+		rec, err := execute(context.Background(), target, []check.Case{stricter}, Options{})
+		require.NoError(t, err)
+		c := rec.Cases[0]
+		assert.Equal(t, reports.StatusWarn, c.Status, "strict %v", strict)
+		assert.Equal(t, reports.SourceStricter, c.Source)
+		assert.Equal(t, "SHOULD: upstream", c.Upstream)
+		assert.Equal(t, "still open", c.Actual)
+		assert.Equal(t, 1, rec.Summary.Warned)
+		assert.Equal(t, 0, rec.Summary.Failed)
+		assert.Equal(t, map[bool]int{false: 0, true: 1}[strict], ExitCode(rec), "strict %v", strict)
+	}
+	rec, err := execute(context.Background(), fakeTarget(), []check.Case{otherFailure, unmarked}, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, reports.StatusFail, rec.Cases[0].Status, "a failure outside the stricter part")
+	assert.Equal(t, reports.StatusFail, rec.Cases[1].Status, "FailStricter without Upstream")
+	assert.Equal(t, reports.SourceUpstream, rec.Cases[1].Source)
+	assert.Equal(t, 1, ExitCode(rec))
 }

@@ -1,9 +1,16 @@
 package reports
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
 
 // CheckSchema is the version of the Check JSON; it grows only by new fields.
-const CheckSchema = 1
+// 2 added the status warn, summary.warned, and each case's evidence, source
+// and upstream; ReadCheck loads 1 and 2.
+const CheckSchema = 2
 
 // Check is the record of one conformance run (stampede check).
 type Check struct {
@@ -15,22 +22,35 @@ type Check struct {
 	Duration float64      `json:"duration_seconds"`
 	Summary  CheckSummary `json:"summary"`
 	Cases    []CheckCase  `json:"cases"`
+	// Notes are what the run says about the target as a whole: a layer that
+	// does not apply to it and what to pass instead.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CheckSummary counts the outcomes. Decisive counts the failures that decide
-// the exit code: MUST cases, and SHOULD cases under --strict.
+// the exit code: MUST cases, and SHOULD and warned cases under --strict.
 type CheckSummary struct {
 	Passed   int `json:"passed"`
 	Failed   int `json:"failed"`
 	Skipped  int `json:"skipped"`
+	Warned   int `json:"warned"`
 	Decisive int `json:"decisive_failures"`
 }
 
-// The statuses of a CheckCase.
+// The statuses of a CheckCase. Warn is a failed case whose requirement is
+// stricter than the upstream spec's (source stricter): it decides the exit
+// code only under --strict.
 const (
 	StatusPass = "pass"
 	StatusFail = "fail"
 	StatusSkip = "skip"
+	StatusWarn = "warn"
+)
+
+// The sources of a case's requirement.
+const (
+	SourceUpstream = "upstream" // the upstream protocol spec (or open-webui) requires it
+	SourceStricter = "stricter" // PROTOCOL.md's own choice, stricter than upstream
 )
 
 // CheckCase is the outcome of one case.
@@ -46,6 +66,13 @@ type CheckCase struct {
 	Actual      string   `json:"actual,omitempty"`
 	Duration    float64  `json:"duration_seconds"`
 	Exchange    []string `json:"exchange,omitempty"` // packets of a failed case
+	// Source says whose requirement it is; Upstream, for a stricter one,
+	// what the upstream spec asks instead.
+	Source   string `json:"source,omitempty"`
+	Upstream string `json:"upstream,omitempty"`
+	// Evidence is the end of what was sent (>) and received (<), bounded,
+	// kept for every case: a pass shows what it was decided on.
+	Evidence []string `json:"evidence"`
 }
 
 // Tally fills in the summary from the cases.
@@ -62,8 +89,26 @@ func (c *Check) Tally() {
 			}
 		case StatusSkip:
 			c.Summary.Skipped++
+		case StatusWarn:
+			c.Summary.Warned++
+			if c.Strict {
+				c.Summary.Decisive++
+			}
 		}
 	}
+}
+
+// ReadCheck loads a Check record written by WriteCheckJSON, of any schema
+// up to CheckSchema; a record without a schema is refused.
+func ReadCheck(r io.Reader) (*Check, error) {
+	var c Check
+	if err := json.NewDecoder(r).Decode(&c); err != nil {
+		return nil, fmt.Errorf("failed to read the check record: %w", err)
+	}
+	if c.Schema < 1 || c.Schema > CheckSchema {
+		return nil, fmt.Errorf("failed to read the check record: schema %d, want 1 to %d", c.Schema, CheckSchema)
+	}
+	return &c, nil
 }
 
 // sectionTitles names the sections of PROTOCOL.md.

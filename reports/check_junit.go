@@ -42,6 +42,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -57,7 +58,10 @@ type junitSkipped struct {
 // WriteCheckJUnit writes the record in the JUnit XML that CI systems read:
 // one testsuite per section, failures as <failure>, skips as <skipped>.
 // SHOULD failures outside --strict are reported as failures too, typed
-// SHOULD, so that they are visible; the exit code is what gates.
+// SHOULD, so that they are visible; the exit code is what gates. A warned
+// case (stricter than upstream) is a failure typed WARN under --strict, and
+// otherwise a passed testcase whose system-out starts with "WARN", so that
+// CI shows it without turning red.
 func WriteCheckJUnit(w io.Writer, c *Check) error {
 	root := junitSuites{Name: "stampede check " + c.Target, Time: ftoa(c.Duration)}
 	for _, sec := range sections(c.Cases) {
@@ -76,6 +80,14 @@ func WriteCheckJUnit(w io.Writer, c *Check) error {
 			case StatusSkip:
 				jc.Skipped = &junitSkipped{Message: cs.Reason}
 				suite.Skipped++
+			case StatusWarn:
+				msg := "stricter than upstream (" + cs.Upstream + "): expected " + cs.Expected + "; actual " + cs.Actual
+				if c.Strict {
+					jc.Failure = &junitFailure{Type: "WARN", Message: msg, Body: failureBody(cs)}
+					suite.Failures++
+				} else {
+					jc.SystemOut = "WARN " + msg + "\n" + failureBody(cs)
+				}
 			}
 			suite.Tests++
 			total += cs.Duration

@@ -28,8 +28,11 @@ func WriteCheckText(w io.Writer, c *Check) error {
 		}
 	}
 	s := c.Summary
-	fmt.Fprintf(bw, "\n%d passed, %d failed, %d skipped (%d cases in %s)\n",
-		s.Passed, s.Failed, s.Skipped, len(c.Cases), seconds(c.Duration))
+	fmt.Fprintf(bw, "\n%d passed, %d failed, %d warned, %d skipped (%d cases in %s)\n",
+		s.Passed, s.Failed, s.Warned, s.Skipped, len(c.Cases), seconds(c.Duration))
+	for _, n := range c.Notes {
+		fmt.Fprintf(bw, "note: %s\n", n)
+	}
 	return bw.Flush()
 }
 
@@ -39,16 +42,24 @@ func writeCaseText(w io.Writer, cs CheckCase) {
 		fmt.Fprintf(w, "  PASS %s (%s)\n", cs.ID, seconds(cs.Duration))
 	case StatusSkip:
 		fmt.Fprintf(w, "  SKIP %s: %s\n", cs.ID, cs.Reason)
+	case StatusWarn:
+		fmt.Fprintf(w, "  WARN %s (%s, stricter than upstream: %s)\n", cs.ID, seconds(cs.Duration), cs.Upstream)
+		writeFailureText(w, cs)
 	default:
 		fmt.Fprintf(w, "  FAIL %s (%s, %s)\n", cs.ID, seconds(cs.Duration), cs.Level)
-		fmt.Fprintf(w, "       requirement: %s\n", cs.Requirement)
-		fmt.Fprintf(w, "       expected:    %s\n", cs.Expected)
-		fmt.Fprintf(w, "       actual:      %s\n", cs.Actual)
-		if len(cs.Exchange) > 0 {
-			fmt.Fprintf(w, "       exchange:\n")
-			for _, e := range cs.Exchange {
-				fmt.Fprintf(w, "         %s\n", e)
-			}
+		writeFailureText(w, cs)
+	}
+}
+
+// writeFailureText is what a failed or warned case shows below its line.
+func writeFailureText(w io.Writer, cs CheckCase) {
+	fmt.Fprintf(w, "       requirement: %s\n", cs.Requirement)
+	fmt.Fprintf(w, "       expected:    %s\n", cs.Expected)
+	fmt.Fprintf(w, "       actual:      %s\n", cs.Actual)
+	if len(cs.Exchange) > 0 {
+		fmt.Fprintf(w, "       exchange:\n")
+		for _, e := range cs.Exchange {
+			fmt.Fprintf(w, "         %s\n", e)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package reports owns stampede's result records and the reporters that
-// render them: for conformance runs a Check record with text, JSON and
-// JUnit writers; for load runs a Run record (schema-versioned JSON with
+// render them: for conformance runs a Check record (schema-versioned; each
+// case with its status pass, fail, skip or warn and its evidence) with text,
+// JSON and JUnit writers and ReadCheck; for load runs a Run record (schema-versioned JSON with
 // per-second series and HDR histograms in compressed form), its text
 // summary, segment merging, and the threshold grammar with its evaluation.
 // The built-in metric names live in one place, metrics.go. Collection is apart from presentation: commands

@@ -51,7 +51,17 @@ Flags:
   --junit FILE            write JUnit XML
   --json FILE             write the JSON record
   --list                  print the selected cases and exit
-  --quiet                 no report on stdout (files are still written)
+  --quiet                 no report on stdout and no progress on stderr (files are still written)
+
+Before the cases run, stderr gets how long they will take at the target's ping
+settings, with a hint when faster settings would help; while they run, a line
+per case when stderr is a terminal, else a line per layer; at the end, a note
+for each layer that does not apply to the target (all or nearly all of its
+cases failed) and the --layer to pass instead.
+
+A case whose requirement is PROTOCOL.md's own, stricter than the upstream spec
+(source "stricter" in the JSON), ends "warn" instead of "fail": it fails the
+run only with --strict.
 
 Examples:
   stampede check --target http://127.0.0.1:8080 --junit conformance.xml
@@ -133,6 +143,9 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	}
 	if f.list {
 		return listCases(e, opts)
+	}
+	if !f.quiet {
+		opts.Log, opts.Terminal = e.stderr, e.isTerminal(e.stderr)
 	}
 	rec, err := conformance.Run(ctx, target, opts)
 	switch {

@@ -23,6 +23,16 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// terminal reports whether a writer is a terminal; nil: isTerminal.
+	// Tests set it to see what a terminal gets.
+	terminal func(io.Writer) bool
+}
+
+func (e env) isTerminal(w io.Writer) bool {
+	if e.terminal != nil {
+		return e.terminal(w)
+	}
+	return isTerminal(w)
 }
 
 type command struct {

@@ -42,6 +42,12 @@ type Case struct {
 	Requirement string // the sentence of PROTOCOL.md the case checks
 	Level       Level
 	Layer       Layer
+	// Upstream is set when the requirement, or part of it, is PROTOCOL.md's
+	// own choice, stricter than the upstream protocol spec: what upstream
+	// asks instead ("SHOULD: …"). The case fails that part with
+	// T.FailStricter, which ends it warn: the exit code decides on it only
+	// under --strict. Empty: the requirement is upstream's.
+	Upstream string
 	// Timeout bounds the case; zero means the runner's default, derived
 	// from the target's ping timings.
 	Timeout time.Duration

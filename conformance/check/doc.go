@@ -1,7 +1,8 @@
 // Package check is the vocabulary of the conformance suite: a Case (an ID,
 // the requirement sentence from PROTOCOL.md, its level and what it needs of
 // the target), the Target it runs against, and T, what a case uses to dial,
-// record the packets exchanged, and fail with expected versus actual.
+// record the packets exchanged, and fail with expected versus actual (or,
+// with FailStricter, warn where PROTOCOL.md is stricter than upstream).
 //
 // The case packages (conformance/engineio, conformance/socketio,
 // conformance/app) import only this package; the runner in package

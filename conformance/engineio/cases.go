@@ -67,7 +67,9 @@ func Cases() []check.Case {
 		{ID: "EIO-5/pong-keeps", Run: pongKeeps,
 			Requirement: "The server sends a ping 2 every pingInterval and a client answering 3 stays connected."},
 		{ID: "EIO-5/other-packets", Run: otherPackets,
-			Requirement: "A client that does not answer a ping within pingTimeout is closed, even if it keeps sending other packets."},
+			Requirement: "A client that does not answer a ping within pingTimeout is closed, even if it keeps sending other packets.",
+			Upstream: "SHOULD: the Engine.IO v4 spec says a server that gets no pong within pingTimeout SHOULD consider the connection closed, " +
+				"and does not say that other packets do not count (Node's engine.io restarts the timer once on them: NODE.md, Engine.IO item 3)"},
 
 		// EIO-6: heartbeat direction and timing.
 		{ID: "EIO-6/first-ping-timing", Run: firstPingTiming,

@@ -209,9 +209,18 @@ func TestEveryCaseHasAFailingServer(t *testing.T) {
 }
 
 // TestEveryCaseFails runs each case against its misbehaving server: it must
-// fail, saying what it expected and what it got.
+// fail, saying what it expected and what it got; a case stricter than
+// upstream (Upstream set) ends warn on the part beyond upstream, which its
+// misbehaving server breaks.
 func TestEveryCaseFails(t *testing.T) {
 	t.Parallel()
+	want := map[string]string{}
+	for _, c := range engineio.Cases() {
+		want[c.ID] = reports.StatusFail
+		if c.Upstream != "" {
+			want[c.ID] = reports.StatusWarn
+		}
+	}
 	ids := make([]string, 0, len(failing))
 	for id := range failing {
 		ids = append(ids, id)
@@ -224,7 +233,7 @@ func TestEveryCaseFails(t *testing.T) {
 			rec := runCases(t, target(t, base, sioPath), "^"+regexp.QuoteMeta(id)+"$")
 			require.Len(t, rec.Cases, 1)
 			c := rec.Cases[0]
-			if assert.Equal(t, reports.StatusFail, c.Status, describeCase(c)) {
+			if assert.Equal(t, want[id], c.Status, describeCase(c)) {
 				assert.NotEmpty(t, c.Expected, id)
 				assert.NotEmpty(t, c.Actual, id)
 				assert.NotContains(t, c.Actual, "panicked", describeCase(c))

@@ -127,7 +127,7 @@ func otherPackets(_ context.Context, t *check.T) {
 				return err
 			}
 		}
-		return failf(fmt.Sprintf("the session closed pingTimeout (%v) after an unanswered ping, though messages kept coming", pt),
+		return stricterf(fmt.Sprintf("the session closed pingTimeout (%v) after an unanswered ping, though messages kept coming", pt),
 			"still open %v after the ping, %d messages later", late(pt), sent)
 	})
 }

@@ -170,7 +170,7 @@ func eachTransport(t *check.T, trs []string, reason string, fn func(tr string) e
 		switch {
 		case errors.As(err, &skip):
 		case errors.As(err, &f):
-			t.Fail(f.expected+" (over "+trs[i]+")", f.actual)
+			f.fail(t, " (over "+trs[i]+")")
 		case err != nil:
 			t.Fail("the exchange to complete (over "+trs[i]+")", err.Error())
 		}

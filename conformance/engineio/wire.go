@@ -30,6 +30,7 @@ import (
 type failure struct {
 	expected, actual string
 	cause            error // errNoAnswer, for a request that timed out
+	stricter         bool  // against PROTOCOL.md's part beyond upstream: check.T.FailStricter
 }
 
 func (f *failure) Error() string { return f.expected + ": " + f.actual }
@@ -41,6 +42,20 @@ var errNoAnswer = errors.New("no answer")
 
 func failf(expected, actualFormat string, args ...any) error {
 	return &failure{expected: expected, actual: fmt.Sprintf(actualFormat, args...)}
+}
+
+// stricterf is failf for the part of a requirement that is stricter than the
+// upstream spec (the case's Upstream): the case ends warn, not fail.
+func stricterf(expected, actualFormat string, args ...any) error {
+	return &failure{expected: expected, actual: fmt.Sprintf(actualFormat, args...), stricter: true}
+}
+
+// fail ends the case with f, as a warning when f is stricter than upstream.
+func (f *failure) fail(t *check.T, suffix string) {
+	if f.stricter {
+		t.FailStricter(f.expected+suffix, f.actual)
+	}
+	t.Fail(f.expected+suffix, f.actual)
 }
 
 // skipError is a case that cannot run against this target, for a reason
@@ -58,7 +73,7 @@ func must(t *check.T, err error) {
 	case errors.As(err, &s):
 		t.Skip(s.reason)
 	case errors.As(err, &f):
-		t.Fail(f.expected, f.actual)
+		f.fail(t, "")
 	default:
 		t.Fail("the exchange to complete", err.Error())
 	}
@@ -243,7 +258,7 @@ func (w *wire) request(conn int, method, pathQuery string, body []byte, header h
 		return reply{}, w.over()
 	case ctx.Err() != nil:
 		w.logf(conn, "<", "no answer within %v", within)
-		return reply{}, &failure{expected, fmt.Sprintf("no answer within %v", within), errNoAnswer}
+		return reply{}, &failure{expected: expected, actual: fmt.Sprintf("no answer within %v", within), cause: errNoAnswer}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
