@@ -297,7 +297,7 @@ func (r *Run) Seconds() float64 {
 }
 
 // SortRecords puts histograms and counters in the order reporters show
-// them: metrics as Metrics lists them, then by tags.
+// them: metrics as threshold.Metrics lists them, then by tags.
 func (r *Run) SortRecords() {
 	SortHistograms(r.Histograms)
 	slices.SortStableFunc(r.Counters, func(a, b CounterRecord) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
@@ -402,7 +402,7 @@ func tagKey(tags map[string]string) string {
 	return b.String()
 }
 
-// compareSeries orders records as Metrics lists their metrics, then by tags.
+// compareSeries orders records as threshold.Metrics lists their metrics, then by tags.
 func compareSeries(am string, at map[string]string, bm string, bt map[string]string) int {
 	return cmp.Or(
 		cmp.Compare(metricRank(am), metricRank(bm)),

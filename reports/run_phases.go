@@ -23,7 +23,7 @@ type PhaseRecord struct {
 const TeardownPhase = "teardown"
 
 // SortHistograms puts histograms in the order reporters show them:
-// metrics as Metrics lists them, then by tags.
+// metrics as threshold.Metrics lists them, then by tags.
 func SortHistograms(hs []HistogramRecord) {
 	slices.SortStableFunc(hs, func(a, b HistogramRecord) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
 }

@@ -5,8 +5,8 @@
 // files (embedded; also plain files in this folder). It implements the
 // client side of PROTOCOL.md section 9 as data: what virtual clients do.
 //
-// It is pure: no goroutines, no network. It imports nothing else of
-// stampede. Concurrency: a loaded Scenario is immutable; share it freely.
+// It is pure: no goroutines, no network. Of stampede it imports only the
+// leaf internal/threshold (the metric names and the threshold grammar). Concurrency: a loaded Scenario is immutable; share it freely.
 // Set changes a scenario in place, so apply it before sharing (or to a Clone).
 //
 // # Pipeline
@@ -17,7 +17,7 @@
 //	s, err := scenarios.Open(arg)                  // a file, else a built-in name: syntax and types
 //	err = scenarios.Set(s, "phases.0.rate", "500") // each --set
 //	s = scenarios.Scale(s, vus, duration)          // --vus, --duration
-//	err = s.ValidateWith(parse)                    // meaning; thresholds with reports.ParseThreshold
+//	err = s.Validate()                             // meaning, thresholds included
 //	s = s.WithDefaults()                           // what the simulator runs
 //
 // # What a client does
@@ -52,10 +52,10 @@
 //
 // # Thresholds and send times
 //
-// Validate checks a threshold's shape only; package reports owns the
-// grammar and the metric names (reports.Metrics: handshake, sio_connect,
+// Validate parses every threshold with the grammar and the metric names of
+// package internal/threshold (threshold.Metrics: handshake, sio_connect,
 // user_join, ack, push, reconnect, recovery, messages_received, errors,
-// error_rate, …), and commands parse them fully with ValidateWith.
+// error_rate, …), the same parser that evaluates them after a run.
 //
 // push, the delivery latency of an event the server sends, needs the send
 // time in the event: by convention a field sent_ms (Unix milliseconds, a

@@ -23,7 +23,7 @@ flows:
           steps:
             - emit: {event: "events:channel", args: [{channel_id: "{{.Vars.room}}", data: {type: typing}}]}
 vars: {room: c0001}
-thresholds: ["delivery_p99{event:events:channel} < 250ms"]
+thresholds: ["push_p99{event:events:channel} < 250ms"]
 `))
 	if err != nil {
 		fmt.Println(err)

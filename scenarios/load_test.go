@@ -188,7 +188,7 @@ flows:
       - control: {action: stream, params: {user_id: u000002}, once: true}
       - disconnect
       - reconnect: ~
-thresholds: ["a < 1"]
+thresholds: ["connections >= 1"]
 vars: {room: c0001}
 data: {users: users.csv}
 `

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // Validate checks what the scenario means and returns every problem at once
@@ -28,14 +30,9 @@ import (
 //   - flows: at least one; weights ≥ 0 adding up to more than 0; each step
 //     with exactly one kind and its fields (see checkSteps), templates that
 //     parse with Funcs;
-//   - thresholds: the shape <metric>[{tag:value,...}] <op> <value> only;
-//     package reports parses them fully (see ValidateWith).
-func (s *Scenario) Validate() error { return s.ValidateWith(nil) }
-
-// ValidateWith is Validate, and it also runs parse over every threshold of
-// the right shape: a command that may import package reports passes
-// reports.ParseThreshold, so that a misspelt metric is found with its line.
-func (s *Scenario) ValidateWith(parse func(threshold string) error) error {
+//   - thresholds: the full grammar with the built-in metric names
+//     (threshold.Parse), the one that evaluates them after a run.
+func (s *Scenario) Validate() error {
 	c := &checker{s: s.WithDefaults(), seen: map[Error]bool{}}
 	c.file = s.file
 	c.target()
@@ -45,13 +42,8 @@ func (s *Scenario) ValidateWith(parse func(threshold string) error) error {
 	c.notNegative("teardown", *c.s.Teardown)
 	c.flows()
 	for i, t := range c.s.Thresholds {
-		field := fmt.Sprintf("thresholds[%d]", i)
-		if !thresholdShape.MatchString(t) {
-			c.add(field, "%q is not `<metric>[{tag:value,...}] <op> <value>` (e.g. handshake_p99 < 1s)", t)
-		} else if parse != nil {
-			if err := parse(t); err != nil {
-				c.add(field, "%s", err.Error())
-			}
+		if _, err := threshold.Parse(t); err != nil {
+			c.add(fmt.Sprintf("thresholds[%d]", i), "%s", err.Error())
 		}
 	}
 	for _, name := range sortedKeys(c.s.Data) {

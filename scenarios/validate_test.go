@@ -202,8 +202,8 @@ client:
 		{"auth modes", phases + flows + "auth: {mode: file}\n", []string{"f.yaml:5: auth.tokens_file: required with mode file"}},
 		{"auth mode unknown", phases + flows + "auth: {mode: oauth}\n", []string{`f.yaml:5: auth.mode: "oauth": want mint, file or none`}},
 		{"thresholds and data", phases + flows + `thresholds:
-  - connect_p99 < 1s
-  - "ack_p99{event:user-join,flow:a} <= 100ms"
+  - connect_tcp_p99 < 1s
+  - "ack_p99{event:user-join} <= 100ms"
   - messages_received{event:events:channel} > 0
   - error_rate < 0.5%
   - messages_received_rate > 10/s
@@ -215,11 +215,11 @@ client:
   - error_rate != 1%
 data: {users: ""}
 `, []string{
-			`f.yaml:12: thresholds[6]: "connect_p99 <" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
-			`f.yaml:13: thresholds[7]: "Connect < 1s" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
-			`f.yaml:14: thresholds[8]: "ack{event} < 1s" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
-			`f.yaml:15: thresholds[9]: "ack_p99 ~ 3" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
-			`f.yaml:16: thresholds[10]: "error_rate != 1%" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
+			`f.yaml:12: thresholds[6]: threshold "connect_p99 <": column 1: unknown metric "connect" ` + knownMetrics,
+			`f.yaml:13: thresholds[7]: threshold "Connect < 1s": column 1: unknown metric "Connect" ` + knownMetrics,
+			`f.yaml:14: thresholds[8]: threshold "ack{event} < 1s": column 4: ack is a timer: name a statistic, e.g. ack_p99`,
+			`f.yaml:15: thresholds[9]: threshold "ack_p99 ~ 3": column 9: unknown operator "~" (want one of < <= > >= ==)`,
+			`f.yaml:16: thresholds[10]: threshold "error_rate != 1%": column 12: unknown operator "!=" (want one of < <= > >= ==)`,
 			`f.yaml:17: data.users: want the path of a CSV file`,
 		}},
 	}
@@ -255,18 +255,18 @@ func TestValidateInGo(t *testing.T) {
 		"flows[0].steps[1]: a step has exactly one kind (one of connect, emit, emit_with_ack, wait_for, listen, think, loop, disconnect, reconnect, vanish, control)", err.Error())
 }
 
-func TestValidateWith(t *testing.T) {
+// knownMetrics ends the message about an unknown metric.
+const knownMetrics = "(want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed starts error_rate)"
+
+// Validate parses thresholds with the grammar that evaluates them: a
+// misspelt metric or a unit that does not fit is found with its line.
+func TestValidateThresholds(t *testing.T) {
 	t.Parallel()
-	s, err := Load("f.yaml", strings.NewReader(minimal+"thresholds:\n  - handshake_p99 < 1s\n  - nope_p99 < 1s\n  - bad shape\n"))
+	s, err := Load("f.yaml", strings.NewReader(minimal+"thresholds:\n  - handshake_p99 < 1s\n  - nope_p99 < 1s\n  - bad shape\n  - starts_dropped < 1%\n  - ack_p99 < 5%\n"))
 	require.NoError(t, err)
-	parse := func(expr string) error {
-		if strings.HasPrefix(expr, "nope") {
-			return errors.New(`unknown metric "nope"`)
-		}
-		return nil
-	}
-	assert.EqualError(t, s.ValidateWith(parse), `f.yaml:9: thresholds[1]: unknown metric "nope"`+"\n"+
-		"f.yaml:10: thresholds[2]: \"bad shape\" is not `<metric>[{tag:value,...}] <op> <value>` (e.g. handshake_p99 < 1s)")
+	assert.EqualError(t, s.Validate(), `f.yaml:9: thresholds[1]: threshold "nope_p99 < 1s": column 1: unknown metric "nope" `+knownMetrics+"\n"+
+		`f.yaml:10: thresholds[2]: threshold "bad shape": column 1: unknown metric "bad" `+knownMetrics+"\n"+
+		`f.yaml:12: thresholds[4]: threshold "ack_p99 < 5%": column 12: ack_p99 is a time: give ms, s or µs (a plain number is milliseconds), not "%"`)
 	s.Thresholds = s.Thresholds[:1]
-	assert.NoError(t, s.ValidateWith(parse))
+	assert.NoError(t, s.Validate())
 }

@@ -6,9 +6,11 @@
 // The parts: Env is what a run's clients share; a virtual client (vu*.go)
 // runs one flow of steps over internal/client, with CLIENT-1's startup, a
 // heartbeat timer on a shared scheduler, and CLIENT-3 reconnection with
-// Backoff; executors (phases: ramp, constant, arrival, spike, hold) decide
-// when clients start and call a StartFunc; Run puts them together for one
-// process or one Segment of a run spread over several.
+// Backoff; the executors of package simulator/schedule (phases: ramp,
+// constant, arrival, spike, hold) decide when clients start and call
+// Env.StartVU with an explicit schedule.Start handle (the client's dial
+// slot, and whether it may park); Run puts them together for one process
+// or one Segment of a run spread over several.
 //
 // Concurrency: a virtual client has its connection's read goroutine, and a
 // goroutine of its own only while its flow is doing something: a client

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,18 +10,13 @@ import (
 
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
-// Segment is the share of a run one process executes (k6's execution
-// segments): virtual clients whose index i satisfies i % N == I-1, and 1/N
-// of every arrival rate. The zero value is the whole run (1/1).
-type Segment struct{ I, N int }
-
-// Whole reports whether s covers the whole run.
-func (s Segment) Whole() bool { return s.N <= 1 }
-
-// Owns reports whether the client with this global index belongs to s.
-func (s Segment) Owns(index int) bool { return s.Whole() || index%s.N == s.I-1 }
+// Segment is the share of a run one process executes (schedule.Segment:
+// its clients' indexes and 1/N of every rate); the zero value is the whole
+// run. An alias, so that RunConfig and the worker processes name it here.
+type Segment = schedule.Segment
 
 // Env is what every virtual client of one run shares: the scenario with its
 // defaults applied, where to connect, how to authenticate, and where to
@@ -68,24 +62,3 @@ type Env struct {
 	planErr error
 	ownHTTP *http.Transport // the transport of the Env's own HTTPClient
 }
-
-// StartFunc starts virtual client index, whose start was intended at
-// intended (the executor's schedule, for coordinated-omission-free
-// latencies); it returns when the client has finished or ctx is done, or
-// earlier when it detached the client (Detach). The executors call each
-// start in a goroutine of its own (reused from an earlier start that has
-// returned).
-//
-// The dial-slot contract (executor_token.go): an executor that bounds how
-// many clients connect at once (spike's max_in_flight, arrival's
-// RunConfig.MaxConnecting) puts the client's slot in ctx (WithDetach or
-// WithStartToken); the StartFunc calls StartDone(ctx) as soon as its first
-// connection attempt has completed, connected or not, so that the next
-// client may dial. StartDone is idempotent and a no-op without a slot; a
-// StartFunc that never calls it holds the slot until it returns. The
-// executors pass WithDetach, which also lets the StartFunc return while its
-// client goes on (a parked virtual client): Detach hands it the function to
-// call when it has finished. The executors record each scheduled start's
-// lateness (intended → call) in the lag timer and count starts_delayed and
-// starts_dropped themselves.
-type StartFunc func(ctx context.Context, index int, intended time.Time)

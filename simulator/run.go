@@ -14,6 +14,7 @@ import (
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 // ErrUnreachable is returned by Run when a target does not answer before
@@ -57,7 +58,7 @@ type RunConfig struct {
 	// NewStart returns the StartFunc of the run's virtual clients, given
 	// the run's Env; an error stops the run before it starts. nil: the real
 	// virtual clients (Env.Prepare, then Env.StartVU). Tests pass fakes.
-	NewStart func(env *Env) (StartFunc, error)
+	NewStart func(env *Env) (schedule.StartFunc, error)
 	// Progress receives the live progress once a second; nil: quiet.
 	Progress ProgressFunc
 	// Logger logs what goes wrong around the clients; nil: discarded.
@@ -66,7 +67,7 @@ type RunConfig struct {
 	// /metrics during it; nil: a client of Run's own.
 	HTTPClient *http.Client
 	// MaxConnecting bounds the clients of arrival phases connecting at once
-	// in this process; 0: DefaultMaxConnecting.
+	// in this process; 0: schedule.DefaultMaxConnecting.
 	MaxConnecting int
 	// ProbeTimeout bounds the check that every target answers; 0:
 	// DefaultProbeTimeout.
@@ -81,7 +82,7 @@ type RunConfig struct {
 // realClients is the default RunConfig.NewStart: the virtual clients of
 // vu.go, with the tokens of the peak population minted beforehand, under
 // ctx.
-func realClients(ctx context.Context, env *Env) (StartFunc, error) {
+func realClients(ctx context.Context, env *Env) (schedule.StartFunc, error) {
 	if err := env.Premint(ctx, env.Scenario.Peak()); err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func realClients(ctx context.Context, env *Env) (StartFunc, error) {
 // into the series (with the servers' CPU, memory and goroutines scraped
 // from their GET /metrics when they serve it, once a second), reports the
 // progress, and when the phases are over stops the clients (spread over
-// the scenario's teardown, see population.teardown), exports the
+// the scenario's teardown, see schedule.Population.Teardown), exports the
 // metrics, also phase by phase (the scenario's phases and the teardown), and
 // evaluates the thresholds. The record's environment ends when
 // the phases ended, so rates are over the load, not the shutdown. Run
@@ -131,8 +132,10 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	defer env.Close()
 	clients, stopClients := context.WithCancel(ctx)
 	defer stopClients()
-	pop := newPopulation(clients, startFn, cfg.Segment, rec, cfg.MaxConnecting)
-	pop.onPhase = func(name string) { _ = rec.BeginPhase(name) } // encodes in memory: cannot fail
+	pop := schedule.New(clients, schedule.Config{
+		Start: startFn, Segment: cfg.Segment, Recorder: rec, MaxConnecting: cfg.MaxConnecting,
+		OnPhase: func(name string) { _ = rec.BeginPhase(name) }, // encodes in memory: cannot fail
+	})
 
 	smp := newSampler(rec, plan.scraper, cfg.Progress, start)
 	sampling, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
@@ -141,7 +144,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 		defer close(sampled)
 		smp.run(sampling)
 	}()
-	phaseErr := runPhases(ctx, plan.scenario.Phases, pop, start)
+	phaseErr := pop.Run(ctx, plan.scenario.Phases, start)
 	end := time.Now()
 	stopSampling()
 	<-sampled
@@ -150,11 +153,11 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 
 	if ctx.Err() == nil {
 		_ = rec.BeginPhase(reports.TeardownPhase)
-		pop.teardown(ctx, *plan.scenario.Teardown)
+		pop.Teardown(ctx, *plan.scenario.Teardown)
 	}
 	stopClients() // whoever is left (all at once when interrupted)
-	if !pop.wait(cfg.StopTimeout) {
-		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.runningCount(), "timeout", cfg.StopTimeout)
+	if !pop.Wait(cfg.StopTimeout) {
+		cfg.Logger.Warn("clients still running after the stop timeout", "clients", pop.Running(), "timeout", cfg.StopTimeout)
 	}
 	recovery.flush()
 	var down []reports.TargetDown
@@ -222,7 +225,7 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 		return nil, fmt.Errorf("%w: no scenario", ErrRunConfig)
 	}
 	if cfg.NewStart == nil {
-		cfg.NewStart = func(env *Env) (StartFunc, error) { return realClients(ctx, env) }
+		cfg.NewStart = func(env *Env) (schedule.StartFunc, error) { return realClients(ctx, env) }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -239,10 +242,8 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 	}
 	plan := &runPlan{scenario: s.WithDefaults(), close: func() {}}
 	plan.config, _ = json.Marshal(string(yml)) // a string: cannot fail
-	for _, p := range plan.scenario.Phases {
-		if _, err := newExecutor(p); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrRunConfig, err)
-		}
+	if err := schedule.Check(plan.scenario.Phases); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRunConfig, err)
 	}
 	if plan.env, err = runEnv(cfg, plan.scenario); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/simulator/metrics"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 // serverFreshness is how old a scrape may be to count in a second's point.
@@ -40,7 +41,7 @@ func (s *sampler) run(ctx context.Context) {
 		defer wg.Wait()
 	}
 	for k := 1; ; k++ {
-		if sleepUntil(ctx, s.start.Add(time.Duration(k)*time.Second)) != nil {
+		if schedule.SleepUntil(ctx, s.start.Add(time.Duration(k)*time.Second)) != nil {
 			return
 		}
 		s.sample()

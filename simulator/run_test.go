@@ -19,6 +19,7 @@ import (
 
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 // fakeServer answers the probe and the scrapes without a network, so that
@@ -63,18 +64,19 @@ func testScenario(phases ...scenarios.Phase) *scenarios.Scenario {
 
 // fakeVUs are virtual clients that connect at once and send a ping every
 // 700ms, acked in index+1 milliseconds, until stopped.
-func fakeVUs(env *Env) (StartFunc, error) {
+func fakeVUs(env *Env) (schedule.StartFunc, error) {
 	rec := env.Recorder
 	conns, clients := rec.Counter(reports.MetricConnections), rec.Gauge(reports.MetricClients)
 	connect := rec.Timer(reports.MetricSIOConnect)
 	ack := rec.Timer(reports.MetricAck, reports.TagEvent, "ping")
 	sent := rec.Counter(reports.MetricMessagesSent, reports.TagEvent, "ping")
-	return func(ctx context.Context, index int, _ time.Time) {
+	return func(ctx context.Context, st *schedule.Start) {
+		index := st.Index
 		conns.Inc()
 		connect.Record(2 * time.Millisecond)
 		clients.Add(1)
 		defer clients.Add(-1)
-		StartDone(ctx)
+		st.Connected()
 		tick := time.NewTicker(700 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -200,8 +202,8 @@ func TestRunInterruptedReturnsThePartialRecord(t *testing.T) {
 func TestRunFailsBeforeStarting(t *testing.T) {
 	t.Parallel()
 	var started int
-	count := func(*Env) (StartFunc, error) {
-		return func(context.Context, int, time.Time) { started++ }, nil
+	count := func(*Env) (schedule.StartFunc, error) {
+		return func(context.Context, *schedule.Start) { started++ }, nil
 	}
 	s := testScenario(scenarios.Phase{Kind: scenarios.PhaseSpike, Population: 3})
 	tests := []struct {
@@ -212,7 +214,7 @@ func TestRunFailsBeforeStarting(t *testing.T) {
 		{"unreachable", RunConfig{Scenario: s, NewStart: count, HTTPClient: (&fakeServer{down: true}).client()}, ErrUnreachable},
 		{"no scenario", RunConfig{NewStart: count}, ErrRunConfig},
 		{"bad target", RunConfig{Scenario: s, Targets: []string{"ftp://x"}, NewStart: count}, ErrRunConfig},
-		{"bad setup", RunConfig{Scenario: s, NewStart: func(*Env) (StartFunc, error) { return nil, ErrSetup }, HTTPClient: (&fakeServer{}).client()}, ErrSetup},
+		{"bad setup", RunConfig{Scenario: s, NewStart: func(*Env) (schedule.StartFunc, error) { return nil, ErrSetup }, HTTPClient: (&fakeServer{}).client()}, ErrSetup},
 		{"unknown phase", RunConfig{Scenario: testScenario(scenarios.Phase{Kind: "wave"}), NewStart: count}, ErrRunConfig},
 		{"no secret for real clients", RunConfig{Scenario: func() *scenarios.Scenario {
 			c := s.Clone()
@@ -255,10 +257,11 @@ func TestRunWithoutServerMetrics(t *testing.T) {
 func TestRunRecordsRecovery(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		storms := func(env *Env) (StartFunc, error) {
+		storms := func(env *Env) (schedule.StartFunc, error) {
 			t0 := env.Start
-			return func(ctx context.Context, index int, _ time.Time) {
-				StartDone(ctx)
+			return func(ctx context.Context, st *schedule.Start) {
+				index := st.Index
+				st.Connected()
 				at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 				switch index {
 				case 0:
@@ -353,9 +356,10 @@ func TestRunTeardownSpreadsTheDisconnects(t *testing.T) {
 		var mu sync.Mutex
 		stopped := map[int]time.Duration{}
 		var end time.Time
-		start := func(env *Env) (StartFunc, error) {
-			return func(ctx context.Context, index int, _ time.Time) {
-				StartDone(ctx)
+		start := func(env *Env) (schedule.StartFunc, error) {
+			return func(ctx context.Context, st *schedule.Start) {
+				index := st.Index
+				st.Connected()
 				<-ctx.Done()
 				mu.Lock()
 				stopped[index] = time.Since(end)

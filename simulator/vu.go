@@ -11,10 +11,11 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
-// StartVU runs virtual client index, whose start was intended at intended
-// (StartFunc). It picks the client's flow by weight with the client's own
+// StartVU runs virtual client s.Index, whose start was intended at
+// s.Intended (a schedule.StartFunc). It picks the client's flow by weight with the client's own
 // random source (seeded with Env.Seed and index), gets its token, runs the
 // flow (after the implicit CLIENT-1 connect unless the flow starts with
 // connect), and, when the flow ends connected, stays connected — answering
@@ -25,17 +26,19 @@ import (
 // The executors record the start's lateness (actual − intended) as the lag
 // metric; StartVU measures the first connection's connect_tcp and handshake
 // from the dial moved back by that lateness, so that an overloaded generator
-// shows as latency. It frees the executor's dial slot (StartDone) once the
-// first connection attempt has completed.
-func (e *Env) StartVU(ctx context.Context, index int, intended time.Time) {
-	defer StartDone(ctx)
+// shows as latency. It frees the executor's dial slot (s.Connected) once
+// the first connection attempt has completed, and parks the client when s
+// lets it detach (vu_park.go).
+func (e *Env) StartVU(ctx context.Context, s *schedule.Start) {
+	defer s.Connected()
 	if err := e.Prepare(); err != nil {
 		return // Run reports a bad setup before starting anyone
 	}
-	v, ok := e.plan.newVU(index, intended)
+	v, ok := e.plan.newVU(s.Index, s.Intended)
 	if !ok {
 		return
 	}
+	v.start = s
 	if !v.run(ctx) {
 		v.close()
 	}
@@ -84,6 +87,9 @@ type vu struct {
 	debt  time.Duration // lateness of the current rate-loop iteration (see loop)
 	cache [][]any       // per-client rendered arguments, by emitPlan.slot
 	armed *waiter       // a wait_for armed ahead of its step (see runSteps)
+	// start is the executor's handle on the client (its dial slot, and
+	// whether it may detach); nil when run outside an executor.
+	start *schedule.Start
 	// finished tells the executor the client has finished, once it has
 	// parked (vu_park.go); nil until then.
 	finished func()
@@ -216,7 +222,7 @@ func (v *vu) run(ctx context.Context) bool {
 	if !v.flow.connectFirst {
 		v.armAhead(v.flow.steps, -1)
 		ok := v.connect(ctx)
-		StartDone(ctx)
+		v.start.Connected()
 		if !ok && ctx.Err() != nil {
 			return false
 		}

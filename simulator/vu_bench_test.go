@@ -25,6 +25,8 @@ import (
 
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 // cpuTime is the process's user+system CPU time so far (getrusage).
@@ -224,10 +226,10 @@ flows: [{steps: [connect]}]`)
 		for i := lo; i < hi; i++ {
 			sem <- struct{}{}
 			wg.Add(1)
-			go func() { // as population.launch starts clients: they may park
-				ctx := WithDetach(ctx, sync.OnceFunc(func() { <-sem }), wg.Done)
-				env.StartVU(ctx, i, time.Now())
-				if !detached(ctx) {
+			go func() { // as the executors start clients: they may park
+				s := schedule.NewStart(i, time.Now(), sync.OnceFunc(func() { <-sem }), wg.Done)
+				env.StartVU(ctx, s)
+				if !s.Detached() {
 					wg.Done()
 				}
 			}()
@@ -298,10 +300,12 @@ flows: [{steps: [{listen: {events: [events]}}]}]`)
 	rec := env.Recorder
 	require.NoError(b, env.Premint(b.Context(), 100+b.N)) // as Run does before its clock starts
 	ctx, cancel := context.WithCancel(context.Background())
-	pop := newPopulation(ctx, env.StartVU, Segment{}, rec, 0)
-	connect := func(n int) { // as a spike phase does
-		require.NoError(b, pop.burst(ctx, n, 64))
-		for counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") < int64(pop.next) {
+	pop := schedule.New(ctx, schedule.Config{Start: env.StartVU, Recorder: rec})
+	started := 0
+	connect := func(n int) { // a spike phase
+		require.NoError(b, pop.Run(ctx, []scenarios.Phase{{Kind: scenarios.PhaseSpike, Population: n, MaxInFlight: 64}}, time.Now()))
+		started += n
+		for counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") < int64(started) {
 			time.Sleep(time.Millisecond)
 		}
 	}
@@ -313,7 +317,7 @@ flows: [{steps: [{listen: {events: [events]}}]}]`)
 	b.StopTimer()
 	cpu1, srv1, took := cpuTime(b), childCPU(b, cmd), time.Since(t0)
 	cancel()
-	pop.wait(time.Minute)
+	pop.Wait(time.Minute)
 	for _, c := range rec.Snapshot().Counters {
 		if (c.Metric == reports.MetricErrors || c.Metric == reports.MetricReconnects) && c.Value > 0 {
 			b.Errorf("%s%v: %d", c.Metric, c.Tags, c.Value)

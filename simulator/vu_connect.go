@@ -138,7 +138,7 @@ func (v *vu) establish(ctx context.Context, lost time.Time) bool {
 // client's start lag on its first dial), sio_connect from sending CONNECT.
 func (v *vu) attempt(ctx context.Context) attemptResult {
 	p := v.p
-	defer StartDone(ctx)
+	defer v.start.Connected()
 	opts := v.opts
 	if opts == nil {
 		opts = p.opts[v.mode][v.src]

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"time"
+
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 // loop repeats its steps Count times, for Duration, or paced at Rate per
@@ -22,7 +24,7 @@ import (
 // intended time: the client's lateness is carried as v.debt and added to
 // the round trips measured inside the iteration, which removes coordinated
 // omission (a server that slows down shows growing latencies, not fewer
-// samples). An iteration more than DelayTolerance late counts under
+// samples). An iteration more than schedule.DelayTolerance late counts under
 // starts_delayed; a timer that woke the client late is recorded as lag;
 // iterations still due when the loop ends (its duration, or the run) and
 // never started count under starts_dropped.
@@ -62,7 +64,7 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 			}
 			v.p.m.starts.Inc()
 			late := now.Sub(intended)
-			if late > DelayTolerance {
+			if late > schedule.DelayTolerance {
 				v.p.m.startsDelayed.Inc()
 			}
 			v.debt = max(late, 0)

@@ -22,8 +22,8 @@ import (
 // lives on the goroutine's stack.
 //
 // A client parks only when its StartFunc may return before the client has
-// finished (Detach: the executors allow it); Env.StartVU called without
-// that blocks as before.
+// finished (schedule.Start.Detach: the executors allow it); Env.StartVU
+// called without that blocks as before.
 
 // parkHold is parking.next for the hold after the flow's last step: unlike a
 // step's wait, it ends when the connection is lost for good.
@@ -51,7 +51,7 @@ func (v *vu) park(ctx context.Context, until time.Time, next int) bool {
 		return false // vanished: sleep's rules apply (no loss noticed)
 	}
 	if v.finished == nil {
-		if v.finished = Detach(ctx); v.finished == nil {
+		if v.finished = v.start.Detach(); v.finished == nil {
 			return false
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
+	"github.com/stampede-sio/stampede/simulator/schedule"
 )
 
 const testSecret = "vu-test-secret"
@@ -162,10 +163,10 @@ func startClients(t *testing.T, env *Env, n int) *clients {
 	c := &clients{cancel: cancel, done: make(chan struct{})}
 	for i := range n {
 		c.wg.Add(1)
-		go func() { // as population.launch starts clients: they may park
-			ctx := WithDetach(ctx, nil, c.wg.Done)
-			env.StartVU(ctx, i, time.Now())
-			if !detached(ctx) {
+		go func() { // as the executors start clients: they may park
+			s := schedule.NewStart(i, time.Now(), nil, c.wg.Done)
+			env.StartVU(ctx, s)
+			if !s.Detached() {
 				c.wg.Done()
 			}
 		}()

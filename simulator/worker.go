@@ -6,26 +6,6 @@ package simulator
 // and needs headroom for reconnections, HTTP requests and its own files.
 const DefaultClientsPerWorker = 15_000
 
-// Split divides s into m segments that together own exactly the indexes s
-// owns: {I + N·j, N·m} for j = 0 … m−1. An index i owned by s has
-// i ≡ I−1 (mod N); it is owned by the one j with i ≡ I−1+N·j (mod N·m). Each
-// part runs 1/(N·m) of the rates, so the parts add up to s.
-func (s Segment) Split(m int) []Segment {
-	n := max(s.N, 1)
-	first := 1
-	if !s.Whole() {
-		first = s.I
-	}
-	out := make([]Segment, max(m, 1))
-	for j := range out {
-		out[j] = Segment{I: first + n*j, N: n * len(out)}
-	}
-	if len(out) == 1 {
-		out[0] = s
-	}
-	return out
-}
-
 // Workers is how many worker processes segment s of a run whose peak is
 // peak clients needs with at most limit clients each: ⌈⌈peak/N⌉/limit⌉,
 // at least 1 (1: run in this process).

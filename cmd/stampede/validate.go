@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator"
 )
@@ -100,7 +99,7 @@ func runValidate(_ context.Context, e env, args []string) int {
 }
 
 // prepareScenario opens a scenario file or built-in, applies every --set,
-// scales it and validates it (thresholds with reports' parser), returning
+// scales it and validates it (thresholds included), returning
 // every problem found.
 func prepareScenario(arg string, sets []string, vus int, duration time.Duration) (*scenarios.Scenario, []error) {
 	s, err := scenarios.Open(arg)
@@ -115,8 +114,7 @@ func prepareScenario(arg string, sets []string, vus int, duration time.Duration)
 		}
 	}
 	s = scenarios.Scale(s, vus, duration)
-	parse := func(expr string) error { _, err := reports.ParseThreshold(expr); return err }
-	if err := s.ValidateWith(parse); err != nil {
+	if err := s.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return s, errs

@@ -73,11 +73,11 @@ thresholds:
 			meaning + `:3: flows: the weights add up to 0: no flow would run`,
 			meaning + `:4: flows[0].weight: -1 is negative`,
 			meaning + `:5: flows[0].steps[0].emit.event: required: an event name`,
-			meaning + `:6: thresholds[0]: "p99 lots" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
+			meaning + `:6: thresholds[0]: threshold "p99 lots": column 1: unknown metric "p99" (want one of connect_tcp handshake sio_connect user_join ack push reconnect recovery lag connections disconnects reconnects messages_sent messages_received bytes_sent bytes_received errors starts_dropped starts_delayed starts error_rate)`,
 		}},
-		{"thresholds parsed by reports", []string{thresholds}, exitUsage, "", []string{
+		{"thresholds parsed in full", []string{thresholds}, exitUsage, "", []string{
 			thresholds + `:5: thresholds[1]: threshold "handshake < 1s": column 10: handshake is a timer: name a statistic, e.g. handshake_p99`,
-			thresholds + `:6: thresholds[2]: "user_join_p99 < 5 parsecs" is not ` + "`<metric>[{tag:value,...}] <op> <value>`" + ` (e.g. handshake_p99 < 1s)`,
+			thresholds + `:6: thresholds[2]: threshold "user_join_p99 < 5 parsecs": column 19: unexpected "parsecs" after the value`,
 			thresholds + `:7: thresholds[3]: threshold "error_rate < 1s": column 15: error_rate is a ratio: give a percentage (0.1%) or a fraction (0.001), not "s"`,
 		}},
 		{"bad --set and what it breaks", []string{good, "--set", "phases.5.rate=1", "--set", "client.heartbeat=often", "--set", "phases.0.to=-1"}, exitUsage, "", []string{

@@ -1,4 +1,4 @@
-package simulator
+package schedule
 
 import (
 	"context"
@@ -16,13 +16,13 @@ import (
 // is done (the caller then stops the rest at once). With several
 // processes (segments) each spreads its own clients over the same d, so
 // together they are spread as well.
-func (p *population) teardown(ctx context.Context, d time.Duration) {
+func (p *Population) Teardown(ctx context.Context, d time.Duration) {
 	p.mu.Lock()
 	indexes := slices.Sorted(maps.Keys(p.running))
 	p.mu.Unlock()
 	start := time.Now()
 	for i, index := range indexes {
-		if d > 0 && sleepUntil(ctx, start.Add(fraction(d, i, len(indexes)))) != nil {
+		if d > 0 && SleepUntil(ctx, start.Add(fraction(d, i, len(indexes)))) != nil {
 			return
 		}
 		p.mu.Lock()

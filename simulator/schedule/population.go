@@ -1,4 +1,4 @@
-package simulator
+package schedule
 
 import (
 	"context"
@@ -12,49 +12,6 @@ import (
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
 
-// The executors: one type per phase kind (k6's executors), run in order by
-// runPhases. Each decides when clients start and calls the StartFunc in a
-// goroutine of its own (one reused from a client that parked, see
-// starters); constant also stops clients.
-//
-// Indexes are global: every phase hands out the next indexes of the whole
-// run, in increasing order, whether this process owns them or not, so that
-// the N processes of a run split with Segment compute the same schedule and
-// together start every client exactly once. A process starts only the
-// indexes its Segment owns, which is also how it runs 1/N of every rate.
-//
-// The population a phase sees is the set of indexes scheduled by earlier
-// phases and not stopped by a constant phase, across all segments. A start
-// the generator dropped still counts (segments could not agree otherwise),
-// and a client whose flow ended is not replaced.
-//
-// The schedules:
-//
-//   - ramp (closed model): the population goes linearly from From to To
-//     over Duration. A population below From is first brought to From at
-//     once (as a spike with DefaultMaxInFlight dials at a time); then the
-//     client that brings the population from level L to L+1 is intended
-//     at start + Duration·(L−From)/(To−From): with from 0, to 4 over 2s,
-//     at 0, 0.5s, 1s and 1.5s. Ramps only go up: a population already
-//     above a level is not stopped.
-//   - constant (closed model): brings the population to Population at the
-//     start of the phase (0: keeps it), starting the shortfall at once (as
-//     a spike with DefaultMaxInFlight) or stopping the newest clients, then
-//     holds for Duration.
-//   - arrival (open model): client k of the phase is intended at
-//     start + k/Rate, for every k with k/Rate < Duration. See arrival for
-//     the delay and drop policy.
-//   - spike: Population clients start as fast as MaxInFlight dials at a
-//     time allow (see WithStartToken); the phase lasts Duration or until
-//     its last client has started, whichever is later, so a storm slower
-//     than its Duration pushes the later phases back.
-//   - hold: starts no one for Duration.
-//
-// Ramp and arrival starts have an intended time: each one records its
-// lateness (actual − intended) in the lag timer, and counts as delayed when
-// it is more than DelayTolerance late. Spike and burst starts have no
-// schedule: their intended time is when they got their dial slot.
-
 // DelayTolerance is how late a scheduled start may be before it counts as
 // delayed (starts_delayed): timer wake-ups a few milliseconds late are
 // normal; more is the generator falling behind (reports.Generator calls a
@@ -67,7 +24,7 @@ const DelayTolerance = 10 * time.Millisecond
 const MaxLag = time.Second
 
 // DefaultMaxConnecting bounds the clients of an arrival phase connecting at
-// once in one process (RunConfig.MaxConnecting). Beyond 16–128 dials in
+// once in one process (Config.MaxConnecting). Beyond 16–128 dials in
 // flight the connect rate does not improve (PERFORMANCE.md); more only
 // queue in the listeners' SYN backlogs, and a dropped SYN costs its client
 // a second (the retransmission timeout): with 2048 per process, four
@@ -79,7 +36,7 @@ const DefaultMaxConnecting = 128
 // end (planned, or later when the phase overran) when the phase is over, or
 // ctx's error when ctx is done first.
 type executor interface {
-	run(ctx context.Context, pop *population, start time.Time) (end time.Time, err error)
+	run(ctx context.Context, pop *Population, start time.Time) (end time.Time, err error)
 }
 
 // newExecutor returns the executor of p.
@@ -96,12 +53,26 @@ func newExecutor(p scenarios.Phase) (executor, error) {
 	case scenarios.PhaseHold:
 		return hold{p}, nil
 	}
-	return nil, fmt.Errorf("simulator: phase %q: unknown kind %q", p.Name, p.Kind)
+	return nil, fmt.Errorf("schedule: phase %q: unknown kind %q", p.Name, p.Kind)
 }
 
-// runPhases runs the phases in order from start; it returns when the last
-// one is over, or ctx's error when ctx is done first.
-func runPhases(ctx context.Context, phases []scenarios.Phase, pop *population, start time.Time) error {
+// Check returns the error Run would return for the first phase it cannot
+// run (an unknown kind), before anything starts.
+func Check(phases []scenarios.Phase) error {
+	for _, p := range phases {
+		if _, err := newExecutor(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs the phases in order from start, the first phase's planned
+// start; it returns when the last one is over, or ctx's error when ctx is
+// done first. The clients it started go on (until Teardown, the cancelling
+// of New's ctx, or their own end). Run may be called again for more phases,
+// but not concurrently.
+func (pop *Population) Run(ctx context.Context, phases []scenarios.Phase, start time.Time) error {
 	at := start
 	for _, p := range phases {
 		ex, err := newExecutor(p)
@@ -121,10 +92,12 @@ func runPhases(ctx context.Context, phases []scenarios.Phase, pop *population, s
 // span is the global indexes [lo, hi).
 type span struct{ lo, hi int }
 
-// population is the run's clients as the executors see them. next and live
-// belong to the goroutine running the phases; running is shared with the
-// clients' goroutines.
-type population struct {
+// Population is the run's clients as the executors see them: it runs the
+// phases (Run), then stops the clients (Teardown, or the cancelling of
+// New's ctx) and waits for them (Wait). next and live belong to the
+// goroutine calling Run and Teardown; running is shared with the clients'
+// goroutines.
+type Population struct {
 	start   StartFunc
 	segment Segment
 	base    context.Context   // every client's context derives from it
@@ -188,15 +161,35 @@ func (s *starters) loop(f func()) {
 // close lets the idle goroutines go at once; no start may follow.
 func (s *starters) close() { close(s.next) }
 
-// newPopulation returns an empty population whose clients run under base
-// and start with start; at most maxConnecting clients of arrival phases
-// connect at once (0: DefaultMaxConnecting).
-func newPopulation(base context.Context, start StartFunc, seg Segment, rec *metrics.Recorder, maxConnecting int) *population {
+// Config is what a Population runs with. Zero fields take their
+// documented defaults; Start and Recorder are required.
+type Config struct {
+	// Start starts each client.
+	Start StartFunc
+	// Segment is this process's share of the run; the zero value is the
+	// whole run.
+	Segment Segment
+	// Recorder receives the generator's metrics: lag, starts,
+	// starts_delayed, starts_dropped.
+	Recorder *metrics.Recorder
+	// MaxConnecting bounds the clients of arrival phases connecting at once
+	// in this process; 0: DefaultMaxConnecting.
+	MaxConnecting int
+	// OnPhase is told each phase's name as it begins; nil: no one. It runs
+	// on the goroutine calling Run.
+	OnPhase func(name string)
+}
+
+// New returns an empty population whose clients run under ctx (cancelling
+// it stops them all).
+func New(ctx context.Context, cfg Config) *Population {
+	maxConnecting := cfg.MaxConnecting
 	if maxConnecting <= 0 {
 		maxConnecting = DefaultMaxConnecting
 	}
-	return &population{
-		start: start, segment: seg, base: base,
+	rec := cfg.Recorder
+	return &Population{
+		start: cfg.Start, segment: cfg.Segment, base: ctx, onPhase: cfg.OnPhase,
 		connecting: make(chan struct{}, maxConnecting),
 		lag:        rec.Timer(reports.MetricLag),
 		made:       rec.Counter(reports.MetricStarts),
@@ -208,7 +201,7 @@ func newPopulation(base context.Context, start StartFunc, seg Segment, rec *metr
 }
 
 // size is the population: scheduled and not stopped, across all segments.
-func (p *population) size() int {
+func (p *Population) size() int {
 	n := 0
 	for _, s := range p.live {
 		n += s.hi - s.lo
@@ -218,7 +211,7 @@ func (p *population) size() int {
 
 // allocate hands out the next n global indexes, adding them to the
 // population, and returns the first.
-func (p *population) allocate(n int) int {
+func (p *Population) allocate(n int) int {
 	first := p.next
 	p.next += n
 	if n > 0 {
@@ -232,14 +225,14 @@ func (p *population) allocate(n int) int {
 }
 
 // owns reports whether this process runs client index.
-func (p *population) owns(index int) bool { return p.segment.Owns(index) }
+func (p *Population) owns(index int) bool { return p.segment.Owns(index) }
 
 // launch starts client index in a goroutine (starters), if this process
 // owns it. release, when not nil, is the client's dial slot: it travels in
-// the client's context (WithDetach) and is released at the latest when
-// the StartFunc returns. The client counts as running until its StartFunc
-// returns or, when it detached (Detach), until it says it has finished.
-func (p *population) launch(index int, intended time.Time, release func()) {
+// the client's Start and is released at the latest when the StartFunc
+// returns. The client counts as running until its StartFunc returns or,
+// when it detached (Start.Detach), until it says it has finished.
+func (p *Population) launch(index int, intended time.Time, release func()) {
 	if !p.owns(index) {
 		if release != nil {
 			release()
@@ -257,24 +250,24 @@ func (p *population) launch(index int, intended time.Time, release func()) {
 		cancel()
 		p.wg.Done()
 	}
-	ctx = WithDetach(ctx, release, finished)
+	s := &Start{Index: index, Intended: intended, release: release, finished: finished}
 	p.mu.Lock()
 	p.running[index] = cancel
 	p.mu.Unlock()
 	p.wg.Add(1)
 	p.starters.run(func() {
-		p.start(ctx, index, intended)
+		p.start(ctx, s)
 		if release != nil {
 			release()
 		}
-		if !detached(ctx) {
+		if !s.Detached() {
 			finished()
 		}
 	})
 }
 
 // scheduled starts a client intended at intended, recording how late it is.
-func (p *population) scheduled(index int, intended time.Time, release func()) {
+func (p *Population) scheduled(index int, intended time.Time, release func()) {
 	lag := max(time.Since(intended), 0)
 	p.lag.Record(lag)
 	p.made.Inc()
@@ -287,7 +280,7 @@ func (p *population) scheduled(index int, intended time.Time, release func()) {
 // stopNewest takes the n newest clients out of the population, stopping
 // those this process runs (their contexts are cancelled; they finish on
 // their own).
-func (p *population) stopNewest(n int) {
+func (p *Population) stopNewest(n int) {
 	for n > 0 && len(p.live) > 0 {
 		last := &p.live[len(p.live)-1]
 		k := min(n, last.hi-last.lo)
@@ -306,17 +299,17 @@ func (p *population) stopNewest(n int) {
 	}
 }
 
-// runningCount is how many of this process's clients are running.
-func (p *population) runningCount() int {
+// Running is how many of this process's clients are running.
+func (p *Population) Running() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.running)
 }
 
-// wait waits until every client has finished, or until timeout (then it
+// Wait waits until every client has finished, or until timeout (then it
 // reports false), and lets the idle start goroutines go. No client may
-// start afterwards.
-func (p *population) wait(timeout time.Duration) bool {
+// start afterwards: call it once, after Run.
+func (p *Population) Wait(timeout time.Duration) bool {
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
 	defer p.starters.close()
@@ -332,7 +325,7 @@ func (p *population) wait(timeout time.Duration) bool {
 
 // burst starts n new clients at once, at most inFlight of them connecting
 // at a time (a spike, and the shortfall of a ramp or constant phase).
-func (p *population) burst(ctx context.Context, n, inFlight int) error {
+func (p *Population) burst(ctx context.Context, n, inFlight int) error {
 	first := p.allocate(n)
 	slots := make(chan struct{}, p.segmentShare(inFlight))
 	release := func() { <-slots }
@@ -352,15 +345,16 @@ func (p *population) burst(ctx context.Context, n, inFlight int) error {
 
 // segmentShare is this process's part of a limit meant for the whole run:
 // ⌈limit/N⌉, at least 1.
-func (p *population) segmentShare(limit int) int {
+func (p *Population) segmentShare(limit int) int {
 	if p.segment.Whole() {
 		return max(limit, 1)
 	}
 	return max((limit+p.segment.N-1)/p.segment.N, 1)
 }
 
-// sleepUntil waits until t, or returns ctx's error when ctx is done first.
-func sleepUntil(ctx context.Context, t time.Time) error {
+// SleepUntil waits until t, or returns ctx's error when ctx is done first:
+// how every executor keeps its schedule (a timer, no ticker drift).
+func SleepUntil(ctx context.Context, t time.Time) error {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err()

@@ -1,4 +1,4 @@
-package simulator
+package schedule
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 //
 // The delay and drop policy: client k is intended at start + k/Rate. The
 // generator starts it then, or as soon as it can: when the scheduler woke
-// late, or when every dial slot is taken (at most RunConfig.MaxConnecting
+// late, or when every dial slot is taken (at most Config.MaxConnecting
 // arrival clients of a process connect at once, so that a stalled server
 // cannot pile up sockets past the file limit), the start waits. A start
 // that happens more than DelayTolerance after its intended time counts in
@@ -24,7 +24,7 @@ import (
 // own intended times, so a generator that catches up is on time again.
 type arrival struct{ scenarios.Phase }
 
-func (a arrival) run(ctx context.Context, pop *population, start time.Time) (time.Time, error) {
+func (a arrival) run(ctx context.Context, pop *Population, start time.Time) (time.Time, error) {
 	end := start.Add(a.Duration)
 	n := arrivals(a.Rate, a.Duration)
 	first := pop.allocate(n)
@@ -35,7 +35,7 @@ func (a arrival) run(ctx context.Context, pop *population, start time.Time) (tim
 			continue
 		}
 		at := start.Add(arrivalOffset(k, a.Rate))
-		if err := sleepUntil(ctx, at); err != nil {
+		if err := SleepUntil(ctx, at); err != nil {
 			return end, err
 		}
 		ok, err := acquire(ctx, pop.connecting, at.Add(MaxLag))
@@ -48,7 +48,7 @@ func (a arrival) run(ctx context.Context, pop *population, start time.Time) (tim
 		}
 		pop.scheduled(index, at, release)
 	}
-	return end, sleepUntil(ctx, end)
+	return end, SleepUntil(ctx, end)
 }
 
 // arrivals is how many clients an arrival phase starts: every k ≥ 0 with
@@ -94,7 +94,7 @@ func acquire(ctx context.Context, slots chan struct{}, deadline time.Time) (bool
 // until its last client has started when that takes longer.
 type spike struct{ scenarios.Phase }
 
-func (s spike) run(ctx context.Context, pop *population, start time.Time) (time.Time, error) {
+func (s spike) run(ctx context.Context, pop *Population, start time.Time) (time.Time, error) {
 	end := start.Add(s.Duration)
 	inFlight := s.MaxInFlight
 	if inFlight <= 0 {
@@ -106,5 +106,5 @@ func (s spike) run(ctx context.Context, pop *population, start time.Time) (time.
 	if now := time.Now(); now.After(end) {
 		end = now
 	}
-	return end, sleepUntil(ctx, end)
+	return end, SleepUntil(ctx, end)
 }

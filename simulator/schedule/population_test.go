@@ -1,4 +1,4 @@
-package simulator
+package schedule
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type started struct {
 // client (default: connect at once, then stay until stopped).
 type fakeClients struct {
 	t0     time.Time
-	behave func(ctx context.Context, index int)
+	behave func(ctx context.Context, s *Start)
 
 	mu      sync.Mutex
 	starts  []started
@@ -36,18 +36,18 @@ type fakeClients struct {
 
 func newFakeClients() *fakeClients { return &fakeClients{t0: time.Now()} }
 
-func (f *fakeClients) start(ctx context.Context, index int, intended time.Time) {
+func (f *fakeClients) start(ctx context.Context, s *Start) {
 	f.mu.Lock()
-	f.starts = append(f.starts, started{index, intended.Sub(f.t0), time.Since(f.t0)})
+	f.starts = append(f.starts, started{s.Index, s.Intended.Sub(f.t0), time.Since(f.t0)})
 	f.mu.Unlock()
 	if f.behave != nil {
-		f.behave(ctx, index)
+		f.behave(ctx, s)
 		return
 	}
-	StartDone(ctx)
+	s.Connected()
 	<-ctx.Done()
 	f.mu.Lock()
-	f.stopped = append(f.stopped, index)
+	f.stopped = append(f.stopped, s.Index)
 	f.mu.Unlock()
 }
 
@@ -84,12 +84,12 @@ func runTestPhases(t *testing.T, f *fakeClients, seg Segment, maxConnecting int,
 	t.Helper()
 	rec := metrics.New(metrics.Config{Shards: 1, Start: f.t0})
 	base, stop := context.WithCancel(t.Context())
-	pop := newPopulation(base, f.start, seg, rec, maxConnecting)
-	require.NoError(t, runPhases(t.Context(), phases, pop, f.t0))
+	pop := New(base, Config{Start: f.start, Segment: seg, Recorder: rec, MaxConnecting: maxConnecting})
+	require.NoError(t, pop.Run(t.Context(), phases, f.t0))
 	elapsed := time.Since(f.t0)
 	synctest.Wait()
 	stop()
-	require.True(t, pop.wait(time.Second))
+	require.True(t, pop.Wait(time.Second))
 	return rec, elapsed
 }
 
@@ -158,9 +158,9 @@ func TestArrivalDelaysAndDropsWhenClientsAreSlow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeClients()
-		f.behave = func(ctx context.Context, _ int) {
+		f.behave = func(ctx context.Context, s *Start) {
 			time.Sleep(600 * time.Millisecond)
-			StartDone(ctx)
+			s.Connected()
 			<-ctx.Done()
 		}
 		rec, _ := runTestPhases(t, f, Segment{}, 1,
@@ -192,7 +192,7 @@ func TestArrivalDropsWhenTheGeneratorIsLate(t *testing.T) {
 		rec := metrics.New(metrics.Config{Shards: 1, Start: f.t0})
 		base, stop := context.WithCancel(t.Context())
 		defer stop()
-		pop := newPopulation(base, f.start, Segment{}, rec, 0)
+		pop := New(base, Config{Start: f.start, Segment: Segment{}, Recorder: rec})
 		time.Sleep(1600 * time.Millisecond) // the phase was planned to start at 0
 		_, err := arrival{scenarios.Phase{Rate: 2, Duration: 2500 * time.Millisecond}}.run(t.Context(), pop, f.t0)
 		require.NoError(t, err)
@@ -202,7 +202,7 @@ func TestArrivalDropsWhenTheGeneratorIsLate(t *testing.T) {
 		assert.EqualValues(t, 2, counter(t, rec, reports.MetricStartsDropped))
 		assert.EqualValues(t, 2, counter(t, rec, reports.MetricStartsDelayed))
 		stop()
-		pop.wait(time.Second)
+		pop.Wait(time.Second)
 	})
 }
 
@@ -213,7 +213,7 @@ func TestSpikeLimitsClientsInFlight(t *testing.T) {
 			f := newFakeClients()
 			var mu sync.Mutex
 			inFlight, most := 0, 0
-			f.behave = func(ctx context.Context, _ int) {
+			f.behave = func(ctx context.Context, s *Start) {
 				mu.Lock()
 				inFlight++
 				most = max(most, inFlight)
@@ -223,14 +223,14 @@ func TestSpikeLimitsClientsInFlight(t *testing.T) {
 				inFlight--
 				mu.Unlock()
 				if callDone {
-					StartDone(ctx)
-					StartDone(ctx) // twice is harmless
+					s.Connected()
+					s.Connected() // twice is harmless
 					<-ctx.Done()
 				} // else: returning frees the slot too
 			}
 			_, elapsed := runTestPhases(t, f, Segment{}, 0,
 				scenarios.Phase{Kind: scenarios.PhaseSpike, Population: 10, MaxInFlight: 3})
-			assert.Equal(t, 3, most, "StartDone called: %v", callDone)
+			assert.Equal(t, 3, most, "Connected called: %v", callDone)
 			var at []time.Duration
 			for _, s := range f.calls() {
 				at = append(at, s.At)
@@ -261,27 +261,27 @@ func TestConstantStopsTheNewest(t *testing.T) {
 		f := newFakeClients()
 		rec := metrics.New(metrics.Config{Shards: 1, Start: f.t0})
 		base, stop := context.WithCancel(t.Context())
-		pop := newPopulation(base, f.start, Segment{}, rec, 0)
-		require.NoError(t, runPhases(t.Context(), []scenarios.Phase{
+		pop := New(base, Config{Start: f.start, Segment: Segment{}, Recorder: rec})
+		require.NoError(t, pop.Run(t.Context(), []scenarios.Phase{
 			{Kind: scenarios.PhaseSpike, Population: 5},
 			{Kind: scenarios.PhaseConstant, Population: 3, Duration: time.Second},
-		}, pop, f.t0))
+		}, f.t0))
 		synctest.Wait()
 		assert.Equal(t, []int{3, 4}, f.stoppedIndexes(), "the newest are stopped")
-		assert.Equal(t, 3, pop.runningCount())
+		assert.Equal(t, 3, pop.Running())
 
-		require.NoError(t, runPhases(t.Context(), []scenarios.Phase{
+		require.NoError(t, pop.Run(t.Context(), []scenarios.Phase{
 			{Kind: scenarios.PhaseConstant, Population: 6, Duration: time.Second},
 			{Kind: scenarios.PhaseConstant, Duration: time.Second}, // 0: keep
 			{Kind: scenarios.PhaseConstant, Population: 4, Duration: time.Second},
-		}, pop, time.Now()))
+		}, time.Now()))
 		synctest.Wait()
 		assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, f.indexes(), "new clients take new indexes")
 		assert.Equal(t, []int{3, 4, 6, 7}, f.stoppedIndexes())
 		assert.Equal(t, []span{{0, 3}, {5, 6}}, pop.live)
 		assert.Equal(t, 4, pop.size())
 		stop()
-		require.True(t, pop.wait(time.Second))
+		require.True(t, pop.Wait(time.Second))
 	})
 }
 
@@ -338,13 +338,13 @@ func TestPhasesStopWithTheContext(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 1100*time.Millisecond)
 		defer cancel()
 		base, stop := context.WithCancel(t.Context())
-		pop := newPopulation(base, f.start, Segment{}, rec, 0)
-		err := runPhases(ctx, []scenarios.Phase{{Kind: scenarios.PhaseRamp, To: 10, Duration: 10 * time.Second}}, pop, f.t0)
+		pop := New(base, Config{Start: f.start, Segment: Segment{}, Recorder: rec})
+		err := pop.Run(ctx, []scenarios.Phase{{Kind: scenarios.PhaseRamp, To: 10, Duration: 10 * time.Second}}, f.t0)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Equal(t, ms(1100), time.Since(f.t0))
 		assert.Equal(t, []int{0, 1}, f.indexes())
 		stop()
-		require.True(t, pop.wait(time.Second))
+		require.True(t, pop.Wait(time.Second))
 		assert.Equal(t, []int{0, 1}, f.stoppedIndexes())
 	})
 }
