@@ -245,8 +245,11 @@ func (c *conn) waitClosed(d time.Duration) bool {
 // (false: the connection or session is gone). On websocket that is a ping
 // control frame (the target's websocket library answers it in order, after
 // the frames before it were read); on polling a POST of a pong `3`, which
-// is answered `ok` only while the session exists. Neither an answer nor a
-// closure within check.Wait fails the case.
+// is answered 400 once the session is gone. A target may close a polling
+// session just after answering a POST (Node and the refserver answer `ok`
+// and then send `1` to the held GET), so an `ok` counts only if the session
+// is still there a second later. Neither an answer nor a closure within
+// check.Wait fails the case.
 func (c *conn) alive() bool {
 	if c.closed() {
 		return false
@@ -256,7 +259,7 @@ func (c *conn) alive() bool {
 		var se *statusError
 		switch {
 		case err == nil:
-			return true
+			return !c.waitClosed(time.Second)
 		case errors.As(err, &se) && se.status == 400:
 			return false
 		case errors.As(err, &se):
