@@ -7,6 +7,10 @@
 // Config.Path, the echo contract of PROTOCOL.md section 10 (the namespace
 // /echo, or / and /custom in lab mode, and the raw Engine.IO echo at
 // /engine.io/), GET /healthz and GET /metrics in Prometheus text format.
+// The limits of PROTOCOL.md section 12 are configured here (Config,
+// LimitFaults) and counted by package limit; the HTTP ones (LIM-5, LIM-7)
+// live in ConfigureHTTP and WrapListener, which Serve applies and which a
+// test server must apply too.
 //
 // Concurrency: see packages engine and sio. Shutdown may be called once from
 // any goroutine; it closes every session and waits for them within its ctx.

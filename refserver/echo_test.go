@@ -29,12 +29,16 @@ const echoWait = 5 * time.Second
 // ph0, ph1 are the placeholders of the first two attachments (SIO-5).
 const ph0, ph1 = `{"_placeholder":true,"num":0}`, `{"_placeholder":true,"num":1}`
 
-// echoServer serves New(cfg) on httptest until the test ends.
+// echoServer serves New(cfg) on httptest, with its HTTP limits, until the
+// test ends.
 func echoServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
 	srv, err := New(cfg)
 	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	srv.ConfigureHTTP(hs.Config) // LIM-5, LIM-7 as Serve applies them
+	hs.Listener = srv.WrapListener(hs.Listener)
+	hs.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()

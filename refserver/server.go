@@ -48,6 +48,7 @@ func New(cfg Config) (*Server, error) {
 	// Built here, not in Serve, so that a Shutdown racing Serve (a signal at
 	// start-up) reaches it: Serve then returns at once.
 	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
+	s.ConfigureHTTP(s.http) // LIM-5
 	getSIO := func() *sio.Server { return s.sio }
 	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO)}
 	if cfg.RedisURL != "" {
@@ -166,7 +167,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // Serve accepts connections on ln until Shutdown. It returns nil after a
 // Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.http.Serve(ln)
+	err := s.http.Serve(s.WrapListener(ln)) // LIM-5, LIM-7
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -42,7 +42,11 @@ func Start(tb testing.TB, cfg refserver.Config, opts ...Option) (*refserver.Serv
 	if o.wrap != nil {
 		h = o.wrap(srv)
 	}
-	hs := httptest.NewServer(h)
+	// The refserver's own HTTP limits (LIM-5, LIM-7), as Serve applies them.
+	hs := httptest.NewUnstartedServer(h)
+	srv.ConfigureHTTP(hs.Config)
+	hs.Listener = srv.WrapListener(hs.Listener)
+	hs.Start()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), o.drain)
 		defer cancel()

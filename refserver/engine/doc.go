@@ -2,7 +2,10 @@
 // section 1, EIO-1 … EIO-15): the handshake and its HTTP errors, the
 // websocket and long-polling transports, the polling → websocket upgrade,
 // server-sent pings with the pong timeout, maxPayload, CORS and the
-// upgrade-header check.
+// upgrade-header check; and the limits of PROTOCOL.md section 12 that belong
+// to the transport: text must be UTF-8 (LIM-3: 1007 on websocket, 400 on
+// polling), a read budget the layer above may set (LIM-1), and the outgoing
+// queue bound (LIM-6: "slow consumer").
 //
 // Concurrency: each websocket session has exactly one persistent goroutine,
 // its read loop (gorilla/websocket allows one concurrent reader). The read

@@ -1,7 +1,11 @@
 // Package sio is the refserver's Socket.IO v5 layer (PROTOCOL.md section 2,
 // SIO-1 … SIO-8) over the engine package: namespaces with CONNECT and
 // CONNECT_ERROR, events and acks in both directions, binary events and acks,
-// and a sharded room hub for join/leave/broadcast.
+// and a sharded room hub for join/leave/broadcast. It applies the limits of
+// PROTOCOL.md section 12 that belong to Socket.IO (Limits): attachments per
+// packet and in bytes (LIM-1, capping the engine's next websocket read to
+// what is left), placeholders checked on receipt (LIM-2), and the connect
+// timeout (LIM-4: one timer per session until its first CONNECT succeeds).
 //
 // Concurrency: a connection's packets are decoded and its event handlers run
 // on the Engine.IO session's read loop, one at a time, in arrival order

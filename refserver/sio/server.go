@@ -143,7 +143,9 @@ func (s *Server) OnOpen(sess *engine.Session) engine.Handler {
 	if d := s.limits.ConnectTimeout; d > 0 {
 		// One timer while the session has no socket; stopped by the first
 		// successful CONNECT, so connected sessions carry none (LIM-4).
+		c.mu.Lock() // the timer may fire before the assignment is done
 		c.connectTimer = time.AfterFunc(d, c.connectTimedOut)
+		c.mu.Unlock()
 	}
 	return c
 }

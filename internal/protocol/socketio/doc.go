@@ -7,5 +7,7 @@
 // is an error wrapping ErrMalformed and never a panic. A Decoder holds the
 // state of one connection (a binary packet waiting for its attachments) and
 // must not be shared between goroutines. Decoded packets alias the input
-// slice, as in engineio: copy Data if the input buffer is reused.
+// slice, as in engineio: copy Data if the input buffer is reused. A
+// Decoder's Limits (PROTOCOL.md LIM-1, LIM-2) bound the attachments a
+// connection can make it hold and check placeholders on receipt.
 package socketio
