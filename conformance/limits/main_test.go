@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 // timeouts, so that every case decides (none skips for a long timeout).
 func shortConfig() refserver.Config {
 	return refserver.Config{
-		Transports:        []string{"polling", "websocket"},
+		Transports: []string{"polling", "websocket"},
 		// Pings slow enough that a machine busy with the race detector and
 		// a flood still answers them in time.
 		PingInterval:      time.Second,
