@@ -2,6 +2,7 @@ package limits_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,17 +50,19 @@ var nodeVerdicts = map[string]string{
 // TestNode runs the layer against the Node echo server and asserts the
 // verdicts NODE.md records: a change in Node or in a case shows here.
 //
-// It runs before the parallel tests start, alone: the echo server pings
-// every 300 ms and gives up after 200 ms more, which a machine busy with
-// the race detector and the failure table can miss (a canary then closed
-// by a ping timeout, not by an attack).
+// It runs before the parallel tests start, alone, against the echo server
+// with pings of 1 s and 2 s (TestMain).
 func TestNode(t *testing.T) {
 	u, err := url.Parse(node.URL(t))
 	require.NoError(t, err)
-	rec := runLimits(t, check.Target{URL: u, Path: "/socket.io/", EchoNamespace: "/custom", EnginePath: "/engine.io/", Profile: "documented"}, "")
+	target := check.Target{URL: u, Path: "/socket.io/", EchoNamespace: "/custom", EnginePath: "/engine.io/", Profile: "documented"}
+	// LIM-8 runs on its own, so that its canaries face its attackers, not
+	// also LIM-6's floods.
+	rec := runLimits(t, target, "^LIM-[1-7]/")
+	rec.Cases = append(rec.Cases, runLimits(t, target, "^LIM-8/").Cases...)
 	require.Len(t, rec.Cases, len(limits.Cases()))
 	for _, c := range rec.Cases {
 		t.Logf("%-34s %s %s %s", c.ID, c.Status, c.Reason, c.Actual)
-		assert.Equal(t, nodeVerdicts[c.ID], c.Status, describe(c))
+		assert.Contains(t, strings.Split(nodeVerdicts[c.ID], "|"), c.Status, describe(c))
 	}
 }
