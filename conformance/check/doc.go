@@ -4,7 +4,7 @@
 // record the packets exchanged, and fail with expected versus actual.
 //
 // The case packages (conformance/engineio, conformance/socketio,
-// conformance/app) import only this package; the runner in package
+// conformance/app, conformance/limits) import only this package; the runner in package
 // conformance imports them all. A T belongs to one case and one goroutine,
 // except Logf and the packet log, which are safe for concurrent use.
 package check
