@@ -9,7 +9,8 @@
 // timers (estimate.go), its progress (progress.go), and a note for each layer
 // that does not apply to the target (diagnose.go).
 //
-// The cases live in one package per layer (engineio, socketio, app) and use
+// The cases live in one package per layer (engineio, socketio, app, and the
+// opt-in limits, which attacks the target and runs only when selected) and use
 // the vocabulary of package check. There is no global state: Cases returns
 // the one explicit list, and a run owns everything it creates.
 package conformance

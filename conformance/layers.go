@@ -4,6 +4,7 @@ import (
 	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/conformance/engineio"
+	"github.com/stampede-sio/stampede/conformance/limits"
 	"github.com/stampede-sio/stampede/conformance/socketio"
 )
 
@@ -13,5 +14,6 @@ func layers() [][]check.Case {
 		engineio.Cases(),
 		socketio.Cases(),
 		app.Cases(),
+		limits.Cases(),
 	}
 }

@@ -21,9 +21,12 @@ var (
 	ErrNoCases     = errors.New("conformance: no case selected")
 )
 
-// Options select and pace a run. The zero value runs every layer.
+// Options select and pace a run. The zero value runs every layer but the
+// opt-in limits layer.
 type Options struct {
-	Layers   []check.Layer  // nil: every layer
+	// Layers selects layers; nil: every layer but the opt-in ones
+	// (check.LayerLimits, which attacks the target).
+	Layers   []check.Layer
 	Run      *regexp.Regexp // nil: every case; unanchored, as go test -run
 	Parallel int            // cases at once; default 16
 	// OnResult, when set, is called as each case ends, one call at a time.
@@ -49,6 +52,9 @@ func Cases() []check.Case {
 func Select(cases []check.Case, opts Options) []check.Case {
 	var out []check.Case
 	for _, c := range cases {
+		if opts.Layers == nil && c.Layer == check.LayerLimits {
+			continue
+		}
 		if opts.Layers != nil && !slices.Contains(opts.Layers, c.Layer) {
 			continue
 		}

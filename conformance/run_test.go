@@ -95,6 +95,7 @@ func TestSelect(t *testing.T) {
 		{ID: "EIO-9/probe", Layer: check.LayerEngineIO},
 		{ID: "AUTH-1/expired", Layer: check.LayerApp},
 		{ID: "SIO-8/order", Layer: check.LayerSocketIO},
+		{ID: "LIM-8/canary", Layer: check.LayerLimits},
 	}
 	ids := func(cs []check.Case) []string {
 		var out []string
@@ -108,6 +109,8 @@ func TestSelect(t *testing.T) {
 	assert.Equal(t, []string{"EIO-8/polling", "SIO-8/order"}, ids(Select(cases, Options{Run: regexp.MustCompile(`-8/`)})))
 	assert.Equal(t, []string{"SIO-8/order"}, ids(Select(cases, Options{Layers: []check.Layer{check.LayerSocketIO}})))
 	assert.Empty(t, Select(cases, Options{Run: regexp.MustCompile(`nomatch`)}))
+	assert.Empty(t, Select(cases, Options{Run: regexp.MustCompile(`^LIM-`)}), "the limits layer is opt-in")
+	assert.Equal(t, []string{"LIM-8/canary"}, ids(Select(cases, Options{Layers: []check.Layer{check.LayerLimits}})))
 }
 
 // A dead target is ErrUnreachable with the dial error, before any case runs.

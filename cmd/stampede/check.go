@@ -32,7 +32,12 @@ Flags:
   --engineio-path PATH    raw Engine.IO echo (default /engine.io/)
   --profile NAME          documented | open-webui: expectations where they differ (default documented)
   --secret S              token signing key for the app layer [WEBUI_SECRET_KEY]
-  --layer LIST            engineio,socketio,app,scale (default engineio,socketio,app; --peer adds scale)
+  --layer LIST            engineio,socketio,app,scale,limits (default engineio,socketio,app; --peer
+                          adds scale). limits (PROTOCOL.md LIM-1…LIM-8) is never a default: its cases
+                          attack the target (hostile input, floods, up to 2,000 connections and 64 MiB
+                          per case) and wait up to 50 s for its timeouts; a timeout longer than that
+                          skips. Run the refserver with --connect-timeout 2s --read-header-timeout 2s
+                          --idle-timeout 2s to check every case.
   --run REGEXP            only cases whose ID matches (unanchored, as go test -run)
   --strict                SHOULD cases decide the exit code too
   --peer URL              a second instance of the same deployment: adds the scale layer
@@ -67,6 +72,7 @@ Examples:
   stampede check --target http://127.0.0.1:8080 --junit conformance.xml
   stampede check --target http://127.0.0.1:3000 --path /socket.io --layer engineio,socketio
   stampede check --target http://127.0.0.1:8080 --run '^AUTH-' --secret "$WEBUI_SECRET_KEY"
+  stampede check --target http://127.0.0.1:3000 --path /socket.io --echo-namespace / --layer limits
   stampede check --target http://127.0.0.1:8081 --peer http://127.0.0.1:8082 \
                  --redis redis://127.0.0.1:6379/0 --layer scale
 `
@@ -211,10 +217,10 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 	}
 	for _, l := range strings.Split(f.layers, ",") {
 		switch l = strings.TrimSpace(l); check.Layer(l) {
-		case check.LayerEngineIO, check.LayerSocketIO, check.LayerApp, check.LayerScale:
+		case check.LayerEngineIO, check.LayerSocketIO, check.LayerApp, check.LayerScale, check.LayerLimits:
 			opts.Layers = append(opts.Layers, check.Layer(l))
 		default:
-			return target, opts, usagef("--layer %q: want engineio, socketio, app or scale", l)
+			return target, opts, usagef("--layer %q: want engineio, socketio, app, scale or limits", l)
 		}
 	}
 	if target.Peer != nil {

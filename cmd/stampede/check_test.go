@@ -96,3 +96,33 @@ func TestCheckAllowMutations(t *testing.T) {
 		assert.Equal(t, allow, target.AllowMutations)
 	}
 }
+
+// --layer limits selects the LIM cases, which no default selection holds,
+// and runs them: a placeholder out of range passes against the refserver
+// and fails against one with the no-placeholder-check fault (LIM-2).
+func TestCheckLayerLimits(t *testing.T) {
+	t.Parallel()
+	e, out, _ := testEnv(nil)
+	require.Equal(t, exitOK, run(context.Background(), e, []string{"check", "--list", "--layer", "limits"}))
+	for _, id := range []string{"LIM-1/count/websocket", "LIM-3/polling-400", "LIM-4/never-connect/polling", "LIM-5/header-too-large", "LIM-6/slow-consumer", "LIM-7/descriptors", "LIM-8/canary"} {
+		assert.Contains(t, out.String(), id)
+	}
+	e, out, _ = testEnv(nil)
+	require.Equal(t, exitOK, run(context.Background(), e, []string{"check", "--list"}))
+	assert.NotContains(t, out.String(), "LIM-", "limits is never a default layer")
+
+	cfg := refserver.Config{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond}
+	_, good := refservertest.Start(t, cfg)
+	require.NoError(t, cfg.Faults.Set("no-placeholder-check"))
+	_, bad := refservertest.Start(t, cfg)
+	for _, tt := range []struct {
+		url  string
+		code int
+		want string
+	}{{good, exitOK, "pass"}, {bad, exitFailed, "fail"}} {
+		e, out, errb := testEnv(nil)
+		code := run(context.Background(), e, []string{"check", "--target", tt.url, "--layer", "limits", "--run", "^LIM-2/out-of-range/websocket$"})
+		assert.Equal(t, tt.code, code, "%s%s", out, errb)
+		assert.Contains(t, out.String(), "LIM-2/out-of-range/websocket", tt.url)
+	}
+}

@@ -32,6 +32,10 @@ const (
 	LayerSocketIO Layer = "socketio" // the echo namespace
 	LayerApp      Layer = "app"      // open-webui's behaviour on namespace "/"
 	LayerScale    Layer = "scale"    // two instances of one deployment (--peer)
+	// LayerLimits is hostile input (PROTOCOL.md section 12): opt-in, never
+	// part of the default layers, since its cases attack the target and
+	// wait up to a minute for its timeouts.
+	LayerLimits Layer = "limits"
 )
 
 // Case is one checkable requirement.

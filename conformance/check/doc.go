@@ -5,7 +5,7 @@
 // with FailStricter, warn where PROTOCOL.md is stricter than upstream).
 //
 // The case packages (conformance/engineio, conformance/socketio,
-// conformance/app) import only this package; the runner in package
+// conformance/app, conformance/limits) import only this package; the runner in package
 // conformance imports them all. A T belongs to one case and one goroutine,
 // except Logf and the packet log, which are safe for concurrent use.
 package check

@@ -7,7 +7,8 @@
 // (so that it dies with the test that started it) or on SIGTERM.
 //
 // Socket.IO at /socket.io/ (namespaces / and /custom) and a raw Engine.IO
-// echo at /engine.io/, both with pingInterval 300 ms, pingTimeout 200 ms,
+// echo at /engine.io/, both with pingInterval 300 ms, pingTimeout 200 ms (see
+// ECHO_PING_INTERVAL below),
 // maxPayload 1000000, polling and websocket with upgrade. Besides the echo
 // contract, events for testing clients:
 //   server-disconnect       -> socket.disconnect()         (client sees `41`)
@@ -25,9 +26,11 @@ const engine = require("engine.io");
 
 const port = Number(process.argv[2] || 0);
 
+// ECHO_PING_INTERVAL / ECHO_PING_TIMEOUT (ms) override the pings, for tests
+// that load Node heavily (the limits layer's floods).
 const common = {
-  pingInterval: 300,
-  pingTimeout: 200,
+  pingInterval: Number(process.env.ECHO_PING_INTERVAL || 300),
+  pingTimeout: Number(process.env.ECHO_PING_TIMEOUT || 200),
   maxHttpBufferSize: 1e6,
   transports: ["polling", "websocket"],
 };
