@@ -8,7 +8,7 @@ type LimitFaults struct {
 	AcceptInvalidUTF8  bool // LIM-3: text that is not UTF-8 is accepted and relayed raw
 	NoConnectTimeout   bool // LIM-4: sessions without a CONNECT live on
 	NoHTTPTimeouts     bool // LIM-5: no read-header or idle timeout
-	NoQueueLimit       bool // LIM-6: the outgoing queue is unbounded; a polling POST is answered ok
+	NoQueueLimit       bool // LIM-6: the outgoing queue is unbounded and websocket writes have no timeout; a polling POST is answered ok
 }
 
 // limitFaultSetters are the --fault names of LimitFaults.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/refserver/engine"
@@ -86,7 +87,15 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engine.Config {
+	var writeTimeout time.Duration // the engine's default
+	if s.cfg.Faults.Limits.NoQueueLimit {
+		// A server without LIM-6 has no write timeout either: the timeout
+		// would close a client that reads nothing just as the queue
+		// limit does, and the fault must leave nothing that does.
+		writeTimeout = 24 * time.Hour
+	}
 	return engine.Config{
+		WriteTimeout: writeTimeout,
 		PingInterval: s.cfg.PingInterval,
 		PingTimeout:  s.cfg.PingTimeout,
 		MaxPayload:   s.cfg.MaxPayload,

@@ -64,13 +64,6 @@ func TestEveryCaseFails(t *testing.T) {
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
 			t.Parallel()
-			if id == "LIM-6/slow-consumer" {
-				// The refserver's websocket write timeout (10 s, not a
-				// Config field) closes S even without its queue limit,
-				// which from outside is the same protection: the fault
-				// must lift that timeout too for the case to fail.
-				t.Skip("no-queue-limit leaves the engine's 10 s write timeout, which closes S as well")
-			}
 			cfg := shortConfig()
 			fault := faultFor(id)
 			require.NotEmpty(t, fault, id)
