@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -203,14 +205,40 @@ func (base resources) settles(t *testing.T) {
 // heapPeak samples HeapInuse every 10 ms until stop is called, which
 // returns the highest sample.
 func heapPeak() (stop func() int64) {
+	return peakOf(func() int64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapInuse)
+	})
+}
+
+// rssPeak is heapPeak for the process's resident set (the server runs in
+// the test process; under -race RSS includes the detector's shadow memory).
+func rssPeak() (stop func() int64) { return peakOf(rss) }
+
+// rss is the process's resident set in bytes, or 0 where /proc is missing.
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// peakOf samples every 10 ms until stop is called, which returns the
+// highest sample.
+func peakOf(sample func() int64) (stop func() int64) {
 	var peak atomic.Int64
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		var ms runtime.MemStats
 		for {
-			runtime.ReadMemStats(&ms)
-			if v := int64(ms.HeapInuse); v > peak.Load() {
+			if v := sample(); v > peak.Load() {
 				peak.Store(v)
 			}
 			select {

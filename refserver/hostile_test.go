@@ -163,7 +163,8 @@ func bombPolling(t *testing.T, r *hostileRig, n int) int {
 func bomb(t *testing.T, attack func(i int)) (base int64) {
 	t.Helper()
 	base = measure().heap
-	stop := heapPeak()
+	rssBase := rss()
+	stop, stopRSS := heapPeak(), rssPeak()
 	var wg sync.WaitGroup
 	for i := range bombers {
 		wg.Add(1)
@@ -174,8 +175,9 @@ func bomb(t *testing.T, attack func(i int)) (base int64) {
 	}
 	wg.Wait()
 	grew := stop() - base
-	t.Logf("LIM-1: heap in use peaked %.1f MiB above the baseline of %.1f MiB while %d clients tried the attachment bomb (%s)",
-		float64(grew)/(1<<20), float64(base)/(1<<20), bombers, time.Now().Format(time.DateOnly))
+	rssGrew := stopRSS() - rssBase
+	t.Logf("LIM-1: heap in use peaked %.1f MiB above the baseline of %.1f MiB, RSS %.1f MiB above %.1f MiB, while %d clients tried the attachment bomb (%s)",
+		float64(grew)/(1<<20), float64(base)/(1<<20), float64(rssGrew)/(1<<20), float64(rssBase)/(1<<20), bombers, time.Now().Format(time.DateOnly))
 	assert.Less(t, grew, int64(heapBound), "heap in use grew %d MiB during the attachment bomb", grew>>20)
 	return base
 }
