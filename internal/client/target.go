@@ -3,72 +3,11 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
-
-// Target is a Socket.IO server as a socket.io-client user names it:
-// io("http://host:port/echo", {path: "/socket.io"}) is the server at
-// http://host:port, Engine.IO path /socket.io/, namespace /echo.
-type Target struct {
-	// Base is the server: scheme http or https (ws and wss are mapped to
-	// them), host and port, no path, query or fragment.
-	Base *url.URL
-	// Namespace is the URL's path when it names one ("/echo"); "" when the
-	// URL has no path or only "/".
-	Namespace string
-}
-
-// ParseTarget parses a server URL the way socket.io-client reads the URL
-// given to io(): http://, https://, ws:// or wss://, with an optional
-// namespace as its path (a trailing slash is dropped: /echo/ is /echo).
-// Bad input is an error naming what is wrong.
-func ParseTarget(raw string) (Target, error) {
-	if !strings.Contains(raw, "://") {
-		return Target{}, fmt.Errorf("client: target %q: want an http://, https://, ws:// or wss:// URL, e.g. http://%s", raw, strings.TrimSpace(raw))
-	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return Target{}, fmt.Errorf("client: target %q: %w", raw, err)
-	}
-	switch u.Scheme {
-	case "http", "https":
-	case "ws":
-		u.Scheme = "http"
-	case "wss":
-		u.Scheme = "https"
-	default:
-		return Target{}, fmt.Errorf("client: target %q: want an http://, https://, ws:// or wss:// URL", raw)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return Target{}, fmt.Errorf("client: target %q: no host", raw)
-	}
-	if u.User != nil {
-		return Target{}, fmt.Errorf("client: target %q: user information in a target URL is not supported", raw)
-	}
-	nsp := strings.TrimRight(u.Path, "/")
-	base := &url.URL{Scheme: u.Scheme, Host: u.Host}
-	return Target{Base: base, Namespace: nsp}, nil
-}
-
-// EnginePath is the Engine.IO path as engine.io-client sends it: one
-// leading slash and one trailing slash ("socket.io" and "/socket.io" are
-// "/socket.io/"), since the stock Node server serves only "/socket.io/".
-// "" stays "" (the default).
-func EnginePath(p string) string {
-	trimmed := strings.Trim(strings.TrimSpace(p), "/")
-	switch {
-	case trimmed != "":
-		return "/" + trimmed + "/"
-	case strings.Contains(p, "/"):
-		return "/" // the server's root
-	}
-	return ""
-}
 
 // Accepted is what an Engine.IO handshake with each transport found.
 type Accepted struct {
