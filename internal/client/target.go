@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
@@ -40,17 +38,13 @@ func (a Accepted) String() string {
 // server is its handshake, not any other HTTP endpoint. o's Transports is
 // ignored; the rest (Path, TLS, timeouts) applies.
 func Accepts(ctx context.Context, rawURL string, o *Options) Accepted {
-	if o == nil {
-		o = &defaultOptions
-	}
 	try := func(tr Transports) error {
-		opts := *o
-		opts.Transports = tr
-		c, err := Dial(ctx, rawURL, &opts)
-		if err != nil {
-			return err
+		opts := Options{}
+		if o != nil {
+			opts = *o
 		}
-		return c.Close()
+		opts.Transports = tr
+		return Handshake(ctx, rawURL, &opts)
 	}
 	var a Accepted
 	a.PollingErr = try(PollingOnly)
@@ -62,11 +56,12 @@ func Accepts(ctx context.Context, rawURL string, o *Options) Accepted {
 	return a
 }
 
-// TransportRefused reports whether err is a server turning a transport
-// down at the handshake: Node's engine.io answers 400
-// {"code":0,"message":"Transport unknown"}, python-engineio and the
-// refserver a 400 of their own.
-func TransportRefused(err error) bool {
-	var he *HTTPError
-	return errors.As(err, &he) && he.StatusCode == http.StatusBadRequest
+// Handshake opens an Engine.IO session at rawURL with o and closes it at
+// once: whether the server takes o's transport there.
+func Handshake(ctx context.Context, rawURL string, o *Options) error {
+	c, err := Dial(ctx, rawURL, o)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/client/serverurl"
 )
@@ -20,5 +21,7 @@ func TestAccepts(t *testing.T) {
 	a = Accepts(t.Context(), url, &Options{Path: "/nope/"})
 	assert.False(t, a.Any())
 	assert.Equal(t, "none", a.String())
-	assert.False(t, TransportRefused(a.PollingErr), "a 404 is not a refused transport: %v", a.PollingErr)
+	var he *HTTPError
+	require.ErrorAs(t, a.PollingErr, &he)
+	assert.Equal(t, 404, he.StatusCode)
 }
