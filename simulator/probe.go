@@ -115,19 +115,23 @@ func (p probe) handshake(ctx context.Context, u *url.URL) error {
 			p.timeout, excerpt.Message(err.Error()))
 	}
 	opts.Transports = other
-	if client.Handshake(ctx, u.String(), &opts) == nil {
+	otherErr := client.Handshake(ctx, u.String(), &opts)
+	if otherErr == nil {
 		return fmt.Errorf("%w: %s: the server does not accept %s (%s); it accepts %s, it may be %s-only: --set target.transport=%s",
 			ErrUnreachable, u.Redacted(), want, excerpt.Message(err.Error()), other, other, other)
 	}
 	return fmt.Errorf("%w: %s: no Engine.IO handshake at %s: %s%s", ErrUnreachable, u.Redacted(), opts.Path,
-		excerpt.Message(err.Error()), pathHint(err))
+		excerpt.Message(err.Error()), pathHint(err, otherErr))
 }
 
-// pathHint suggests target.path when nothing serves the handshake there.
-func pathHint(err error) string {
-	var he *client.HTTPError
-	if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
-		return " (is target.path right? a stock socket.io server serves /socket.io/: --set target.path=/socket.io)"
+// pathHint suggests target.path when nothing serves the handshake there
+// (a 404 to either transport; Node closes a websocket there).
+func pathHint(errs ...error) string {
+	for _, err := range errs {
+		var he *client.HTTPError
+		if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+			return " (is target.path right? a stock socket.io server serves /socket.io/: --set target.path=/socket.io)"
+		}
 	}
 	return ""
 }
