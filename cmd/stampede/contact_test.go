@@ -78,3 +78,11 @@ func TestCheckFirstContactNode(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errb.String(), "--path /socket.io")
 }
+
+// stampede help help explains help, like any other command's help.
+func TestHelpHelp(t *testing.T) {
+	t.Parallel()
+	e, out, errb := testEnv(nil)
+	require.Equal(t, exitOK, run(t.Context(), e, []string{"help", "help"}), errb.String())
+	assert.Contains(t, out.String(), "Usage: stampede help [COMMAND]")
+}
