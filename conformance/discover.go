@@ -11,6 +11,7 @@ import (
 
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
 
@@ -25,12 +26,18 @@ func Discover(ctx context.Context, t *check.Target) error {
 	defer cancel()
 
 	var netErr error
+	var sioErrs [2]error // polling, websocket at the Socket.IO path
 	probe := func(path string, tr client.Transports) (engineio.OpenInfo, bool) {
-		c, err := client.Dial(ctx, t.URL.String(), &client.Options{Path: path, Transports: tr, HandshakeTimeout: check.Wait})
+		c, err := client.Dial(ctx, t.URL.String(), &client.Options{Path: path, Transports: tr, HandshakeTimeout: check.Wait, TLSConfig: t.TLS})
 		if err != nil {
 			var op *net.OpError
 			if errors.As(err, &op) && netErr == nil {
 				netErr = op // "dial tcp 127.0.0.1:1: connect: connection refused"
+			}
+			if path == t.Path && tr == client.PollingOnly {
+				sioErrs[0] = err
+			} else if path == t.Path {
+				sioErrs[1] = err
 			}
 			return engineio.OpenInfo{}, false
 		}
@@ -53,10 +60,23 @@ func Discover(ctx context.Context, t *check.Target) error {
 		if netErr != nil {
 			return unreachable("%v", netErr)
 		}
-		return unreachable("no Engine.IO handshake succeeded at %s or %s", t.Path, t.EnginePath)
+		return unreachable("no Engine.IO handshake succeeded at %s or %s (polling: %s; websocket: %s)%s", t.Path, t.EnginePath,
+			excerpt.Message(sioErrs[0].Error()), excerpt.Message(sioErrs[1].Error()), pathHint(sioErrs[0], sioErrs[1]))
 	}
 	t.Control = controlAPI(ctx, t)
 	return nil
+}
+
+// pathHint suggests --path when nothing serves Engine.IO at the Socket.IO
+// path (a 404 to either transport; Node closes a websocket there).
+func pathHint(errs ...error) string {
+	for _, err := range errs {
+		var he *client.HTTPError
+		if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+			return "; is --path right? a stock socket.io server serves /socket.io/: --path /socket.io"
+		}
+	}
+	return ""
 }
 
 func setTimings(t *check.Target, open engineio.OpenInfo) {

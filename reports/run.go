@@ -59,6 +59,11 @@ type Run struct {
 	// TargetsDown are the targets that died mid-run: reachable at first,
 	// then refusing or resetting connections until the run ended.
 	TargetsDown []TargetDown `json:"targets_down,omitempty"`
+	// Partial marks a merge of an incomplete set of segments (stampede
+	// report merge --allow-partial): Missing lists the segments it lacks,
+	// whose clients' load and figures are absent from every total.
+	Partial bool      `json:"partial,omitempty"`
+	Missing []Segment `json:"missing_segments,omitempty"`
 }
 
 // TargetDown is a target that stopped answering during the run.

@@ -95,6 +95,27 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 	return out, nil
 }
 
+// MissingSegments lists the segments of the split that runs come from
+// which none of them holds, in order: a merge of them would describe a
+// smaller run than the one started. Whole runs (no segments) miss none.
+func MissingSegments(runs ...*Run) []Segment {
+	n := 0
+	have := map[int]bool{}
+	for _, r := range runs {
+		for _, s := range r.Segments {
+			n = max(n, s.N)
+			have[s.I] = true
+		}
+	}
+	var missing []Segment
+	for i := 1; i <= n; i++ {
+		if !have[i] {
+			missing = append(missing, Segment{I: i, N: n})
+		}
+	}
+	return missing
+}
+
 // sumOf adds two optional figures: nil when both are absent.
 func sumOf(a, b *int64) *int64 {
 	switch {

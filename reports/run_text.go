@@ -19,6 +19,7 @@ import (
 // the errors seen.
 func WriteRunText(w io.Writer, r *Run) error {
 	bw := bufio.NewWriter(w)
+	writePartial(bw, r)
 	writeDropped(bw, r)
 	writeRunHeader(bw, r)
 	writeTargetsDown(bw, r.TargetsDown)
@@ -30,6 +31,19 @@ func WriteRunText(w io.Writer, r *Run) error {
 	writeServer(bw, r.Series)
 	writeErrors(bw, r.Errors)
 	return bw.Flush()
+}
+
+// writePartial leads the summary of a merge of an incomplete set of
+// segments: every total after it lacks the missing segments' clients.
+func writePartial(w io.Writer, r *Run) {
+	if !r.Partial {
+		return
+	}
+	names := make([]string, len(r.Missing))
+	for i, s := range r.Missing {
+		names[i] = s.String()
+	}
+	fmt.Fprintf(w, "PARTIAL RUN: segments %s missing: every figure below lacks their clients\n", strings.Join(names, ", "))
 }
 
 // writeDropped leads the summary with the starts the generator gave up on:

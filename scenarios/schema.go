@@ -46,11 +46,15 @@ type Scenario struct {
 
 // Target is the server under load.
 type Target struct {
-	// URLs are one or more base URLs, http:// or https:// (one per server
-	// port); clients are spread over them. --target overrides. Default
-	// http://127.0.0.1:8080 (stampede serve).
+	// URLs are one or more base URLs, http://, https://, ws:// or wss://
+	// (one per server port); clients are spread over them. A path names
+	// the namespace, as for socket.io-client (http://host:3000/echo is
+	// namespace /echo, replacing Namespace); all URLs must name the same.
+	// --target overrides. Default http://127.0.0.1:8080 (stampede serve).
 	URLs []string `yaml:"urls"`
-	// Path is the Socket.IO endpoint, default /ws/socket.io (open-webui's).
+	// Path is the Socket.IO endpoint, default /ws/socket.io (open-webui's);
+	// with or without the trailing slash, which clients always send (as
+	// engine.io-client does: the stock Node server serves only /socket.io/).
 	Path string `yaml:"path"`
 	// Transport is websocket (default), polling, or polling,websocket
 	// (polling first, then upgrade) (CLIENT-2).
@@ -60,7 +64,9 @@ type Target struct {
 	// Sources spreads client connections over these local IP addresses
 	// (default: 127.0.0.1–9 when the targets are on loopback).
 	Sources []string `yaml:"sources"`
-	// Metrics scrapes GET /metrics of each target during the run (default true).
+	// Metrics scrapes GET /metrics of each target during the run (default
+	// true) when the target serves Prometheus text there; a target without
+	// /metrics, or that never answers it, is simply not scraped.
 	Metrics *bool `yaml:"metrics"`
 }
 

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/client/serverurl"
 	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
@@ -94,10 +94,16 @@ func (c *checker) notNegative(field string, d time.Duration) {
 
 func (c *checker) target() {
 	t := c.s.Target
+	nsp := "" // a namespace in the URLs (http://host/echo) must be one for all
 	for i, u := range t.URLs {
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			c.add(fmt.Sprintf("target.urls[%d]", i), "%q is not an http:// or https:// URL", u)
+		p, err := serverurl.Parse(u)
+		switch {
+		case err != nil:
+			c.add(fmt.Sprintf("target.urls[%d]", i), "%q is not an http://, https://, ws:// or wss:// URL", u)
+		case p.Namespace != "" && nsp != "" && p.Namespace != nsp:
+			c.add(fmt.Sprintf("target.urls[%d]", i), "%q names namespace %s, another URL %s: one namespace per run", u, p.Namespace, nsp)
+		case p.Namespace != "":
+			nsp = p.Namespace
 		}
 	}
 	if !strings.HasPrefix(t.Path, "/") {

@@ -177,7 +177,7 @@ flows:
 			`f.yaml:8: flows[0].steps[3].control.params.mode: "nicely": want close or transport`,
 		}},
 		{"target, auth, client", phases + flows + `target:
-  urls: [http://127.0.0.1:8080, "ftp://x", "http://"]
+  urls: [http://127.0.0.1:8080/echo, "ftp://x", "http://", "ws://127.0.0.1:8081/custom", "wss://127.0.0.1:8082/echo/"]
   path: ws
   transport: ws
   namespace: echo
@@ -187,8 +187,9 @@ client:
   ack_timeout: -1s
   reconnect: {delay: 3s, delay_max: 2s, randomization: 1.5, attempts: -1}
 `, []string{
-			`f.yaml:6: target.urls[1]: "ftp://x" is not an http:// or https:// URL`,
-			`f.yaml:6: target.urls[2]: "http://" is not an http:// or https:// URL`,
+			`f.yaml:6: target.urls[1]: "ftp://x" is not an http://, https://, ws:// or wss:// URL`,
+			`f.yaml:6: target.urls[2]: "http://" is not an http://, https://, ws:// or wss:// URL`,
+			`f.yaml:6: target.urls[3]: "ws://127.0.0.1:8081/custom" names namespace /custom, another URL /echo: one namespace per run`,
 			`f.yaml:7: target.path: "ws" does not start with /`,
 			`f.yaml:8: target.transport: "ws": want websocket, polling or polling,websocket`,
 			`f.yaml:9: target.namespace: "echo" does not start with /`,

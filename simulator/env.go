@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,6 +41,8 @@ type Env struct {
 	// a client picks, its think times and its backoff jitter are the same
 	// in every run with the same seed, whichever process runs the client.
 	Seed uint64
+	// TLSConfig is used for https:// and wss:// targets; nil: Go's defaults.
+	TLSConfig *tls.Config
 	// HTTPClient carries GET /api/config, GET /api/version and control
 	// calls. Nil: one owned by the Env, with keep-alive connections that
 	// Close releases.

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,15 +64,18 @@ type RunConfig struct {
 	Progress ProgressFunc
 	// Logger logs what goes wrong around the clients; nil: discarded.
 	Logger *slog.Logger
-	// HTTPClient probes the targets before the run and scrapes their
-	// /metrics during it; nil: a client of Run's own.
+	// HTTPClient scrapes the targets' /metrics, and carries the probe's
+	// polling handshake; nil: a client of Run's own.
 	HTTPClient *http.Client
 	// MaxConnecting bounds the clients of arrival phases connecting at once
 	// in this process; 0: schedule.DefaultMaxConnecting.
 	MaxConnecting int
-	// ProbeTimeout bounds the check that every target answers; 0:
-	// DefaultProbeTimeout.
+	// ProbeTimeout bounds the check that every target answers the
+	// Engine.IO handshake; 0: DefaultProbeTimeout.
 	ProbeTimeout time.Duration
+	// TLSConfig is used for https:// and wss:// targets (stampede run
+	// --insecure: InsecureSkipVerify); nil: Go's defaults.
+	TLSConfig *tls.Config
 	// StopTimeout is how long Run waits for the clients to return once it
 	// has stopped them; 0: DefaultStopTimeout.
 	StopTimeout time.Duration
@@ -236,6 +240,9 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 	if len(cfg.Targets) > 0 {
 		s.Target.URLs = cfg.Targets
 	}
+	if err := normalizeTarget(&s.Target); err != nil {
+		return nil, err
+	}
 	yml, err := scenarioYAML(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRunConfig, err)
@@ -248,28 +255,9 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 	if plan.env, err = runEnv(cfg, plan.scenario); err != nil {
 		return nil, err
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: 5 * time.Second}
-		client = &http.Client{Transport: tr}
-		plan.close = tr.CloseIdleConnections
-	}
-	first, served, err := probeTargets(ctx, client, plan.env.Targets, cfg.ProbeTimeout)
-	if err != nil {
+	if err := plan.probe(ctx, cfg); err != nil {
 		plan.close()
 		return nil, err
-	}
-	if scrape := plan.scenario.Target.Metrics; scrape != nil && *scrape {
-		var targets []*url.URL
-		var samples []serverSample
-		for i, ok := range served {
-			if ok {
-				targets, samples = append(targets, plan.env.Targets[i]), append(samples, first[i])
-			}
-		}
-		if len(targets) > 0 {
-			plan.scraper = newScraper(client, targets, samples)
-		}
 	}
 	return plan, nil
 }
@@ -279,7 +267,7 @@ func prepareRun(ctx context.Context, cfg *RunConfig) (*runPlan, error) {
 func runEnv(cfg *RunConfig, s *scenarios.Scenario) (*Env, error) {
 	env := &Env{
 		Scenario: s, Secret: cfg.Secret, Tokens: cfg.Tokens, Sources: cfg.Sources,
-		Logger: cfg.Logger, Segment: cfg.Segment, Seed: cfg.Seed,
+		Logger: cfg.Logger, Segment: cfg.Segment, Seed: cfg.Seed, TLSConfig: cfg.TLSConfig,
 	}
 	var errs []error
 	for _, raw := range s.Target.URLs {

@@ -39,6 +39,10 @@ func (f *fakeServer) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("dial tcp 127.0.0.1:9: connect: connection refused")
 	}
 	resp := &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}, Request: req, Body: io.NopCloser(strings.NewReader("404"))}
+	if q := req.URL.Query(); q.Get("transport") == "polling" && q.Get("sid") == "" { // the probe's handshake
+		open := `0{"sid":"fake","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`
+		resp.StatusCode, resp.Body = http.StatusOK, io.NopCloser(strings.NewReader(open))
+	}
 	if req.URL.Path == "/metrics" && !f.noProm {
 		f.scrapes++
 		body := fmt.Sprintf("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %g\nprocess_resident_memory_bytes 1e+08\ngo_goroutines 42\ngo_goroutines_other 7\n", 0.5*float64(f.scrapes))
@@ -51,8 +55,9 @@ func (f *fakeServer) client() *http.Client { return &http.Client{Transport: f} }
 
 func testScenario(phases ...scenarios.Phase) *scenarios.Scenario {
 	return &scenarios.Scenario{
-		Name:   "fake",
-		Target: scenarios.Target{URLs: []string{"http://127.0.0.1:9"}, Namespace: "/echo"},
+		Name: "fake",
+		// polling: the probe's handshake goes through fakeServer.
+		Target: scenarios.Target{URLs: []string{"http://127.0.0.1:9"}, Namespace: "/echo", Transport: "polling"},
 		Auth:   scenarios.Auth{Mode: scenarios.AuthNone},
 		Phases: phases,
 		Flows:  []scenarios.Flow{{Name: "idle", Steps: []scenarios.Step{{Think: &scenarios.ThinkStep{Fixed: time.Second}}}}},

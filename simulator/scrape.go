@@ -3,7 +3,6 @@ package simulator
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -92,33 +90,6 @@ func fetchMetrics(ctx context.Context, client *http.Client, base *url.URL) (s se
 	s = parseServerMetrics(io.LimitReader(resp.Body, 16<<20))
 	s.at = time.Now()
 	return s, s.cpu >= 0 || s.rss >= 0 || s.goroutines >= 0, nil
-}
-
-// probeTargets checks that every target answers HTTP before the run starts
-// (GET /metrics: any answer will do), and returns which of them serve the
-// metrics, with their first sample (for the CPU rate).
-func probeTargets(ctx context.Context, client *http.Client, targets []*url.URL, timeout time.Duration) ([]serverSample, []bool, error) {
-	samples := make([]serverSample, len(targets))
-	served := make([]bool, len(targets))
-	errs := make([]error, len(targets))
-	var wg sync.WaitGroup
-	for i, u := range targets {
-		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			samples[i], served[i], errs[i] = fetchMetrics(ctx, client, u)
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err // interrupted before the start, not unreachable
-	}
-	for i, err := range errs {
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, targets[i].Redacted(), excerpt.Message(err.Error()))
-		}
-	}
-	return samples, served, nil
 }
 
 // scraper reads each target's /metrics once a second during the run.

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/client/serverurl"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
@@ -257,7 +259,7 @@ func (e *Env) compile() (*plan, error) {
 	}
 	p.admin.secret = e.Secret
 	p.sources = e.Sources
-	p.buildOptions(s.Target.Path)
+	p.buildOptions(s.Target.Path, e.TLSConfig)
 	p.http = e.HTTPClient
 	if p.http == nil {
 		e.ownHTTP = &http.Transport{
@@ -266,6 +268,7 @@ func (e *Env) compile() (*plan, error) {
 			MaxIdleConnsPerHost: 256, // a connect storm reuses connections instead of churning ports
 			IdleConnTimeout:     30 * time.Second,
 			ForceAttemptHTTP2:   true,
+			TLSClientConfig:     e.TLSConfig,
 		}
 		p.http = &http.Client{Transport: e.ownHTTP}
 	}
@@ -295,12 +298,12 @@ func (e *Env) hasControl(s *scenarios.Scenario) bool {
 // buildOptions makes the client.Options every connection shares: one per
 // transport mode and source address. Dial keeps the pointer and never
 // changes it, so thousands of connections share a handful.
-func (p *plan) buildOptions(path string) {
+func (p *plan) buildOptions(path string, tlsConfig *tls.Config) {
 	n := max(len(p.sources), 1)
 	for mode := range p.opts {
 		p.opts[mode] = make([]*client.Options, n)
 		for i := range n {
-			o := &client.Options{Path: path, Transports: client.Transports(mode), HandshakeTimeout: p.dialTO}
+			o := &client.Options{Path: serverurl.EnginePath(path), Transports: client.Transports(mode), HandshakeTimeout: p.dialTO, TLSConfig: tlsConfig}
 			if len(p.sources) > 0 {
 				o.LocalAddr = p.sources[i]
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
+	"github.com/stampede-sio/stampede/internal/client/serverurl"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -26,9 +27,12 @@ every MUST case passes (SHOULD cases too with --strict), 1 when one fails,
 selected), 3 when interrupted (partial reports are still written).
 
 Flags:
-  --target URL            server base URL, e.g. http://127.0.0.1:8080 (required)
-  --path PATH             Socket.IO path (default /ws/socket.io)
+  --target URL            server URL, e.g. http://127.0.0.1:8080 (required), written as for
+                          socket.io-client: http://, https://, ws:// or wss://; a path names
+                          the echo namespace (http://host:3000/custom: --echo-namespace /custom)
+  --path PATH             Socket.IO path, with or without the trailing slash (default /ws/socket.io)
   --echo-namespace NSP    echo namespace for the engineio/socketio layers (default /echo)
+  --insecure              accept any TLS certificate (self-signed) of an https:// target
   --engineio-path PATH    raw Engine.IO echo (default /engine.io/)
   --profile NAME          documented | open-webui: expectations where they differ (default documented)
   --secret S              token signing key for the app layer [WEBUI_SECRET_KEY]
@@ -104,7 +108,7 @@ type checkFlags struct {
 	layers, run, peer, junit, jsonOut                  string
 	redis, redisPrefix, redisChannel                   string
 	lockTimeout                                        time.Duration
-	strict, list, quiet, allowMutations                bool
+	strict, list, quiet, allowMutations, insecure      bool
 	sessionTimeout                                     time.Duration
 	parallel                                           int
 }
@@ -134,6 +138,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.BoolVar(&f.list, "list", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "")
+	fs.BoolVar(&f.insecure, "insecure", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, checkHelp())
@@ -186,12 +191,17 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 		return target, opts, usagef("--profile %q: want documented or open-webui", f.profile)
 	}
 	if f.target != "" {
-		u, err := url.Parse(f.target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return target, opts, usagef("--target %q: want an http:// or https:// URL", f.target)
+		u, err := serverurl.Parse(f.target)
+		if err != nil {
+			return target, opts, usagef("--target %q: want an http://, https://, ws:// or wss:// URL", f.target)
 		}
-		target.URL = u
+		target.URL = u.Base
+		if u.Namespace != "" { // as socket.io-client: http://host/echo is namespace /echo
+			target.EchoNamespace = u.Namespace
+		}
 	}
+	target.Path = serverurl.EnginePath(target.Path)
+	target.TLS = insecureTLS(f.insecure)
 	if f.peer != "" {
 		u, err := url.Parse(f.peer)
 		if err != nil || u.Host == "" {

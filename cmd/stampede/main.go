@@ -84,6 +84,10 @@ func helpCommand(e env, args []string) int {
 		printHelp(e.stdout)
 		return exitOK
 	}
+	if args[0] == "help" {
+		fmt.Fprint(e.stdout, helpUsage)
+		return exitOK
+	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(e.stderr, "stampede: unknown command %q\n", args[0])
@@ -92,6 +96,16 @@ func helpCommand(e env, args []string) int {
 	fmt.Fprint(e.stdout, cmd.usage)
 	return exitOK
 }
+
+const helpUsage = `Usage: stampede help [COMMAND]
+
+Prints the list of commands, or the usage of COMMAND with its flags and
+examples (the same as stampede COMMAND --help).
+
+Examples:
+  stampede help
+  stampede help run
+`
 
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, "stampede tests and load-simulates Socket.IO backends such as open-webui's.\n\nUsage:\n  stampede <command> [flags]\n\nCommands:\n")

@@ -6,11 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/stampede-sio/stampede/reports"
 )
 
-var reportUsage = `Usage: stampede report merge RECORD.json... [--out FILE] [--quiet]
+var reportUsage = `Usage: stampede report merge RECORD.json... [--out FILE] [--quiet] [--allow-partial]
 
 Works on the JSON records of stampede run (--out).
 
@@ -20,11 +21,18 @@ Works on the JSON records of stampede run (--out).
           and the scenario's thresholds are evaluated again over the whole.
           Prints its summary and exits as stampede run would: 0 when every
           threshold held, 1 when one failed, 2 when the records cannot be
-          read or do not belong together (another scenario, a segment twice).
+          read or do not belong together (another scenario, a segment twice),
+          and 2 when a segment is missing (1/2 without 2/2): a CI job whose
+          second machine died must not pass. --allow-partial merges them
+          anyway and marks the record partial: the summary's first line
+          names the missing segments, the JSON has "partial": true and
+          "missing_segments".
 
 Flags (before or after the records):
   --out FILE   write the merged record to FILE
   --quiet      no summary on stdout
+  --allow-partial
+               merge an incomplete set of segments, marked partial
 
 Examples:
   stampede run room-fanout --segment 1/2 --out part-1.json   # on machine A
@@ -60,6 +68,7 @@ func runMerge(e env, args []string) int {
 	var f runFlags
 	fs.StringVar(&f.out, "out", "", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	allowPartial := fs.Bool("allow-partial", false, "")
 	paths, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(e.stdout, reportUsage)
@@ -84,8 +93,26 @@ func runMerge(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "stampede report merge: %v\n", err)
 		return exitUsage
 	}
+	missing := reports.MissingSegments(runs...)
+	if len(missing) > 0 && !*allowPartial {
+		fmt.Fprintf(e.stderr, "stampede report merge: segments %s missing: the records are part of a run; merge them all, or pass --allow-partial to merge these, marked partial\n", segmentList(missing))
+		return exitUsage
+	}
+	if len(missing) > 0 {
+		merged.Partial, merged.Missing = true, missing
+		fmt.Fprintf(e.stderr, "stampede report merge: warning: segments %s missing: the merged record is partial\n", segmentList(missing))
+	}
 	if code := finishRun(e, "stampede report merge", f, merged); code != exitInterrupted {
 		return code
 	}
 	return thresholdsCode(merged) // a segment was interrupted, not the merge
+}
+
+// segmentList names segments as "2/3, 3/3".
+func segmentList(segs []reports.Segment) string {
+	names := make([]string, len(segs))
+	for i, s := range segs {
+		names[i] = s.String()
+	}
+	return strings.Join(names, ", ")
 }

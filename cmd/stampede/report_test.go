@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,4 +95,39 @@ func TestReportBadInputExits2(t *testing.T) {
 	e, out, _ := testEnv(nil)
 	assert.Equal(t, exitOK, runReport(t.Context(), e, []string{"--help"}))
 	assert.Contains(t, out.String(), "stampede report merge")
+}
+
+// One segment of two: a CI job whose second machine died must not pass.
+// report merge refuses (exit 2, naming the missing segment) and writes
+// nothing; --allow-partial merges, and marks the record partial in the
+// summary's first line and in the JSON.
+func TestReportMergeMissingSegment(t *testing.T) {
+	t.Parallel()
+	dir, parts := runSegments(t)
+	out := filepath.Join(dir, "merged.json")
+	e, stdout, errb := testEnv(nil)
+	require.Equal(t, exitUsage, runReport(t.Context(), e, []string{"merge", parts[0], "--out", out}))
+	assert.Contains(t, errb.String(), "segments 2/2 missing")
+	assert.Contains(t, errb.String(), "--allow-partial")
+	assert.Empty(t, stdout.String())
+	assert.NoFileExists(t, out)
+
+	e, stdout, errb = testEnv(nil)
+	code := runReport(t.Context(), e, []string{"merge", parts[0], "--out", out, "--allow-partial"})
+	assert.Contains(t, []int{exitOK, exitFailed}, code, "stderr: %s", errb.String())
+	first, _, _ := strings.Cut(stdout.String(), "\n")
+	assert.Equal(t, "PARTIAL RUN: segments 2/2 missing: every figure below lacks their clients", first)
+	assert.Contains(t, errb.String(), "warning: segments 2/2 missing")
+	raw, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"partial": true`)
+	merged := readRunFile(t, out)
+	assert.True(t, merged.Partial)
+	assert.Equal(t, []reports.Segment{{I: 2, N: 2}}, merged.Missing)
+
+	// Both segments: not partial.
+	e, stdout, errb = testEnv(nil)
+	require.Contains(t, []int{exitOK, exitFailed}, runReport(t.Context(), e, []string{"merge", parts[0], parts[1], "--out", out, "--allow-partial"}), errb.String())
+	assert.NotContains(t, stdout.String(), "PARTIAL")
+	assert.False(t, readRunFile(t, out).Partial)
 }

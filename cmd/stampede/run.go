@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,8 +50,13 @@ before it starts: more clients per process than its open-file limit
 memory holds at ~11 KiB each (/proc/meminfo MemAvailable).
 
 Flags (before or after the scenario):
-  --target URL[,URL...]   server base URLs, replacing target.urls; clients
-                          are spread over them (one server per port)
+  --target URL[,URL...]   server URLs, replacing target.urls; clients are
+                          spread over them (one server per port). Written as
+                          for socket.io-client: http://, https://, ws:// or
+                          wss://, a path names the namespace
+                          (http://host:3000/echo: namespace /echo)
+  --insecure              accept any TLS certificate (self-signed) of https://
+                          and wss:// targets
   --secret S              key that signs the clients' tokens [WEBUI_SECRET_KEY,
                           else the key stampede serve generated]
   --vus N                 scale the populations so that the peak is N clients
@@ -78,6 +84,7 @@ Built-in scenarios: ` + strings.Join(scenarios.BuiltinNames(), ", ") + `
 Examples:
   stampede run connect-storm
   stampede run echo-baseline --vus 50 --duration 10s --out echo.json
+  stampede run echo-baseline --target http://127.0.0.1:3000/ --set target.path=/socket.io
   stampede run room-fanout --vus 50000 --target http://127.0.0.1:8080,http://127.0.0.1:8081
   stampede run chat.yaml --segment 1/2 --out part-1.json    # and 2/2 on a second machine
 `
@@ -95,6 +102,7 @@ type runFlags struct {
 	seed                         uint64
 	duration                     time.Duration
 	quiet, worker, progress      bool
+	insecure                     bool
 	debugAddr                    string
 }
 
@@ -141,6 +149,7 @@ func runRun(ctx context.Context, e env, args []string) int {
 		rec, err = simulator.Run(ctx, simulator.RunConfig{
 			Scenario: s, Secret: secret, Segment: seg, Seed: f.seed,
 			Progress: runProgress(e, f), Logger: runLogger(e), Version: stampedeVersion(),
+			TLSConfig: insecureTLS(f.insecure),
 		})
 	}
 	if err != nil {
@@ -171,6 +180,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.Uint64Var(&f.seed, "seed", 0, "")
 	fs.BoolVar(&f.progress, "progress", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.BoolVar(&f.insecure, "insecure", false, "")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "")
 	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
 	pos, err := parseInterleaved(fs, args)
@@ -339,6 +349,9 @@ func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg 
 	if f.duration > 0 {
 		args = append(args, "--duration", f.duration.String())
 	}
+	if f.insecure {
+		args = append(args, "--insecure")
+	}
 	environ = append(os.Environ(), environ...)
 	if len(secret) > 0 {
 		environ = append(environ, "WEBUI_SECRET_KEY="+string(secret))
@@ -360,4 +373,13 @@ func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg 
 			return cmd
 		},
 	})
+}
+
+// insecureTLS is the TLS configuration of --insecure: any certificate
+// (self-signed) is accepted; nil without it.
+func insecureTLS(insecure bool) *tls.Config {
+	if !insecure {
+		return nil
+	}
+	return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it with --insecure
 }

@@ -111,7 +111,8 @@ flows:
 
 // Without thresholds a run still fails (exit 1) when no client connected
 // or no message came back while errors were counted; it passes when its
-// clients were answered.
+// clients were answered. A target that answers HTTP but not the Engine.IO
+// handshake is unreachable (exit 2).
 func TestRunWithoutThresholdsFailsWhenNothingWorked(t *testing.T) {
 	t.Parallel()
 	hs := refServer(t)
@@ -125,7 +126,9 @@ func TestRunWithoutThresholdsFailsWhenNothingWorked(t *testing.T) {
 	}{
 		{"answered", hs.URL, "message-with-ack", exitOK, ""},
 		{"no ack came back", hs.URL, "nobody-acks-this", exitFailed, "no ack or reply came back"},
-		{"no client connected", deaf, "message-with-ack", exitFailed, "no client connected"},
+		{"no client connected", hs.URL + "/nope", "message-with-ack", exitFailed, "no client connected"}, // an unknown namespace
+		// HTTP without Engine.IO is not a Socket.IO server: refused before the start.
+		{"no handshake", deaf, "message-with-ack", exitUsage, "no Engine.IO handshake at /ws/socket.io/"},
 	}
 	for _, tt := range tests {
 		e, out, errb := testEnv(nil)

@@ -408,8 +408,11 @@ func appSetup(e env, cfg *refserver.Config, sf serveFlags) error {
 	if err != nil {
 		return err
 	}
-	if created {
-		fmt.Fprintf(e.stderr, "stampede serve: no --secret or WEBUI_SECRET_KEY: generated a key and wrote it to %s\n", from)
+	switch {
+	case created:
+		fmt.Fprintf(e.stderr, "stampede serve: no --secret or WEBUI_SECRET_KEY: generated a key and wrote it to %s (mode 0600, this user's only)\n", from)
+	case from != "--secret" && from != "WEBUI_SECRET_KEY":
+		fmt.Fprintf(e.stderr, "stampede serve: no --secret or WEBUI_SECRET_KEY: using the key in %s\n", from)
 	}
 	cfg.Secret = secret
 	if sf.fixtures == "" {

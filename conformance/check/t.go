@@ -190,6 +190,7 @@ func (t *T) optionsFor(path string, transports client.Transports) *client.Option
 	return &client.Options{
 		Path:       path,
 		Transports: transports,
+		TLSConfig:  t.Target.TLS,
 		OnRaw: func(dir client.Direction, p engineio.Packet) {
 			d := "<"
 			if dir == client.Sent {

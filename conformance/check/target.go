@@ -1,6 +1,7 @@
 package check
 
 import (
+	"crypto/tls"
 	"net/url"
 	"time"
 )
@@ -32,6 +33,9 @@ type Target struct {
 	// demote, revoke, remove, save) run against a target without the
 	// refserver control API, which cannot restore what they change.
 	AllowMutations bool
+	// TLS is used for https:// targets (check --insecure); nil: Go's
+	// defaults.
+	TLS *tls.Config
 
 	// Discovered by the runner.
 	Polling      bool          // the Socket.IO path accepts transport=polling

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -29,6 +30,7 @@ func (o *Options) netDial() func(ctx context.Context, network, addr string) (net
 // pollKey identifies a shared long-polling HTTP client.
 type pollKey struct {
 	dialer *net.Dialer
+	tls    *tls.Config
 	local  string
 }
 
@@ -40,7 +42,7 @@ func (o *Options) httpClient() *http.Client {
 	if o.HTTPClient != nil {
 		return o.HTTPClient
 	}
-	key := pollKey{dialer: o.NetDialer}
+	key := pollKey{dialer: o.NetDialer, tls: o.TLSConfig}
 	if o.LocalAddr != nil {
 		key.local = o.LocalAddr.String()
 	}
@@ -53,6 +55,7 @@ func (o *Options) httpClient() *http.Client {
 	}
 	tr := &http.Transport{
 		DialContext:         dial,
+		TLSClientConfig:     o.TLSConfig,
 		MaxIdleConns:        0, // no global limit
 		MaxIdleConnsPerHost: 4096,
 		IdleConnTimeout:     30 * time.Second,

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,10 +90,14 @@ type Options struct {
 	// so that the port is chosen at connect time and the ephemeral range is
 	// not split between bind and connect (PERFORMANCE.md).
 	LocalAddr *net.TCPAddr
+	// TLSConfig is used for https:// and wss:// servers, e.g. with
+	// InsecureSkipVerify for a self-signed certificate (--insecure); nil:
+	// Go's defaults. Like NetDialer, reuse one pointer for many Conns.
+	TLSConfig *tls.Config
 	// HTTPClient carries the long-polling requests; its Timeout, if any, must
 	// exceed pingInterval+pingTimeout, since a GET waits that long. Default: a
-	// client shared by every Conn with the same NetDialer pointer and
-	// LocalAddr (so reuse one *net.Dialer), keeping idle connections; see
+	// client shared by every Conn with the same NetDialer and TLSConfig
+	// pointers and LocalAddr (so reuse one *net.Dialer), keeping idle connections; see
 	// CloseIdleConnections.
 	HTTPClient *http.Client
 	// HandshakeTimeout bounds Dial and the upgrade. Default 20 s, the

@@ -50,6 +50,7 @@ func (c *Conn) openWebsocket(ctx context.Context, base *url.URL) error {
 func (c *Conn) dialWebsocket(ctx context.Context, rawURL string) (*websocket.Conn, error) {
 	d := websocket.Dialer{
 		NetDialContext:   c.opts.netDial(),
+		TLSClientConfig:  c.opts.TLSConfig,
 		HandshakeTimeout: c.opts.handshakeTimeout(),
 		ReadBufferSize:   c.opts.readBufferSize(),
 		WriteBufferPool:  &writePool,
