@@ -236,6 +236,7 @@ func (s *Session) probe(conn *websocket.Conn) {
 		s.mu.Lock()
 		s.upgrading = false
 		s.probing = nil
+		s.endProbe()
 		s.mu.Unlock()
 		s.srv.stats.Connections.Add(-1)
 		conn.Close()
@@ -264,10 +265,7 @@ func (s *Session) probeExchange(conn *websocket.Conn) bool {
 			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
 				return false
 			}
-			s.mu.Lock()
-			s.queue = append(s.queue, noopFrame) // lets the client's pending GET return
-			s.wakePoll()
-			s.mu.Unlock()
+			s.probeAnswered()
 		case p.Type == engineio.Upgrade:
 			return s.switchTo(conn)
 		default:
@@ -288,6 +286,7 @@ func (s *Session) switchTo(conn *websocket.Conn) bool {
 	s.transport = engineio.TransportWebsocket
 	s.upgrading = false
 	s.probing = nil
+	s.endProbe()
 	s.queue = dropNoops(s.queue)
 	s.wakePoll()
 	start := len(s.queue) > 0 && !s.writing

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Requests of one session are answered as if handled in the order the
+// client sent them (EIO-8). A client's GET, its POST and its websocket
+// reach the server on different connections and are handled on different
+// goroutines, so the server cannot see that order; it can only refuse to
+// decide before the requests a client may have sent just before have had
+// time to land. socket.io's official test suites send these sequences
+// back to back, and the answers here are the ones they expect every time.
+
+// probeGrace is how long a polling request that reaches a session after
+// `3probe` waits for the upgrade to complete: the client may have sent `5`
+// before it, and the server reads `5` from the websocket on another
+// goroutine (EIO-9). Node answers such a GET from a 100 ms timer.
+const probeGrace = 100 * time.Millisecond
+
+// closeGrace is how long a session closed by POST `1` with no GET pending
+// waits for a GET that the client sent just before the POST and that
+// reaches the server just after it: that GET gets `6`, not 400 (EIO-8).
+const closeGrace = 250 * time.Millisecond
+
+// racyTimerLag is how late the racy-ping-timeout fault's timer runs.
+const racyTimerLag = 25 * time.Millisecond
+
+// probeAnswered marks the upgrade's probe as answered: from now on a polling
+// request may have been sent after `5`. A GET pending now gets a noop at
+// once, so that the client may send `5`; with none pending nothing is
+// queued (a GET that comes next waits in awaitUpgrade).
+func (s *Session) probeAnswered() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probeEnd == nil {
+		s.probeEnd = make(chan struct{})
+	}
+	if s.getActive || s.srv.cfg.RacyUpgrade {
+		s.queue = append(s.queue, noopFrame)
+		s.wakePoll()
+	}
+}
+
+// endProbe wakes the requests waiting in awaitUpgrade: the upgrade
+// completed or failed. Call it with s.mu held.
+func (s *Session) endProbe() {
+	if s.probeEnd != nil {
+		close(s.probeEnd)
+		s.probeEnd = nil
+	}
+}
+
+// awaitUpgrade holds a polling request that reached the session after
+// `3probe` until the upgrade completes, fails, or probeGrace passes. When
+// the session is on websocket after it, the request was sent after `5` and
+// is answered 400 (EIO-9).
+func (s *Session) awaitUpgrade(ctx context.Context) {
+	s.mu.Lock()
+	end := s.probeEnd
+	s.mu.Unlock()
+	if end != nil && !s.srv.cfg.RacyUpgrade {
+		timer := time.NewTimer(probeGrace)
+		select {
+		case <-end:
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	}
+}
+
+// noopDuringProbe lets a GET that waited out probeGrace return a noop, as
+// the pending GET of EIO-9 does: the client that sent it waits for it
+// before it sends `5`. Call it with s.mu held.
+func (s *Session) noopDuringProbe() {
+	if s.probeEnd != nil && len(s.queue) == 0 && !s.closed {
+		s.queue = append(s.queue, noopFrame)
+	}
+}
+
+// lingerClosed ends a session that the client closed with no GET pending
+// after closeGrace, so that a GET sent just before the close still gets the
+// noop queued for it (EIO-8).
+func (s *Session) lingerClosed() {
+	if s.srv.cfg.RacyPostClose {
+		go s.finalize()
+		return
+	}
+	time.AfterFunc(closeGrace, s.finalize)
+}
+
+// overdueLocked reports whether the session's ping has gone unanswered past
+// its deadline, pingTimeout after the ping was due, even when the timer
+// that closes the session has not run yet: a GET that reaches a session at
+// pingInterval + pingTimeout finds it closed, never takes the ping (EIO-5).
+// Call it with s.mu held.
+func (s *Session) overdueLocked(now time.Time) bool {
+	cfg := s.srv.cfg
+	if s.reason == ErrPingTimeout {
+		return true
+	}
+	if cfg.NoPing || cfg.LazyPongTimer || cfg.RacyPingTimeout || s.timer == nil || s.closed {
+		return false
+	}
+	due := s.nextAt // the next ping, none outstanding
+	if s.pongDue {
+		due = s.pingAt
+	}
+	return !now.Before(due.Add(cfg.PingTimeout))
+}
