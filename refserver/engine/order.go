@@ -13,10 +13,11 @@ import (
 // time to land. socket.io's official test suites send these sequences
 // back to back, and the answers here are the ones they expect every time.
 
-// probeGrace is how long a polling request that reaches a session after
-// `3probe` waits for the upgrade to complete: the client may have sent `5`
-// before it, and the server reads `5` from the websocket on another
-// goroutine (EIO-9). Node answers such a GET from a 100 ms timer.
+// probeGrace is how long a polling request that reaches a session during
+// an upgrade (from the 101 of its websocket on) waits for the upgrade to
+// complete: the client may have sent `5` before it, and the server reads
+// `5` from the websocket on another goroutine (EIO-9). Node answers a GET
+// that arrives after the probe from a 100 ms timer.
 const probeGrace = 100 * time.Millisecond
 
 // closeGrace is how long a session closed by POST `1` with no GET pending
@@ -27,16 +28,14 @@ const closeGrace = 250 * time.Millisecond
 // racyTimerLag is how late the racy-ping-timeout fault's timer runs.
 const racyTimerLag = 25 * time.Millisecond
 
-// probeAnswered marks the upgrade's probe as answered: from now on a polling
-// request may have been sent after `5`. A GET pending now gets a noop at
-// once, so that the client may send `5`; with none pending nothing is
-// queued (a GET that comes next waits in awaitUpgrade).
+// probeAnswered marks the upgrade's probe as answered. A GET pending now
+// gets a noop at once, so that the client may send `5`; with none pending
+// nothing is queued (a GET that comes next waits in awaitUpgrade, then gets
+// a noop from noopDuringProbe).
 func (s *Session) probeAnswered() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.probeEnd == nil {
-		s.probeEnd = make(chan struct{})
-	}
+	s.probed = true
 	if s.getActive || s.srv.cfg.RacyUpgrade {
 		s.queue = append(s.queue, noopFrame)
 		s.wakePoll()
@@ -46,14 +45,15 @@ func (s *Session) probeAnswered() {
 // endProbe wakes the requests waiting in awaitUpgrade: the upgrade
 // completed or failed. Call it with s.mu held.
 func (s *Session) endProbe() {
+	s.probed = false
 	if s.probeEnd != nil {
 		close(s.probeEnd)
 		s.probeEnd = nil
 	}
 }
 
-// awaitUpgrade holds a polling request that reached the session after
-// `3probe` until the upgrade completes, fails, or probeGrace passes. When
+// awaitUpgrade holds a polling request that reached the session during an
+// upgrade until the upgrade completes, fails, or probeGrace passes. When
 // the session is on websocket after it, the request was sent after `5` and
 // is answered 400 (EIO-9).
 func (s *Session) awaitUpgrade(ctx context.Context) {
@@ -75,7 +75,7 @@ func (s *Session) awaitUpgrade(ctx context.Context) {
 // the pending GET of EIO-9 does: the client that sent it waits for it
 // before it sends `5`. Call it with s.mu held.
 func (s *Session) noopDuringProbe() {
-	if s.probeEnd != nil && len(s.queue) == 0 && !s.closed {
+	if s.probed && len(s.queue) == 0 && !s.closed {
 		s.queue = append(s.queue, noopFrame)
 	}
 }

@@ -65,7 +65,8 @@ type Session struct {
 	upgrading bool
 	dropped   bool            // Drop: a held GET is aborted, not answered
 	probing   *websocket.Conn // the upgrade probe's websocket until it switches or fails
-	probeEnd  chan struct{}   // from `3probe` until the upgrade completes or fails (order.go)
+	probeEnd  chan struct{}   // while upgrading: closed when the upgrade completes or fails (order.go)
+	probed    bool            // `3probe` has gone out
 	pollWake  chan struct{}
 	getActive bool
 	postBusy  bool

@@ -203,18 +203,30 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 		s.fail(w, FailBadRequest)
 		return
 	}
-	conn, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		s.stats.Failures[FailUpgrade].Add(1)
-		return
-	}
+	// The upgrade begins before the 101 goes out: a polling request the
+	// client sends once its websocket is open waits for it (awaitUpgrade).
 	sess.mu.Lock()
 	ok := !sess.closed && sess.ws == nil && !sess.upgrading
-	sess.upgrading = ok
+	if ok {
+		sess.upgrading = true
+		sess.probeEnd = make(chan struct{})
+	}
+	sess.mu.Unlock()
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	sess.mu.Lock()
+	if ok && (err != nil || sess.closed) { // the session ended meanwhile: refused below
+		ok = false
+		sess.upgrading = false
+		sess.endProbe()
+	}
 	if ok {
 		sess.probing = conn
 	}
 	sess.mu.Unlock()
+	if err != nil {
+		s.stats.Failures[FailUpgrade].Add(1)
+		return
+	}
 	if !ok && s.cfg.AllowSecondWebsocket {
 		go sess.holdExtra(conn)
 		return
