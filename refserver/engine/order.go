@@ -20,9 +20,10 @@ import (
 // that arrives after the probe from a 100 ms timer.
 const probeGrace = 100 * time.Millisecond
 
-// closeGrace is how long a session closed by POST `1` with no GET pending
-// waits for a GET that the client sent just before the POST and that
-// reaches the server just after it: that GET gets `6`, not 400 (EIO-8).
+// closeGrace is how long the POST `1` that closed a session with no GET
+// pending waits for a GET before it is answered: a GET the client sent just
+// before the POST may reach the server just after it, and gets `6`, not 400
+// (EIO-8). A GET sent after the POST's answer finds the session gone.
 const closeGrace = 250 * time.Millisecond
 
 // racyTimerLag is how late the racy-ping-timeout fault's timer runs.
@@ -80,15 +81,20 @@ func (s *Session) noopDuringProbe() {
 	}
 }
 
-// lingerClosed ends a session that the client closed with no GET pending
-// after closeGrace, so that a GET sent just before the close still gets the
-// noop queued for it (EIO-8).
-func (s *Session) lingerClosed() {
-	if s.srv.cfg.RacyPostClose {
-		go s.finalize()
-		return
+// lingerClosed ends a session that the client closed with no GET pending,
+// on the POST that closed it: it first waits up to closeGrace for a GET to
+// take the noop queued for it (EIO-8), so the POST's answer comes after.
+func (s *Session) lingerClosed(ctx context.Context) {
+	if !s.srv.cfg.RacyPostClose {
+		timer := time.NewTimer(closeGrace)
+		select {
+		case <-s.done: // a GET took the noop and ended the session
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
 	}
-	time.AfterFunc(closeGrace, s.finalize)
+	s.finalize()
 }
 
 // overdueLocked reports whether the session's ping has gone unanswered past

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -161,7 +162,7 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range pkts {
 		if reason := s.handlePacket(p); reason != nil {
-			s.pollEnd(reason)
+			s.pollEnd(r.Context(), reason)
 			break
 		}
 	}
@@ -182,7 +183,7 @@ func (s *Session) closedBy(reason error) bool {
 // pollEnd ends a polling session on the client's word: the pending GET
 // gets a noop (EIO-8: POST `1` answers the pending GET with `6`), and so
 // does a GET that reaches the session just after the POST.
-func (s *Session) pollEnd(reason error) {
+func (s *Session) pollEnd(ctx context.Context, reason error) {
 	s.mu.Lock()
 	if s.reason == nil {
 		s.reason = reason
@@ -197,7 +198,7 @@ func (s *Session) pollEnd(reason error) {
 	// With a GET pending, that GET finalizes once it has sent the noop:
 	// finalizing here could empty the queue first and turn the noop into `1`.
 	if !getActive {
-		s.lingerClosed()
+		s.lingerClosed(ctx)
 	}
 }
 
