@@ -153,6 +153,13 @@ func expectAllPass(t *testing.T, rec *reports.Check, n int) {
 	}
 }
 
+// nodeDeviations are the cases Node fails in some repetitions, with what it
+// answers then (conformance/NODE.md, Engine.IO item 11): TestNode accepts
+// that failure and no other.
+var nodeDeviations = map[string]string{
+	"EIO-5/race-get-at-timeout": `the GET was answered HTTP 200 "2"`,
+}
+
 // TestNode: the whole layer passes against the real Node socket.io 4.8.4
 // echo server; only the cases about other transport modes and an
 // allow-list skip, as they do not apply to it. Its deviations from
@@ -163,6 +170,12 @@ func expectAllPass(t *testing.T, rec *reports.Check, n int) {
 // tests' load could otherwise starve the cases' pongs.
 func TestNode(t *testing.T) {
 	rec := runCasesParallel(t, target(t, nodeEcho(t), "/socket.io/"), "", 8)
+	for i, c := range rec.Cases {
+		if want, ok := nodeDeviations[c.ID]; ok && c.Status == reports.StatusFail {
+			assert.Contains(t, c.Actual, want, describeCase(c))
+			rec.Cases[i].Status = reports.StatusPass // the deviation NODE.md records, and no other failure
+		}
+	}
 	expectSkips(t, rec, map[string]string{
 		"EIO-3/transport-off":   bothServed,
 		"EIO-12/foreign-origin": noAllowList, // Node's cors option only sets headers
