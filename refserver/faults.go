@@ -28,6 +28,9 @@ type Faults struct {
 	EnforcePayload       int  // EIO-10: when positive, the size limit actually enforced, while maxPayload is announced
 	BinaryAsText         bool // EIO-11: binary messages go out as text messages carrying base64 (`4<base64>`)
 	AllowSecondWebsocket bool // EIO-15: a second websocket for an upgraded session is accepted and left open
+	RacyUpgrade          bool // EIO-9: `2probe` queues a noop with no GET pending; requests after the probe are not held
+	RacyPostClose        bool // EIO-8: a POST `1` with no GET pending ends the session at once
+	RacyPingTimeout      bool // EIO-5: the ping timeout is left to a late timer; a GET at the deadline takes the ping
 
 	// Redis-mode faults (faults_scale.go), one per SCALE or SESS-5 case.
 	Scale ScaleFaults
@@ -46,6 +49,9 @@ var faultSetters = map[string]func(f *Faults, arg string) error{
 	"eager-poll":                 flagFault(func(f *Faults) { f.EagerPoll = true }),
 	"binary-as-text":             flagFault(func(f *Faults) { f.BinaryAsText = true }),
 	"allow-second-websocket":     flagFault(func(f *Faults) { f.AllowSecondWebsocket = true }),
+	"racy-upgrade":               flagFault(func(f *Faults) { f.RacyUpgrade = true }),
+	"racy-post-close":            flagFault(func(f *Faults) { f.RacyPostClose = true }),
+	"racy-ping-timeout":          flagFault(func(f *Faults) { f.RacyPingTimeout = true }),
 	"enforce-payload": func(f *Faults, arg string) error {
 		n, err := strconv.Atoi(arg)
 		if err != nil || n <= 0 {

@@ -114,6 +114,9 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		EnforcePayload:       s.cfg.Faults.EnforcePayload,
 		BinaryAsText:         s.cfg.Faults.BinaryAsText,
 		AllowSecondWebsocket: s.cfg.Faults.AllowSecondWebsocket,
+		RacyUpgrade:          s.cfg.Faults.RacyUpgrade,
+		RacyPostClose:        s.cfg.Faults.RacyPostClose,
+		RacyPingTimeout:      s.cfg.Faults.RacyPingTimeout,
 	}
 }
 

@@ -57,6 +57,8 @@ Flags:
                           not a refserver; a refserver restores what they change, other targets
                           cannot, so without the flag those cases skip
   --parallel N            cases at once (default 16)
+  --repeat N              times each race case repeats its back-to-back exchange; one broken
+                          repetition fails the case (default 20)
   --junit FILE            write JUnit XML
   --json FILE             write the JSON record
   --list                  print the selected cases and exit
@@ -110,7 +112,7 @@ type checkFlags struct {
 	lockTimeout                                        time.Duration
 	strict, list, quiet, allowMutations, insecure      bool
 	sessionTimeout                                     time.Duration
-	parallel                                           int
+	parallel, repeat                                   int
 }
 
 func runCheck(ctx context.Context, e env, args []string) int {
@@ -133,6 +135,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&f.redisChannel, "redis-channel", "socketio", "")
 	fs.DurationVar(&f.lockTimeout, "redis-lock-timeout", 60*time.Second, "")
 	fs.IntVar(&f.parallel, "parallel", 16, "")
+	fs.IntVar(&f.repeat, "repeat", check.DefaultRepeat, "")
 	fs.StringVar(&f.junit, "junit", "", "")
 	fs.StringVar(&f.jsonOut, "json", "", "")
 	fs.BoolVar(&f.list, "list", false, "")
@@ -247,6 +250,10 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 		return target, opts, usagef("--parallel must be at least 1")
 	}
 	opts.Parallel = f.parallel
+	if f.repeat < 1 {
+		return target, opts, usagef("--repeat must be at least 1")
+	}
+	target.Repeat = f.repeat
 	return target, opts, nil
 }
 

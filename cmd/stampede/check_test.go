@@ -29,6 +29,7 @@ func TestCheckCannotRunExit2(t *testing.T) {
 		{[]string{"--target", "http://127.0.0.1:1", "--layer", "http"}, "--layer"},
 		{[]string{"--target", "http://127.0.0.1:1", "--redis", "http://x"}, "--redis"},
 		{[]string{"--target", "http://127.0.0.1:1", "--redis-lock-timeout", "0s"}, "--redis-lock-timeout"},
+		{[]string{"--target", "http://127.0.0.1:1", "--repeat", "0"}, "--repeat"},
 		{[]string{"--target", "http://127.0.0.1:1", "--run", "^NOPE-"}, "no case"},
 		{[]string{"--target", "http://127.0.0.1:1", "--run", "^EIO-4"}, "127.0.0.1:1"},
 	}
@@ -91,9 +92,10 @@ func TestCheckAllowMutations(t *testing.T) {
 	}
 	for _, allow := range []bool{false, true} {
 		target, _, err := checkSetup(e, checkFlags{target: "http://127.0.0.1:1", profile: "documented", layers: "app", lockTimeout: time.Second,
-			parallel: 1, allowMutations: allow}, 0)
+			parallel: 1, repeat: 7, allowMutations: allow}, 0)
 		require.NoError(t, err)
 		assert.Equal(t, allow, target.AllowMutations)
+		assert.Equal(t, 7, target.Repeat, "--repeat reaches the race cases")
 	}
 }
 

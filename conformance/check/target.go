@@ -36,6 +36,10 @@ type Target struct {
 	// TLS is used for https:// targets (check --insecure); nil: Go's
 	// defaults.
 	TLS *tls.Config
+	// Repeat is how many times each race case repeats its exchange
+	// (--repeat); zero means DefaultRepeat. A race case fails when any
+	// repetition breaks the behaviour.
+	Repeat int
 
 	// Discovered by the runner.
 	Polling      bool          // the Socket.IO path accepts transport=polling
@@ -52,6 +56,18 @@ type Target struct {
 // Wait is how long a case waits for something the server should send at
 // once: long enough for a loaded machine, short enough to keep the suite fast.
 const Wait = 5 * time.Second
+
+// DefaultRepeat is how many times a race case repeats its exchange when
+// Target.Repeat is zero.
+const DefaultRepeat = 20
+
+// Repetitions is Repeat, or DefaultRepeat when it is not set.
+func (t *Target) Repetitions() int {
+	if t.Repeat > 0 {
+		return t.Repeat
+	}
+	return DefaultRepeat
+}
 
 // PingWindow is how long until a silent client must have been closed:
 // pingInterval + pingTimeout, plus slack.

@@ -70,6 +70,8 @@ func Cases() []check.Case {
 			Requirement: "A client that does not answer a ping within pingTimeout is closed, even if it keeps sending other packets.",
 			Upstream: "SHOULD: the Engine.IO v4 spec says a server that gets no pong within pingTimeout SHOULD consider the connection closed, " +
 				"and does not say that other packets do not count (Node's engine.io restarts the timer once on them: NODE.md, Engine.IO item 3)"},
+		{ID: "EIO-5/race-get-at-timeout", Run: raceGetAtTimeout,
+			Requirement: "A polling GET sent exactly pingInterval + pingTimeout after the open, the ping unanswered, gets 400, every time (the official suites' ping-timeout test; repeated --repeat times)."},
 
 		// EIO-6: heartbeat direction and timing.
 		{ID: "EIO-6/first-ping-timing", Run: firstPingTiming,
@@ -96,6 +98,8 @@ func Cases() []check.Case {
 			Requirement: "A second concurrent GET on a sid gets 400, the session closes and the pending GET gets 1."},
 		{ID: "EIO-8/post-close", Run: postClose,
 			Requirement: "A POST 1 closes the session and the pending GET gets 6."},
+		{ID: "EIO-8/race-post-close-with-get", Run: racePostCloseWithGet,
+			Requirement: "A GET and a POST 1 sent in the same tick: the GET gets 6 whichever the server reaches first, and the next GET gets 400, every time (repeated --repeat times)."},
 		{ID: "EIO-8/unparsable", Run: unparsable,
 			Requirement: "An unparsable packet closes the session."},
 		{ID: "EIO-8/after-upgrade", Run: afterUpgrade,
@@ -106,6 +110,10 @@ func Cases() []check.Case {
 			Requirement: "Upgrade polling → websocket: probe 2probe → 3probe, the client sends 5, the server switches to the websocket."},
 		{ID: "EIO-9/pending-get-noop", Run: pendingGetNoop,
 			Requirement: "During the upgrade a pending GET is answered with 6 (noop)."},
+		{ID: "EIO-9/race-get-after-upgrade", Run: raceGetAfterUpgrade,
+			Requirement: "A polling GET sent right after 2probe and 5, sent back to back, gets 400 even when it reaches the server before the server has read 5; the session goes on over the websocket, every time (repeated --repeat times)."},
+		{ID: "EIO-9/race-burst", Run: raceBurst,
+			Requirement: "The upgrade in one burst (2probe, 5, a message) then a POST and a GET at once: both polling requests get 400, the websocket answers 3probe and echoes the message, every time (repeated --repeat times)."},
 		{ID: "EIO-9/upgrades-listed", Run: upgradesListed,
 			Requirement: "upgrades lists websocket only when polling is the current transport and upgrades are allowed."},
 

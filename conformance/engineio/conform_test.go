@@ -76,9 +76,12 @@ func TestRefserverWebsocketOnly(t *testing.T) {
 		"EIO-3/closed-sid":              pollingOff,
 		"EIO-3/timed-out-sid":           pollingOff,
 		"EIO-5/polling":                 pollingOff,
+		"EIO-5/race-get-at-timeout":     pollingOff,
 		"EIO-6/pong-timer-polling":      pollingOff,
 		"EIO-9/probe":                   upgradeOff,
 		"EIO-9/pending-get-noop":        upgradeOff,
+		"EIO-9/race-get-after-upgrade":  upgradeOff,
+		"EIO-9/race-burst":              upgradeOff,
 		"EIO-10/polling-exact":          pollingOff,
 		"EIO-10/polling-over":           pollingOff,
 		"EIO-11/polling-base64":         pollingOff,
@@ -114,6 +117,8 @@ func TestRefserverPollingOnly(t *testing.T) {
 		"EIO-8/after-upgrade":           upgradeOff,
 		"EIO-9/probe":                   upgradeOff,
 		"EIO-9/pending-get-noop":        upgradeOff,
+		"EIO-9/race-get-after-upgrade":  upgradeOff,
+		"EIO-9/race-burst":              upgradeOff,
 		"EIO-10/ws-exact":               wsOff,
 		"EIO-10/ws-over":                wsOff,
 		"EIO-11/ws-binary":              wsOff,
@@ -148,6 +153,13 @@ func expectAllPass(t *testing.T, rec *reports.Check, n int) {
 	}
 }
 
+// nodeDeviations are the cases Node fails in some repetitions, with what it
+// answers then (conformance/NODE.md, Engine.IO item 11): TestNode accepts
+// that failure and no other.
+var nodeDeviations = map[string]string{
+	"EIO-5/race-get-at-timeout": `the GET was answered HTTP 200 "2"`,
+}
+
 // TestNode: the whole layer passes against the real Node socket.io 4.8.4
 // echo server; only the cases about other transport modes and an
 // allow-list skip, as they do not apply to it. Its deviations from
@@ -158,6 +170,12 @@ func expectAllPass(t *testing.T, rec *reports.Check, n int) {
 // tests' load could otherwise starve the cases' pongs.
 func TestNode(t *testing.T) {
 	rec := runCasesParallel(t, target(t, nodeEcho(t), "/socket.io/"), "", 8)
+	for i, c := range rec.Cases {
+		if want, ok := nodeDeviations[c.ID]; ok && c.Status == reports.StatusFail {
+			assert.Contains(t, c.Actual, want, describeCase(c))
+			rec.Cases[i].Status = reports.StatusPass // the deviation NODE.md records, and no other failure
+		}
+	}
 	expectSkips(t, rec, map[string]string{
 		"EIO-3/transport-off":   bothServed,
 		"EIO-12/foreign-origin": noAllowList, // Node's cors option only sets headers

@@ -18,6 +18,13 @@
 // goroutines (eachTransport); must ends the case on its own goroutine.
 // Every goroutine a case starts ends when the case does.
 //
+// The race cases (race.go: EIO-5/race-get-at-timeout,
+// EIO-8/race-post-close-with-get, EIO-9/race-get-after-upgrade,
+// EIO-9/race-burst) send what socket.io's official test suites send, back
+// to back with no spacing, on a fresh session each time, Target.Repeat
+// times (--repeat, default 20); one broken repetition fails the case, and
+// the report says how many broke and what they got.
+//
 // Where Node's engine.io deviates from the text, conformance/NODE.md says
 // so and says what each case accepts; conformance/PYTHON.md records
 // python-socketio's verdicts. A case that needs a field the OPEN packet left

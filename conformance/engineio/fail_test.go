@@ -157,6 +157,11 @@ var failing = map[string]misbehaving{
 	"EIO-14/both":                   refuseUpgrade,
 	"EIO-15/second-websocket":       {faults: refserver.Faults{AllowSecondWebsocket: true}},
 	"EIO-15/bad-type":               ignoreUnparsable,
+	// The race cases, each against the fault that puts its race back.
+	"EIO-5/race-get-at-timeout":      {faults: refserver.Faults{RacyPingTimeout: true}},
+	"EIO-8/race-post-close-with-get": {faults: refserver.Faults{RacyPostClose: true}},
+	"EIO-9/race-get-after-upgrade":   {faults: refserver.Faults{RacyUpgrade: true}},
+	"EIO-9/race-burst":               {faults: refserver.Faults{RacyUpgrade: true}},
 }
 
 // wsAnyTransport treats every websocket handshake as transport=websocket.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -221,8 +222,17 @@ const maxBody = 64 << 20
 // request performs one HTTP request on connection number conn, bounded by
 // within and by the case.
 func (w *wire) request(conn int, method, pathQuery string, body []byte, header http.Header, within time.Duration) (reply, error) {
+	return w.requestTraced(conn, method, pathQuery, body, header, within, nil)
+}
+
+// requestTraced is request with an httptrace hook (nil: none).
+func (w *wire) requestTraced(conn int, method, pathQuery string, body []byte, header http.Header, within time.Duration,
+	trace *httptrace.ClientTrace) (reply, error) {
 	ctx, cancel := context.WithTimeout(w.ctx, within)
 	defer cancel()
+	if trace != nil {
+		ctx = httptrace.WithClientTrace(ctx, trace)
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -281,6 +291,24 @@ func (w *wire) requestAsync(conn int, method, pathQuery string, body []byte, wit
 		r, err := w.request(conn, method, pathQuery, body, nil, within)
 		ch <- result{r, err}
 	})
+	return ch
+}
+
+// requestSent starts request on a helper goroutine and returns once the
+// request has been written to its connection (or has failed): what the
+// case sends next leaves after it, as from a client that sends two
+// requests back to back in that order.
+func (w *wire) requestSent(conn int, method, pathQuery string, body []byte, within time.Duration) <-chan result {
+	ch := make(chan result, 1)
+	wrote := make(chan struct{})
+	var once sync.Once
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) }}
+	w.spawn(func() {
+		r, err := w.requestTraced(conn, method, pathQuery, body, nil, within, trace)
+		once.Do(func() { close(wrote) })
+		ch <- result{r, err}
+	})
+	<-wrote
 	return ch
 }
 

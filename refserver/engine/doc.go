@@ -19,5 +19,9 @@
 // on this client's socket only delays this client. A polling session has no
 // goroutine of its own: the HTTP handlers of its GET and POST requests do the
 // work. Handler callbacks for one session never run concurrently and arrive
-// in order.
+// in order. Requests of one session that reach the server on different
+// connections are answered as if handled in the order the client sent
+// them (order.go): a polling request during an upgrade waits for `5`, the
+// POST `1` that closes a session waits for the GET sent just before it,
+// and a GET past the ping deadline is refused before the timer has run.
 package engine

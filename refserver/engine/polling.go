@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -13,11 +14,17 @@ import (
 
 // servePollGet holds a GET until there is something to send (EIO-8).
 func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
+	s.awaitUpgrade(r.Context())
 	s.mu.Lock()
 	switch {
 	case s.ws != nil: // upgraded: polling is over for this sid
 		s.mu.Unlock()
 		s.srv.fail(w, FailBadRequest)
+		return
+	case s.overdueLocked(time.Now()): // timed out, whether or not the timer has run (EIO-5)
+		s.mu.Unlock()
+		s.srv.fail(w, FailUnknownSID)
+		s.fail(ErrPingTimeout)
 		return
 	case s.getActive: // a second concurrent GET closes the session
 		s.mu.Unlock()
@@ -26,6 +33,7 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.getActive = true
+	s.noopDuringProbe()
 	if s.srv.cfg.EagerPoll && len(s.queue) == 0 && !s.closed {
 		s.queue = append(s.queue, noopFrame)
 	}
@@ -101,6 +109,7 @@ func (s *Session) writePollBody(w http.ResponseWriter, body []byte) {
 
 // servePollPost reads packets from the client (EIO-8, EIO-10).
 func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
+	s.awaitUpgrade(r.Context())
 	s.mu.Lock()
 	switch {
 	case s.ws != nil:
@@ -153,7 +162,7 @@ func (s *Session) servePollPost(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range pkts {
 		if reason := s.handlePacket(p); reason != nil {
-			s.pollEnd(reason)
+			s.pollEnd(r.Context(), reason)
 			break
 		}
 	}
@@ -171,16 +180,17 @@ func (s *Session) closedBy(reason error) bool {
 	return s.reason == reason
 }
 
-// pollEnd ends a polling session on the client's word: a pending GET gets a
-// noop (EIO-8: POST `1` answers the pending GET with `6`).
-func (s *Session) pollEnd(reason error) {
+// pollEnd ends a polling session on the client's word: the pending GET
+// gets a noop (EIO-8: POST `1` answers the pending GET with `6`), and so
+// does a GET that reaches the session just after the POST.
+func (s *Session) pollEnd(ctx context.Context, reason error) {
 	s.mu.Lock()
 	if s.reason == nil {
 		s.reason = reason
 	}
 	s.closed = true
 	getActive := s.getActive
-	if getActive {
+	if getActive || !s.srv.cfg.RacyPostClose {
 		s.queue = append(s.queue[:0], noopFrame)
 	}
 	s.wakePoll()
@@ -188,7 +198,7 @@ func (s *Session) pollEnd(reason error) {
 	// With a GET pending, that GET finalizes once it has sent the noop:
 	// finalizing here could empty the queue first and turn the noop into `1`.
 	if !getActive {
-		go s.finalize()
+		s.lingerClosed(ctx)
 	}
 }
 

@@ -62,6 +62,23 @@ type Config struct {
 	// AllowSecondWebsocket (breaks EIO-15): a second websocket for a session
 	// that has upgraded is accepted and left open, unused, instead of closed.
 	AllowSecondWebsocket bool
+	// The race faults put back the orderings that socket.io's official test
+	// suites caught (EIO-5, EIO-8, EIO-9: requests of one session answered
+	// as if handled in the order the client sent them).
+	//
+	// RacyUpgrade (breaks EIO-9): `2probe` queues a noop even with no GET
+	// pending, and a polling request that reaches the session after the
+	// probe is handled at once, not held for the upgrade: a GET sent after
+	// `5` that lands before the server has read it gets 200 "6".
+	RacyUpgrade bool
+	// RacyPostClose (breaks EIO-8): a POST `1` with no GET pending ends the
+	// session at once, so a GET the client sent just before it that lands
+	// just after gets 400 or `1` instead of `6`.
+	RacyPostClose bool
+	// RacyPingTimeout (breaks EIO-5): the ping timeout is left to a timer
+	// that runs late, as on a loaded server, and nothing else looks at the
+	// deadline: a GET at pingInterval + pingTimeout takes the ping.
+	RacyPingTimeout bool
 	// OnOpen is called for every new session and returns its Handler.
 	OnOpen func(*Session) Handler
 	Logger *slog.Logger
@@ -226,8 +243,8 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, eio, transpor
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	sess.start() // before the answer: the client's pingInterval starts after ours (EIO-5)
 	sess.writePollBody(w, engineio.AppendText(nil, sess.openPacket()))
-	sess.start()
 }
 
 // fail answers an Engine.IO HTTP error with Node's JSON body.

@@ -65,12 +65,15 @@ type Session struct {
 	upgrading bool
 	dropped   bool            // Drop: a held GET is aborted, not answered
 	probing   *websocket.Conn // the upgrade probe's websocket until it switches or fails
+	probeEnd  chan struct{}   // while upgrading: closed when the upgrade completes or fails (order.go)
+	probed    bool            // `3probe` has gone out
 	pollWake  chan struct{}
 	getActive bool
 	postBusy  bool
 	timer     *time.Timer
 	pongDue   bool
-	nextAt    time.Time
+	nextAt    time.Time    // the next ping, or the outstanding ping's timeout
+	pingAt    time.Time    // when the outstanding ping was due
 	readLimit atomic.Int64 // set by LimitNextMessage: the next websocket message's limit; 0: payloadLimit
 }
 
@@ -160,8 +163,13 @@ func (s *Session) onTimer() {
 		return
 	}
 	s.pongDue = true
-	s.nextAt = now.Add(s.srv.cfg.PingTimeout)
-	s.timer.Reset(s.srv.cfg.PingTimeout)
+	s.pingAt = s.nextAt
+	timeout := s.srv.cfg.PingTimeout
+	if s.srv.cfg.RacyPingTimeout {
+		timeout += racyTimerLag
+	}
+	s.nextAt = now.Add(timeout)
+	s.timer.Reset(timeout)
 	s.mu.Unlock()
 	s.Send(pingFrame)
 }
@@ -287,6 +295,7 @@ func (s *Session) finalize() {
 		}
 		ws, transport, probing := s.ws, s.transport, s.probing
 		s.probing = nil
+		s.endProbe()
 		s.queue = nil
 		s.wakePoll()
 		s.mu.Unlock()

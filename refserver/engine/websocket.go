@@ -203,18 +203,30 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 		s.fail(w, FailBadRequest)
 		return
 	}
-	conn, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		s.stats.Failures[FailUpgrade].Add(1)
-		return
-	}
+	// The upgrade begins before the 101 goes out: a polling request the
+	// client sends once its websocket is open waits for it (awaitUpgrade).
 	sess.mu.Lock()
 	ok := !sess.closed && sess.ws == nil && !sess.upgrading
-	sess.upgrading = ok
+	if ok {
+		sess.upgrading = true
+		sess.probeEnd = make(chan struct{})
+	}
+	sess.mu.Unlock()
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	sess.mu.Lock()
+	if ok && (err != nil || sess.closed) { // the session ended meanwhile: refused below
+		ok = false
+		sess.upgrading = false
+		sess.endProbe()
+	}
 	if ok {
 		sess.probing = conn
 	}
 	sess.mu.Unlock()
+	if err != nil {
+		s.stats.Failures[FailUpgrade].Add(1)
+		return
+	}
 	if !ok && s.cfg.AllowSecondWebsocket {
 		go sess.holdExtra(conn)
 		return
@@ -236,6 +248,7 @@ func (s *Session) probe(conn *websocket.Conn) {
 		s.mu.Lock()
 		s.upgrading = false
 		s.probing = nil
+		s.endProbe()
 		s.mu.Unlock()
 		s.srv.stats.Connections.Add(-1)
 		conn.Close()
@@ -264,10 +277,7 @@ func (s *Session) probeExchange(conn *websocket.Conn) bool {
 			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
 				return false
 			}
-			s.mu.Lock()
-			s.queue = append(s.queue, noopFrame) // lets the client's pending GET return
-			s.wakePoll()
-			s.mu.Unlock()
+			s.probeAnswered()
 		case p.Type == engineio.Upgrade:
 			return s.switchTo(conn)
 		default:
@@ -288,6 +298,7 @@ func (s *Session) switchTo(conn *websocket.Conn) bool {
 	s.transport = engineio.TransportWebsocket
 	s.upgrading = false
 	s.probing = nil
+	s.endProbe()
 	s.queue = dropNoops(s.queue)
 	s.wakePoll()
 	start := len(s.queue) > 0 && !s.writing
