@@ -50,6 +50,11 @@ var pythonVerdicts = map[string]struct{ status, says string }{
 	"EIO-15/second-websocket":       {"fail", "got HTTP 500, want 400"},
 	"EIO-15/bad-type":               {"fail", "still open"},
 	"ECHO-5/exact-bytes":            {"fail", "Unable to connect"},
+	// The race cases: python answers in whichever order its handlers run.
+	"EIO-5/race-get-at-timeout":      {"fail", `answered HTTP 200 "2"`},
+	"EIO-8/race-post-close-with-get": {"fail", "the GET was answered HTTP 400"},
+	"EIO-9/race-get-after-upgrade":   {"fail", `answered HTTP 200 "6"`},
+	"EIO-9/race-burst":               {"fail", "got HTTP 200, want 400"},
 }
 
 // startPython runs testdata/python/echo_server.py under a python3 that has
