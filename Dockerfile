@@ -2,6 +2,7 @@
 #
 #   docker build -t stampede .                      # GOPROXY from --build-arg, else proxy.golang.org
 #   docker build --build-arg VERSION=v1.2.3 -t stampede:v1.2.3 .
+#   docker build --target shell -t stampede:shell .  # with busybox sh, for examples/kubernetes
 #   docker run --rm -p 8080:8080 stampede           # the reference server on :8080
 #   docker run --rm stampede check --target http://host.docker.internal:8080
 #   docker run --rm -v "$PWD:/work" -w /work stampede run echo-baseline --target http://server:8080 --out /work/run.json
@@ -22,8 +23,18 @@ COPY . .
 RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/stampede ./cmd/stampede \
  && /out/stampede version
 
-# distroless/static: no shell, no libc, CA certificates and a passwd entry
-# for the nonroot user (uid 65532).
+# `--target shell`: the same, on distroless's debug image, whose busybox
+# /busybox/sh lets a Kubernetes Indexed Job compute its --segment
+# (examples/kubernetes). Not built unless asked for.
+FROM gcr.io/distroless/static-debian12:debug-nonroot AS shell
+COPY --from=build /out/stampede /usr/local/bin/stampede
+USER nonroot:nonroot
+WORKDIR /home/nonroot
+ENTRYPOINT ["/usr/local/bin/stampede"]
+CMD ["version"]
+
+# The default image. distroless/static: no shell, no libc, CA certificates
+# and a passwd entry for the nonroot user (uid 65532).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/stampede /usr/local/bin/stampede
 USER nonroot:nonroot
