@@ -6,7 +6,8 @@
 // v4 server (package engine) carrying Socket.IO v5 (package sio) at
 // Config.Path, the echo contract of PROTOCOL.md section 10 (the namespace
 // /echo, or / and /custom in lab mode, and the raw Engine.IO echo at
-// /engine.io/), GET /healthz and GET /metrics in Prometheus text format.
+// /engine.io/), GET /healthz and GET /metrics in Prometheus text format (or OpenMetrics on request), rendered
+// by prometheus/client_golang from the hot paths' own atomic counters.
 // The limits of PROTOCOL.md section 12 are configured here (Config,
 // LimitFaults) and counted by package limit; the HTTP ones (LIM-5, LIM-7)
 // live in ConfigureHTTP and WrapListener, which Serve applies and which a

@@ -12,6 +12,10 @@
 // slot, and whether it may park); Run puts them together for one process
 // or one Segment of a run spread over several.
 //
+// Once a second a run reports its Progress (the live line, the JSON lines
+// a worker sends its parent, summed by sumProgress); LiveMetrics serves
+// the latest one as Prometheus stampede_run_* series (run --metrics-addr).
+//
 // Concurrency: a virtual client has its connection's read goroutine, and a
 // goroutine of its own only while its flow is doing something: a client
 // that waits at the top level of its flow (listen, think) or only holds its

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/simulator/metrics"
 )
 
 // Progress is one second of a run as the live progress line shows it.
@@ -20,18 +23,67 @@ type Progress struct {
 	MessagesOut int64         `json:"messages_out"` // events sent in the last second
 	AckP99      time.Duration `json:"ack_p99_ns"`   // over every ack since the start
 	Errors      int64         `json:"errors"`       // since the start
+
+	// Totals since the start, which add up over worker processes however
+	// often their lines arrive (run --metrics-addr).
+	ConnectsTotal    int64            `json:"connects_total"`
+	MessagesInTotal  int64            `json:"messages_in_total"`
+	MessagesOutTotal int64            `json:"messages_out_total"`
+	ErrorsByKind     map[string]int64 `json:"errors_by_kind,omitempty"`
+	StartsDropped    int64            `json:"starts_dropped"`
+	// Latency is the last second's quantiles of every timer with samples
+	// in it (the generator's lag included), per tag set.
+	Latency []IntervalLatency `json:"latency,omitempty"`
+}
+
+// IntervalLatency is one timer's quantiles over one second of a run.
+type IntervalLatency struct {
+	Metric string            `json:"metric"`
+	Tags   map[string]string `json:"tags,omitempty"`
+	Count  int64             `json:"count"`
+	P50    time.Duration     `json:"p50_ns"`
+	P90    time.Duration     `json:"p90_ns"`
+	P99    time.Duration     `json:"p99_ns"`
+	Max    time.Duration     `json:"max_ns"`
 }
 
 // ProgressFunc receives a run's progress once a second.
 type ProgressFunc func(Progress)
 
-// progressOf is the progress at a point of the series.
-func progressOf(p reports.Point, elapsed time.Duration, errors int64) Progress {
-	return Progress{
-		Elapsed: elapsed, Clients: p.Clients, Connects: p.Connects,
+// progressOf is the progress at a point of the series, snap the interval
+// it was made of, errors and connects the totals since the start.
+func progressOf(p reports.Point, snap metrics.Snapshot, errors, connects int64) Progress {
+	pr := Progress{
+		Elapsed: snap.Elapsed, Clients: p.Clients, Connects: p.Connects,
 		MessagesIn: p.MessagesIn, MessagesOut: p.MessagesOut,
 		AckP99: time.Duration(p.AckP99 * float64(time.Millisecond)), Errors: errors,
+		ConnectsTotal: connects,
 	}
+	for _, c := range snap.Counters {
+		switch c.Metric {
+		case reports.MetricMessagesReceived:
+			pr.MessagesInTotal += c.Value
+		case reports.MetricMessagesSent:
+			pr.MessagesOutTotal += c.Value
+		case reports.MetricStartsDropped:
+			pr.StartsDropped += c.Value
+		case reports.MetricErrors:
+			if c.Value > 0 {
+				if pr.ErrorsByKind == nil {
+					pr.ErrorsByKind = make(map[string]int64)
+				}
+				pr.ErrorsByKind[c.Tags[reports.TagKind]] += c.Value
+			}
+		}
+	}
+	for _, t := range snap.Timers {
+		if t.Count > 0 {
+			pr.Latency = append(pr.Latency, IntervalLatency{
+				Metric: t.Metric, Tags: t.Tags, Count: t.Count, P50: t.P50, P90: t.P90, P99: t.P99, Max: t.Max,
+			})
+		}
+	}
+	return pr
 }
 
 // String is the live progress line:
@@ -102,6 +154,33 @@ func sumProgress(parts []Progress) Progress {
 		s.MessagesOut += p.MessagesOut
 		s.AckP99 = max(s.AckP99, p.AckP99)
 		s.Errors += p.Errors
+		s.ConnectsTotal += p.ConnectsTotal
+		s.MessagesInTotal += p.MessagesInTotal
+		s.MessagesOutTotal += p.MessagesOutTotal
+		s.StartsDropped += p.StartsDropped
+		for kind, n := range p.ErrorsByKind {
+			if s.ErrorsByKind == nil {
+				s.ErrorsByKind = make(map[string]int64)
+			}
+			s.ErrorsByKind[kind] += n
+		}
+		s.Latency = mergeLatency(s.Latency, p.Latency)
 	}
 	return s
+}
+
+// mergeLatency adds the timers of b into a: counts add, and each quantile
+// is the larger of the two, an upper bound of the union's, as for AckP99.
+func mergeLatency(a, b []IntervalLatency) []IntervalLatency {
+	for _, l := range b {
+		i := slices.IndexFunc(a, func(x IntervalLatency) bool { return x.Metric == l.Metric && maps.Equal(x.Tags, l.Tags) })
+		if i < 0 {
+			a = append(a, l)
+			continue
+		}
+		a[i].Count += l.Count
+		a[i].P50, a[i].P90 = max(a[i].P50, l.P50), max(a[i].P90, l.P90)
+		a[i].P99, a[i].Max = max(a[i].P99, l.P99), max(a[i].Max, l.Max)
+	}
+	return a
 }

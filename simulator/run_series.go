@@ -23,9 +23,10 @@ type sampler struct {
 	progress ProgressFunc
 	start    time.Time
 
-	series []reports.Point
-	errors int64 // since the start, for the progress line
-	gc     *gcTuner
+	series   []reports.Point
+	errors   int64 // since the start, for the progress line
+	connects int64 // since the start, for run --metrics-addr
+	gc       *gcTuner
 }
 
 func newSampler(rec *metrics.Recorder, scr *scraper, progress ProgressFunc, start time.Time) *sampler {
@@ -57,6 +58,7 @@ func (s *sampler) sample() {
 	p.GeneratorRSS = selfRSS()
 	s.scraper.fill(&p, time.Now(), serverFreshness)
 	s.errors += p.Errors
+	s.connects += p.Connects
 	s.gc.observe(p)
 	if n := len(s.series); n > 0 && p.T <= s.series[n-1].T {
 		mergePoint(&s.series[n-1], p)
@@ -64,7 +66,7 @@ func (s *sampler) sample() {
 	}
 	s.series = append(s.series, p)
 	if s.progress != nil {
-		s.progress(progressOf(p, snap.Elapsed, s.errors))
+		s.progress(progressOf(p, snap, s.errors, s.connects))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,12 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		require.Len(t, progress, 3)
 		assert.InDelta(t, 4*time.Millisecond, progress[1].AckP99, float64(10*time.Microsecond)) // HDR's 3 digits
 		progress[1].AckP99 = 0
+		assert.EqualValues(t, 4, progress[1].ConnectsTotal, "3 then 1: totals since the start")
+		assert.EqualValues(t, 6, progress[1].MessagesOutTotal, "1 then 5")
+		i := slices.IndexFunc(progress[1].Latency, func(l IntervalLatency) bool { return l.Metric == reports.MetricAck })
+		require.GreaterOrEqual(t, i, 0, "the second's ack quantiles: %+v", progress[1].Latency)
+		assert.EqualValues(t, 5, progress[1].Latency[i].Count)
+		progress[1].ConnectsTotal, progress[1].MessagesOutTotal, progress[1].Latency = 0, 0, nil
 		assert.Equal(t, Progress{Elapsed: 2 * time.Second, Clients: 4, Connects: 1, MessagesOut: 5}, progress[1])
 
 		assert.EqualValues(t, 4, run.Counter(reports.MetricConnections, nil))

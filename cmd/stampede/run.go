@@ -75,6 +75,10 @@ Flags (before or after the scenario):
   --progress              print the live progress line once a second even when
                           stderr is not a terminal
   --quiet                 no summary on stdout
+  --metrics-addr ADDR     serve the run's live figures in the Prometheus format
+                          at http://ADDR/metrics while it runs: stampede_run_*
+                          series (clients, connects, messages, errors by kind,
+                          latency quantiles of the last second, generator lag)
   --debug-addr ADDR       serve Go's net/http/pprof profiles of the simulator
                           on ADDR; worker i of a split run serves on the port i
                           above (off by default)
@@ -103,7 +107,8 @@ type runFlags struct {
 	duration                     time.Duration
 	quiet, worker, progress      bool
 	insecure                     bool
-	debugAddr                    string
+	debugAddr, metricsAddr       string
+	live                         simulator.ProgressFunc // feeds --metrics-addr; nil without it
 }
 
 func runRun(ctx context.Context, e env, args []string) int {
@@ -142,13 +147,22 @@ func runRun(ctx context.Context, e env, args []string) int {
 			return exitUsage
 		}
 	}
+	if f.metricsAddr != "" {
+		live, stop, err := serveRunMetrics(f.metricsAddr)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "stampede run: --metrics-addr: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
+		f.live = live
+	}
 	var rec *reports.Run
 	if n := simulator.Workers(s.Peak(), f.perWorker, seg); n > 1 && !f.worker {
 		rec, err = runWorkers(ctx, e, f, scenarioArg, seg, n, secret)
 	} else {
 		rec, err = simulator.Run(ctx, simulator.RunConfig{
 			Scenario: s, Secret: secret, Segment: seg, Seed: f.seed,
-			Progress: runProgress(e, f), Logger: runLogger(e), Version: stampedeVersion(),
+			Progress: simulator.TeeProgress(runProgress(e, f), f.live), Logger: runLogger(e), Version: stampedeVersion(),
 			TLSConfig: insecureTLS(f.insecure),
 		})
 	}
@@ -182,6 +196,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.insecure, "insecure", false, "")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
 	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
 	pos, err := parseInterleaved(fs, args)
 	switch {
@@ -361,7 +376,7 @@ func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg 
 		progress = nil
 	}
 	return simulator.RunWorkers(ctx, simulator.WorkerConfig{
-		Segments: seg.Split(n), Whole: seg, Progress: progress, Log: e.stderr,
+		Segments: seg.Split(n), Whole: seg, Progress: simulator.TeeProgress(progress, f.live), Log: e.stderr,
 		Command: func(ctx context.Context, part simulator.Segment, out string) *exec.Cmd {
 			a := append(slices.Clone(prefix), args...)
 			a = append(a, "--segment", fmt.Sprintf("%d/%d", part.I, part.N), "--out", out)
