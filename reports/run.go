@@ -20,7 +20,8 @@ import (
 
 // RunSchema is the version of the Run JSON; it grows only by new fields
 // (with omitempty, so that records written before them still load: phases,
-// series[].errors_by_kind, series[].latency, command).
+// series[].errors_by_kind, series[].messages_out_by_event,
+// series[].latency, command).
 const RunSchema = 1
 
 // ErrRunSchema is returned by ReadRun for a record of another schema.
@@ -128,6 +129,9 @@ type Point struct {
 	// ErrorsByKind splits Errors by kind (absent in records written before
 	// it was added, and in seconds without errors).
 	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
+	// MessagesOutByEvent splits MessagesOut by event (absent before it was
+	// added).
+	MessagesOutByEvent map[string]int64 `json:"messages_out_by_event,omitempty"`
 	// Latency summarises this second's values of every timer that recorded
 	// any (ack and push per event, the connect phases, the generator's own
 	// lag), in MetricLatency order.
@@ -171,13 +175,14 @@ func SortLatency(ps []LatencyPoint) {
 	slices.SortStableFunc(ps, func(a, b LatencyPoint) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
 }
 
-// AddErrors adds the counts of by into the point's ErrorsByKind.
-func (p *Point) AddErrors(by map[string]int64) {
-	for k, n := range by {
-		if p.ErrorsByKind == nil {
-			p.ErrorsByKind = map[string]int64{}
+// AddCounts adds the counts of src into *dst, making the map when needed:
+// for ErrorsByKind and MessagesOutByEvent.
+func AddCounts(dst *map[string]int64, src map[string]int64) {
+	for k, n := range src {
+		if *dst == nil {
+			*dst = map[string]int64{}
 		}
-		p.ErrorsByKind[k] += n
+		(*dst)[k] += n
 	}
 }
 

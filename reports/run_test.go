@@ -83,7 +83,7 @@ func sampleRun(t *testing.T) *Run {
 			{T: 0, Clients: 50, Connecting: 50, Connects: 50, MessagesOut: 50, AckP99: 40.1},
 			{T: 1, Clients: 100, Connects: 50, MessagesIn: 400, MessagesOut: 420, Errors: 2, AckP99: 45.3,
 				ServerCPU: ptr(0.5), ServerRSS: ptr(int64(64 << 20)), ServerGoroutines: ptr(int64(210)),
-				ErrorsByKind: map[string]int64{"dial": 2},
+				ErrorsByKind: map[string]int64{"dial": 2}, MessagesOutByEvent: map[string]int64{"chat": 400, "user-join": 20},
 				Latency: []LatencyPoint{
 					{Metric: MetricConnectTCP, Count: 50, P50: 0.8, P90: 1.6, P99: 2, Max: 2},
 					{Metric: MetricAck, Tags: ev("chat"), Count: 200, P50: 2.7, P90: 4.5, P99: 4.9, Max: 5},
@@ -91,7 +91,7 @@ func sampleRun(t *testing.T) *Run {
 				}},
 			{T: 2, Clients: 99, MessagesIn: 480, MessagesOut: 480, Errors: 1, AckP99: 49.2,
 				ServerCPU: ptr(0.7), ServerRSS: ptr(int64(70 << 20)), ServerGoroutines: ptr(int64(208)),
-				ErrorsByKind: map[string]int64{"ack_timeout": 1},
+				ErrorsByKind: map[string]int64{"ack_timeout": 1}, MessagesOutByEvent: map[string]int64{"chat": 480},
 				Latency: []LatencyPoint{
 					{Metric: MetricAck, Tags: ev("chat"), Count: 150, P50: 1.7, P90: 2.5, P99: 3, Max: 3},
 					{Metric: MetricAck, Tags: ev("user-join"), Count: 100, P50: 25, P90: 45, P99: 50, Max: 50},
@@ -371,6 +371,7 @@ func TestRunSeriesLatencyLoadAndMerge(t *testing.T) {
 	for _, p := range raw["series"].([]any) {
 		delete(p.(map[string]any), "latency")
 		delete(p.(map[string]any), "errors_by_kind")
+		delete(p.(map[string]any), "messages_out_by_event")
 	}
 	old, err := json.Marshal(raw)
 	require.NoError(t, err)
@@ -392,6 +393,7 @@ func TestRunSeriesLatencyLoadAndMerge(t *testing.T) {
 	require.NoError(t, err)
 	p := merged.Series[1]
 	assert.Equal(t, map[string]int64{"dial": 4, "ack_timeout": 3}, p.ErrorsByKind)
+	assert.Equal(t, map[string]int64{"chat": 800, "user-join": 40}, p.MessagesOutByEvent)
 	require.Len(t, p.Latency, 3)
 	chat := p.Latency[1]
 	assert.Equal(t, MetricAck, chat.Metric)

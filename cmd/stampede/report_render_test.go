@@ -81,3 +81,33 @@ func TestCommandLineHidesTheSecret(t *testing.T) {
 	got := commandLine("run", []string{"chat", "--secret", "k1", "--secret=k2", "-secret", "k3", "--vus", "5"})
 	assert.Equal(t, []string{"stampede", "run", "chat", "--secret", "REDACTED", "--secret=REDACTED", "-secret", "REDACTED", "--vus", "5"}, got)
 }
+
+// run --html and check --html write the HTML report at the end, and the
+// records keep their command lines.
+func TestRunAndCheckWriteHTML(t *testing.T) {
+	t.Parallel()
+	hs := refServer(t)
+	dir := t.TempDir()
+	page, rec := filepath.Join(dir, "run.html"), filepath.Join(dir, "run.json")
+	e, _, errb := testEnv(nil)
+	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "2", "--duration", "2s", "--target", hs.URL,
+		"--html", page, "--out", rec, "--quiet", "--secret", "s3cret"})
+	require.Contains(t, []int{exitOK, exitFailed}, code, "stderr: %s", errb.String())
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `data-plot="clients"`)
+	assert.Contains(t, string(b), `data-plot="latency sio_connect"`, "the per-second latency of the connect phases")
+	assert.NotContains(t, string(b), "s3cret")
+	r := readRunFile(t, rec)
+	assert.Equal(t, []string{"stampede", "run", "echo-baseline"}, r.Command[:3])
+	assert.Contains(t, r.Command, "REDACTED")
+
+	checkPage := filepath.Join(dir, "check.html")
+	e, _, errb = testEnv(nil)
+	code = run(t.Context(), e, []string{"check", "--target", hs.URL, "--run", "^EIO-1/path$", "--html", checkPage, "--quiet"})
+	require.Equal(t, exitOK, code, "stderr: %s", errb.String())
+	b, err = os.ReadFile(checkPage)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `<tr class="case" data-status="pass" data-layer="engineio"><td><code>EIO-1/path</code>`)
+	assert.Contains(t, string(b), "stampede check --target")
+}

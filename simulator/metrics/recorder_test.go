@@ -127,7 +127,7 @@ func TestSnapshotIntervals(t *testing.T) {
 		}
 	}
 	assert.Equal(t, reports.Point{T: 2, Clients: 7, Connecting: 2, Connects: 3, MessagesIn: 3, MessagesOut: 5, Errors: 1,
-		ErrorsByKind: map[string]int64{"dial": 1}, Latency: p.Latency,
+		ErrorsByKind: map[string]int64{"dial": 1}, MessagesOutByEvent: map[string]int64{"chat": 5}, Latency: p.Latency,
 		AckP99: 99.007, AckHDR: p.AckHDR}, p)
 	ack, err := hdrhistogram.Decode([]byte(p.AckHDR))
 	require.NoError(t, err)

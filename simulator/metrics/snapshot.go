@@ -108,10 +108,13 @@ func (s Snapshot) Point() reports.Point {
 			p.MessagesIn += c.Delta
 		case reports.MetricMessagesSent:
 			p.MessagesOut += c.Delta
+			if ev, ok := c.Tags[reports.TagEvent]; ok && c.Delta > 0 {
+				reports.AddCounts(&p.MessagesOutByEvent, map[string]int64{ev: c.Delta})
+			}
 		case reports.MetricErrors:
 			p.Errors += c.Delta
 			if c.Delta > 0 {
-				p.AddErrors(map[string]int64{c.Tags[reports.TagKind]: c.Delta})
+				reports.AddCounts(&p.ErrorsByKind, map[string]int64{c.Tags[reports.TagKind]: c.Delta})
 			}
 		}
 	}
