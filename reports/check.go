@@ -25,6 +25,8 @@ type Check struct {
 	// Notes are what the run says about the target as a whole: a layer that
 	// does not apply to it and what to pass instead.
 	Notes []string `json:"notes,omitempty"`
+	// Command is the command line that wrote the record, when known.
+	Command []string `json:"command,omitempty"`
 }
 
 // CheckSummary counts the outcomes. Decisive counts the failures that decide

@@ -18,7 +18,10 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// RunSchema is the version of the Run JSON; it grows only by new fields.
+// RunSchema is the version of the Run JSON; it grows only by new fields
+// (with omitempty, so that records written before them still load: phases,
+// series[].errors_by_kind, series[].messages_out_by_event,
+// series[].latency, command).
 const RunSchema = 1
 
 // ErrRunSchema is returned by ReadRun for a record of another schema.
@@ -39,6 +42,8 @@ const (
 type Run struct {
 	Schema   int    `json:"schema"`
 	Scenario string `json:"scenario"`
+	// Command is the command line that wrote the record, when known.
+	Command []string `json:"command,omitempty"`
 	// Config is the scenario as the run used it (after --vus, --duration
 	// and --set), as the writer chose to keep it: a JSON string holding the
 	// YAML text, or an object.
@@ -126,6 +131,64 @@ type Point struct {
 	// GeneratorRSS is the simulator's own resident memory this second (its
 	// processes summed, when segments merge).
 	GeneratorRSS *int64 `json:"generator_rss_bytes,omitempty"`
+	// ErrorsByKind splits Errors by kind (absent in records written before
+	// it was added, and in seconds without errors).
+	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
+	// MessagesOutByEvent splits MessagesOut by event (absent before it was
+	// added).
+	MessagesOutByEvent map[string]int64 `json:"messages_out_by_event,omitempty"`
+	// Latency summarises this second's values of every timer that recorded
+	// any (ack and push per event, the connect phases, the generator's own
+	// lag), in MetricLatency order.
+	Latency []LatencyPoint `json:"latency,omitempty"`
+}
+
+// LatencyPoint is one timer's values in one second of the series, in
+// milliseconds. Segments merged by MergeRuns keep, per percentile, the
+// highest of their segments' values: an upper bound, not the exact
+// percentile of the union (the per-second histograms are not kept).
+type LatencyPoint struct {
+	Metric string            `json:"metric"`
+	Tags   map[string]string `json:"tags,omitempty"`
+	Count  int64             `json:"count"`
+	P50    float64           `json:"p50_ms"`
+	P90    float64           `json:"p90_ms"`
+	P99    float64           `json:"p99_ms"`
+	Max    float64           `json:"max_ms"`
+}
+
+// MergeLatency merges q's latencies into ps, the same second's: counts add
+// up and each percentile keeps the higher value (LatencyPoint). The
+// result is sorted as reporters show metrics.
+func MergeLatency(ps, qs []LatencyPoint) []LatencyPoint {
+	for _, q := range qs {
+		i := slices.IndexFunc(ps, func(p LatencyPoint) bool { return p.Metric == q.Metric && maps.Equal(p.Tags, q.Tags) })
+		if i < 0 {
+			ps = append(ps, q)
+			continue
+		}
+		p := &ps[i]
+		p.Count += q.Count
+		p.P50, p.P90, p.P99, p.Max = max(p.P50, q.P50), max(p.P90, q.P90), max(p.P99, q.P99), max(p.Max, q.Max)
+	}
+	SortLatency(ps)
+	return ps
+}
+
+// SortLatency orders a second's latencies as reporters show metrics.
+func SortLatency(ps []LatencyPoint) {
+	slices.SortStableFunc(ps, func(a, b LatencyPoint) int { return compareSeries(a.Metric, a.Tags, b.Metric, b.Tags) })
+}
+
+// AddCounts adds the counts of src into *dst, making the map when needed:
+// for ErrorsByKind and MessagesOutByEvent.
+func AddCounts(dst *map[string]int64, src map[string]int64) {
+	for k, n := range src {
+		if *dst == nil {
+			*dst = map[string]int64{}
+		}
+		(*dst)[k] += n
+	}
 }
 
 // HistogramRecord is one timer's distribution for one tag set: summaries in

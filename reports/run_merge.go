@@ -220,6 +220,9 @@ func mergeSeries(runs []*Run) ([]Point, error) {
 			m.MessagesIn += p.MessagesIn
 			m.MessagesOut += p.MessagesOut
 			m.Errors += p.Errors
+			AddCounts(&m.ErrorsByKind, p.ErrorsByKind)
+			AddCounts(&m.MessagesOutByEvent, p.MessagesOutByEvent)
+			m.Latency = MergeLatency(m.Latency, p.Latency)
 			m.AckP99 = max(m.AckP99, p.AckP99)
 			m.ServerCPU = maxOf(m.ServerCPU, p.ServerCPU)
 			m.ServerRSS = maxOf(m.ServerRSS, p.ServerRSS)

@@ -48,6 +48,7 @@ func sampleRun(t *testing.T) *Run {
 	ev := func(e string) map[string]string { return map[string]string{TagEvent: e} }
 	r := &Run{
 		Schema: RunSchema, Scenario: "chat-stream",
+		Command:  []string{"stampede", "run", "chat-stream", "--segment", "1/2", "--out", "part-1.json"},
 		Config:   json.RawMessage(`"name: chat-stream\nphases: []\n"`),
 		Targets:  []string{"http://127.0.0.1:8080"},
 		Segments: []Segment{{I: 1, N: 2}},
@@ -81,9 +82,20 @@ func sampleRun(t *testing.T) *Run {
 		Series: []Point{
 			{T: 0, Clients: 50, Connecting: 50, Connects: 50, MessagesOut: 50, AckP99: 40.1},
 			{T: 1, Clients: 100, Connects: 50, MessagesIn: 400, MessagesOut: 420, Errors: 2, AckP99: 45.3,
-				ServerCPU: ptr(0.5), ServerRSS: ptr(int64(64 << 20)), ServerGoroutines: ptr(int64(210))},
+				ServerCPU: ptr(0.5), ServerRSS: ptr(int64(64 << 20)), ServerGoroutines: ptr(int64(210)),
+				ErrorsByKind: map[string]int64{"dial": 2}, MessagesOutByEvent: map[string]int64{"chat": 400, "user-join": 20},
+				Latency: []LatencyPoint{
+					{Metric: MetricConnectTCP, Count: 50, P50: 0.8, P90: 1.6, P99: 2, Max: 2},
+					{Metric: MetricAck, Tags: ev("chat"), Count: 200, P50: 2.7, P90: 4.5, P99: 4.9, Max: 5},
+					{Metric: MetricLag, Count: 25, P50: 3, P90: 12, P99: 15, Max: 15.01},
+				}},
 			{T: 2, Clients: 99, MessagesIn: 480, MessagesOut: 480, Errors: 1, AckP99: 49.2,
-				ServerCPU: ptr(0.7), ServerRSS: ptr(int64(70 << 20)), ServerGoroutines: ptr(int64(208))},
+				ServerCPU: ptr(0.7), ServerRSS: ptr(int64(70 << 20)), ServerGoroutines: ptr(int64(208)),
+				ErrorsByKind: map[string]int64{"ack_timeout": 1}, MessagesOutByEvent: map[string]int64{"chat": 480},
+				Latency: []LatencyPoint{
+					{Metric: MetricAck, Tags: ev("chat"), Count: 150, P50: 1.7, P90: 2.5, P99: 3, Max: 3},
+					{Metric: MetricAck, Tags: ev("user-join"), Count: 100, P50: 25, P90: 45, P99: 50, Max: 50},
+				}},
 		},
 		Errors: []ErrorSample{
 			{Kind: "dial", Count: 2, Messages: []string{"dial tcp 127.0.0.1:8080: connect: connection refused"}},
@@ -343,4 +355,47 @@ func TestRunPhasesLoadAndMerge(t *testing.T) {
 		assert.Equal(t, a.Phases[i].Histograms[0].P99, p.Histograms[0].P99, name)
 	}
 	assert.Equal(t, 12.5, merged.Phases[2].End, "the latest end")
+}
+
+// Records written before the per-second latency and errors by kind were
+// added (schema 1 without series[].latency, series[].errors_by_kind and
+// command) still load; segments' seconds merge them: errors by kind add
+// up, each percentile keeps the higher value.
+func TestRunSeriesLatencyLoadAndMerge(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	require.NoError(t, WriteRunJSON(&b, sampleRun(t)))
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &raw))
+	delete(raw, "command")
+	for _, p := range raw["series"].([]any) {
+		delete(p.(map[string]any), "latency")
+		delete(p.(map[string]any), "errors_by_kind")
+		delete(p.(map[string]any), "messages_out_by_event")
+	}
+	old, err := json.Marshal(raw)
+	require.NoError(t, err)
+	require.NotContains(t, string(old), "latency")
+	got, err := ReadRun(bytes.NewReader(old))
+	require.NoError(t, err)
+	require.Len(t, got.Series, 3)
+	assert.Nil(t, got.Series[1].Latency)
+	assert.Nil(t, got.Series[1].ErrorsByKind)
+	assert.Nil(t, got.Command)
+	assert.EqualValues(t, 2, got.Series[1].Errors)
+
+	a, c := sampleRun(t), sampleRun(t)
+	a.Segments, c.Segments = []Segment{{I: 1, N: 2}}, []Segment{{I: 2, N: 2}}
+	c.Series[1].Latency[1].P99 = 9
+	c.Series[1].Latency[1].P50 = 1
+	c.Series[1].ErrorsByKind["ack_timeout"] = 3
+	merged, err := MergeRuns(a, c)
+	require.NoError(t, err)
+	p := merged.Series[1]
+	assert.Equal(t, map[string]int64{"dial": 4, "ack_timeout": 3}, p.ErrorsByKind)
+	assert.Equal(t, map[string]int64{"chat": 800, "user-join": 40}, p.MessagesOutByEvent)
+	require.Len(t, p.Latency, 3)
+	chat := p.Latency[1]
+	assert.Equal(t, MetricAck, chat.Metric)
+	assert.Equal(t, LatencyPoint{Metric: MetricAck, Tags: chat.Tags, Count: 400, P50: 2.7, P90: 4.5, P99: 9, Max: 5}, chat)
 }

@@ -77,6 +77,9 @@ func mergePoint(p *reports.Point, q reports.Point) {
 	p.MessagesIn += q.MessagesIn
 	p.MessagesOut += q.MessagesOut
 	p.Errors += q.Errors
+	reports.AddCounts(&p.ErrorsByKind, q.ErrorsByKind)
+	reports.AddCounts(&p.MessagesOutByEvent, q.MessagesOutByEvent)
+	p.Latency = reports.MergeLatency(p.Latency, q.Latency)
 	p.Clients, p.Connecting, p.AckP99 = q.Clients, q.Connecting, q.AckP99
 	if q.ServerCPU != nil {
 		p.ServerCPU = q.ServerCPU

@@ -139,6 +139,12 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 			assert.EqualValues(t, 42, *p.ServerGoroutines)
 		}
 		assert.InDelta(t, 4.0, run.Series[2].AckP99, 0.01, "ack p99 so far, in ms")
+		for _, p := range run.Series[1:] {
+			i := slices.IndexFunc(p.Latency, func(l reports.LatencyPoint) bool { return l.Metric == reports.MetricAck })
+			require.GreaterOrEqual(t, i, 0, "t=%d: the second's acks in series[].latency: %+v", p.T, p.Latency)
+			assert.Positive(t, p.Latency[i].Count)
+			assert.Positive(t, p.Latency[i].P99)
+		}
 
 		require.Len(t, progress, 3)
 		assert.InDelta(t, 4*time.Millisecond, progress[1].AckP99, float64(10*time.Microsecond)) // HDR's 3 digits

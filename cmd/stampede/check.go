@@ -61,6 +61,7 @@ Flags:
                           repetition fails the case (default 20)
   --junit FILE            write JUnit XML
   --json FILE             write the JSON record
+  --html FILE             write the HTML report (one self-contained page, cases filterable)
   --list                  print the selected cases and exit
   --quiet                 no report on stdout and no progress on stderr (files are still written)
 
@@ -107,7 +108,7 @@ target they run only with --allow-mutations:
 
 type checkFlags struct {
 	target, path, echoNsp, enginePath, profile, secret string
-	layers, run, peer, junit, jsonOut                  string
+	layers, run, peer, junit, jsonOut, html            string
 	redis, redisPrefix, redisChannel                   string
 	lockTimeout                                        time.Duration
 	strict, list, quiet, allowMutations, insecure      bool
@@ -138,6 +139,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.IntVar(&f.repeat, "repeat", check.DefaultRepeat, "")
 	fs.StringVar(&f.junit, "junit", "", "")
 	fs.StringVar(&f.jsonOut, "json", "", "")
+	fs.StringVar(&f.html, "html", "", "")
 	fs.BoolVar(&f.list, "list", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "")
@@ -170,6 +172,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
 		return exitUsage
 	}
+	rec.Command = commandLine("check", args)
 	if werr := writeCheckReports(e, f, rec); werr != nil {
 		fmt.Fprintf(e.stderr, "stampede check: %v\n", werr)
 		return exitUsage
@@ -277,8 +280,8 @@ func writeCheckReports(e env, f checkFlags, rec *reports.Check) error {
 	}
 	for _, out := range []struct {
 		path  string
-		write func(io.Writer, *reports.Check) error
-	}{{f.junit, reports.WriteCheckJUnit}, {f.jsonOut, reports.WriteCheckJSON}} {
+		write reports.CheckReporter
+	}{{f.junit, reports.WriteCheckJUnit}, {f.jsonOut, reports.WriteCheckJSON}, {f.html, reports.WriteCheckHTML}} {
 		if out.path == "" {
 			continue
 		}

@@ -1,19 +1,29 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/stampede-sio/stampede/reports"
 )
 
-var reportUsage = `Usage: stampede report merge RECORD.json... [--out FILE] [--quiet] [--allow-partial]
+var reportUsage = `Usage: stampede report RECORD.json [--format text|json|html|markdown] [-o|--out FILE]
+       stampede report merge RECORD.json... [-o|--out FILE] [--quiet] [--allow-partial]
 
-Works on the JSON records of stampede run (--out).
+Works on the JSON records of stampede run (--out) and stampede check (--json).
+
+  RECORD.json  renders the record: text (the summary run and check print),
+          json (the record again), markdown (a summary table to paste into a
+          pull request) or html (one self-contained page with plots, nothing
+          fetched from the network). The format defaults to the extension of
+          --out (.html, .md, .json), else text. Writes to stdout without
+          --out. Exits 0 when it wrote the report, 2 when it could not.
 
   merge   merges the records of one run's segments (stampede run --segment
           i/n on n machines) into the record of the whole run: counters and
@@ -29,37 +39,80 @@ Works on the JSON records of stampede run (--out).
           "missing_segments".
 
 Flags (before or after the records):
-  --out FILE   write the merged record to FILE
-  --quiet      no summary on stdout
+  --format F   report: text, json, html or markdown
+  -o, --out FILE
+               report: write the report to FILE; merge: the merged record
+  --quiet      merge: no summary on stdout
   --allow-partial
-               merge an incomplete set of segments, marked partial
+               merge: merge an incomplete set of segments, marked partial
 
 Examples:
+  stampede run chat-stream --out chat.json
+  stampede report chat.json -o chat.html
+  stampede report chat.json --format markdown >> pr-comment.md
+  stampede check --target http://127.0.0.1:8080 --json check.json && stampede report check.json -o check.html
   stampede run room-fanout --segment 1/2 --out part-1.json   # on machine A
   stampede run room-fanout --segment 2/2 --out part-2.json   # on machine B
   stampede report merge part-1.json part-2.json --out room-fanout.json
 `
 
 var reportCommand = command{
-	summary: "work on run records: merge the segments of a run",
+	summary: "render run and check records (text, JSON, Markdown, HTML); merge the segments of a run",
 	usage:   reportUsage,
 	run:     runReport,
 }
 
 func runReport(_ context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "merge" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(e.stdout, reportUsage)
-			return exitOK
-		}
-		what := "want a subcommand"
-		if len(args) > 0 {
-			what = fmt.Sprintf("unknown subcommand %q", args[0])
-		}
-		fmt.Fprintf(e.stderr, "stampede report: %s\n\n%s", what, reportUsage)
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(e, args[1:])
+	}
+	return renderReport(e, args)
+}
+
+// renderReport is stampede report RECORD.json: one record in one format.
+func renderReport(e env, args []string) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var format, out string
+	fs.StringVar(&format, "format", "", "")
+	fs.StringVar(&out, "out", "", "")
+	fs.StringVar(&out, "o", "", "")
+	paths, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) || (err == nil && len(paths) == 1 && paths[0] == "help") {
+		fmt.Fprint(e.stdout, reportUsage)
+		return exitOK
+	}
+	if format == "" {
+		format = cmp.Or(reports.FormatOf(out), reports.FormatText)
+	}
+	switch {
+	case err != nil:
+	case len(paths) != 1:
+		err = fmt.Errorf("want one record, got %d arguments", len(paths))
+	case !slices.Contains(reports.Formats, format):
+		err = fmt.Errorf("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede report: %v\n\n%s", err, reportUsage)
 		return exitUsage
 	}
-	return runMerge(e, args[1:])
+	rec, err := reports.ReadRecordFile(paths[0])
+	if err == nil {
+		err = writeReport(e.stdout, out, func(w io.Writer) error { return rec.Write(w, format) })
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stampede report: %s: %v\n", paths[0], err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// writeReport writes to the file at path, or to stdout when path is "".
+func writeReport(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(stdout)
+	}
+	return writeFile(path, write)
 }
 
 func runMerge(e env, args []string) int {
@@ -67,6 +120,7 @@ func runMerge(e env, args []string) int {
 	fs.SetOutput(io.Discard)
 	var f runFlags
 	fs.StringVar(&f.out, "out", "", "")
+	fs.StringVar(&f.out, "o", "", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	allowPartial := fs.Bool("allow-partial", false, "")
 	paths, err := parseInterleaved(fs, args)

@@ -77,8 +77,8 @@ func TestReportBadInputExits2(t *testing.T) {
 		args    []string
 		message string
 	}{
-		{nil, "want a subcommand"},
-		{[]string{"compare"}, `unknown subcommand "compare"`},
+		{nil, "want one record, got 0 arguments"},
+		{[]string{"compare"}, "compare: open compare: no such file"}, // not a subcommand (yet): a record's name
 		{[]string{"merge"}, "want the records to merge"},
 		{[]string{"merge", "--bogus", parts[0]}, "bogus"},
 		{[]string{"merge", filepath.Join(dir, "missing.json")}, "missing.json"},

@@ -65,6 +65,8 @@ Flags (before or after the scenario):
                           phases.0.rate=500, client.heartbeat=15s
   --out FILE              write the JSON record to FILE (default: no file; the
                           summary still goes to stdout)
+  --html FILE             write the HTML report to FILE at the end (one
+                          self-contained page; stampede report renders it again)
   --segment i/n           run only segment i of n of the run, for n machines;
                           each writes its --out record, and stampede report
                           merge merges them
@@ -101,6 +103,7 @@ var runCommand = command{
 
 type runFlags struct {
 	target, secret, out, segment string
+	html                         string // the HTML report, written at the end
 	sets                         scenarioSets
 	vus, perWorker               int
 	seed                         uint64
@@ -176,6 +179,9 @@ func runRun(ctx context.Context, e env, args []string) int {
 		}
 		return exitUsage
 	}
+	if !f.worker {
+		rec.Command = commandLine("run", args)
+	}
 	return finishRun(e, "stampede run", f, rec)
 }
 
@@ -189,6 +195,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.DurationVar(&f.duration, "duration", 0, "")
 	fs.Var(&f.sets, "set", "")
 	fs.StringVar(&f.out, "out", "", "")
+	fs.StringVar(&f.html, "html", "", "")
 	fs.StringVar(&f.segment, "segment", "", "")
 	fs.IntVar(&f.perWorker, "clients-per-worker", simulator.DefaultClientsPerWorker, "")
 	fs.Uint64Var(&f.seed, "seed", 0, "")
@@ -236,8 +243,14 @@ func parseSegment(v string) (simulator.Segment, error) {
 // finishRun writes the record, prints the summary and picks the exit code;
 // name prefixes its error messages.
 func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
-	if f.out != "" {
-		if err := writeFile(f.out, func(w io.Writer) error { return reports.WriteRunJSON(w, rec) }); err != nil {
+	for _, out := range []struct {
+		path  string
+		write reports.RunReporter
+	}{{f.out, reports.WriteRunJSON}, {f.html, reports.WriteRunHTML}} {
+		if out.path == "" {
+			continue
+		}
+		if err := writeFile(out.path, func(w io.Writer) error { return out.write(w, rec) }); err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 			return exitUsage
 		}

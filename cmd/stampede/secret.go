@@ -56,3 +56,22 @@ func resolveSecret(e env, flagValue string, create bool) (secret []byte, from st
 	}
 	return []byte(key), path, true, nil
 }
+
+// commandLine is the command line a record keeps, with the value of
+// --secret replaced: records and reports get shared, the key must not be.
+func commandLine(cmd string, args []string) []string {
+	out := []string{"stampede", cmd}
+	hide := false
+	for _, a := range args {
+		switch {
+		case hide:
+			a, hide = "REDACTED", false
+		case a == "--secret" || a == "-secret":
+			hide = true
+		case strings.HasPrefix(a, "--secret=") || strings.HasPrefix(a, "-secret="):
+			a = a[:strings.IndexByte(a, '=')+1] + "REDACTED"
+		}
+		out = append(out, a)
+	}
+	return out
+}

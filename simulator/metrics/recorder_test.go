@@ -117,7 +117,17 @@ func TestSnapshotIntervals(t *testing.T) {
 	s := r.Snapshot()
 	p := s.Point()
 	assert.Equal(t, int64(2), p.T)
+	require.Len(t, p.Latency, 3, "every timer with values this second")
+	assert.Equal(t, []string{reports.MetricSIOConnect, reports.MetricAck, reports.MetricAck},
+		[]string{p.Latency[0].Metric, p.Latency[1].Metric, p.Latency[2].Metric}, "in the reporters' order")
+	for _, l := range p.Latency {
+		if l.Tags[reports.TagEvent] == "chat" {
+			assert.Equal(t, reports.LatencyPoint{Metric: reports.MetricAck, Tags: l.Tags, Count: 99,
+				P50: 50.015, P90: 89.023, P99: 98.047, Max: 99.007}, l, "this second's chat acks, ms")
+		}
+	}
 	assert.Equal(t, reports.Point{T: 2, Clients: 7, Connecting: 2, Connects: 3, MessagesIn: 3, MessagesOut: 5, Errors: 1,
+		ErrorsByKind: map[string]int64{"dial": 1}, MessagesOutByEvent: map[string]int64{"chat": 5}, Latency: p.Latency,
 		AckP99: 99.007, AckHDR: p.AckHDR}, p)
 	ack, err := hdrhistogram.Decode([]byte(p.AckHDR))
 	require.NoError(t, err)
@@ -130,6 +140,8 @@ func TestSnapshotIntervals(t *testing.T) {
 	assert.Equal(t, int64(1), p.MessagesOut, "counts per interval")
 	assert.Equal(t, int64(0), p.Connects)
 	assert.Equal(t, int64(0), p.Errors)
+	assert.Nil(t, p.ErrorsByKind, "no error this second")
+	require.Len(t, p.Latency, 1, "only the timer with a value this second")
 	two := newHistogram()
 	require.NoError(t, two.RecordValue(2_000_000))
 	at := micros(two.Max()) // 2 s within HDR's 0.1%

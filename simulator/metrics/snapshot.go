@@ -87,22 +87,35 @@ func (r *Recorder) Snapshot() Snapshot {
 func (s Snapshot) Point() reports.Point {
 	p := reports.Point{
 		T:      int64(math.Round(s.Elapsed.Seconds())),
-		AckP99: float64(s.AckP99) / float64(time.Millisecond),
+		AckP99: ms(s.AckP99),
 		AckHDR: s.AckHDR,
 	}
 	for _, t := range s.Timers {
 		if t.Metric == reports.MetricSIOConnect {
 			p.Connects += t.Count
 		}
+		if t.Count > 0 {
+			p.Latency = append(p.Latency, reports.LatencyPoint{
+				Metric: t.Metric, Tags: t.Tags, Count: t.Count,
+				P50: ms(t.P50), P90: ms(t.P90), P99: ms(t.P99), Max: ms(t.Max),
+			})
+		}
 	}
+	reports.SortLatency(p.Latency)
 	for _, c := range s.Counters {
 		switch c.Metric {
 		case reports.MetricMessagesReceived:
 			p.MessagesIn += c.Delta
 		case reports.MetricMessagesSent:
 			p.MessagesOut += c.Delta
+			if ev, ok := c.Tags[reports.TagEvent]; ok && c.Delta > 0 {
+				reports.AddCounts(&p.MessagesOutByEvent, map[string]int64{ev: c.Delta})
+			}
 		case reports.MetricErrors:
 			p.Errors += c.Delta
+			if c.Delta > 0 {
+				reports.AddCounts(&p.ErrorsByKind, map[string]int64{c.Tags[reports.TagKind]: c.Delta})
+			}
 		}
 	}
 	for _, g := range s.Gauges {
@@ -180,3 +193,5 @@ func sum(cs []reports.CounterRecord, metric string) int64 {
 	}
 	return n
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
