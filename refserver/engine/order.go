@@ -29,6 +29,12 @@ const closeGrace = 250 * time.Millisecond
 // racyTimerLag is how late the racy-ping-timeout fault's timer runs.
 const racyTimerLag = 25 * time.Millisecond
 
+// racyLag is how late the racy-upgrade fault reads `5` and the
+// racy-post-close fault reaches a GET: the goroutine that loses the race
+// does so every time, so that the race cases fail against these faults
+// on any machine, not only when the scheduler happens to reorder.
+const racyLag = 25 * time.Millisecond
+
 // probeAnswered marks the upgrade's probe as answered. A GET pending now
 // gets a noop at once, so that the client may send `5`; with none pending
 // nothing is queued (a GET that comes next waits in awaitUpgrade, then gets

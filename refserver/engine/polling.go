@@ -14,6 +14,9 @@ import (
 
 // servePollGet holds a GET until there is something to send (EIO-8).
 func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
+	if s.srv.cfg.RacyPostClose {
+		time.Sleep(racyLag) // the fault: a GET sent with a POST `1` is reached after it
+	}
 	s.awaitUpgrade(r.Context())
 	s.mu.Lock()
 	switch {

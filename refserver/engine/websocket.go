@@ -279,6 +279,9 @@ func (s *Session) probeExchange(conn *websocket.Conn) bool {
 			}
 			s.probeAnswered()
 		case p.Type == engineio.Upgrade:
+			if s.srv.cfg.RacyUpgrade {
+				time.Sleep(racyLag) // the fault: polling requests sent after `5` get in first
+			}
 			return s.switchTo(conn)
 		default:
 			return false
