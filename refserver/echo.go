@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
@@ -9,10 +10,21 @@ import (
 	"github.com/stampede-sio/stampede/refserver/sio"
 )
 
+// labAuthGap is how long the lab's echo namespaces wait between the CONNECT
+// reply and the `auth` event (ECHO-2). Node's socket.io writes the second
+// packet only once the first write has completed, a turn of its event loop
+// later; written back to back, both can reach a client in one read, and a
+// client that registers one listener per message (socket.io's official test
+// suite does) misses the second. The gap is taken on the session's own
+// handling, so nothing the client sends meanwhile is answered before `auth`.
+const labAuthGap = 5 * time.Millisecond
+
 // echoNamespace serves the echo contract (ECHO-2 … ECHO-7) on name, plus two
 // refserver extras for client tests: `server-disconnect` (the server sends
 // DISCONNECT) and `drop-transport` (the server drops the connection).
-func echoNamespace(name string, srv func() *sio.Server) *sio.Namespace {
+// authGap delays the `auth` event after the CONNECT reply (labAuthGap in
+// lab mode, else none).
+func echoNamespace(name string, srv func() *sio.Server, authGap time.Duration) *sio.Namespace {
 	return &sio.Namespace{
 		Name: name,
 		Authorize: func(s *sio.Socket, auth json.RawMessage) error {
@@ -23,6 +35,9 @@ func echoNamespace(name string, srv func() *sio.Server) *sio.Namespace {
 			return nil
 		},
 		Connected: func(s *sio.Socket) { // ECHO-2
+			if authGap > 0 {
+				time.Sleep(authGap)
+			}
 			s.EmitRaw(socketio.EventData("auth", socketio.JoinArgs([]json.RawMessage{s.Data().(json.RawMessage)})), nil)
 		},
 		Events: map[string]sio.EventHandler{

@@ -54,14 +54,18 @@ func New(cfg Config) (*Server, error) {
 	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
 	s.ConfigureHTTP(s.http) // LIM-5
 	getSIO := func() *sio.Server { return s.sio }
-	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO)}
+	var authGap time.Duration
+	if cfg.Lab {
+		authGap = labAuthGap
+	}
+	nsps := []*sio.Namespace{echoNamespace("/echo", getSIO, authGap)}
 	if cfg.RedisURL != "" {
 		if s.scale, err = newScale(cfg); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Lab {
-		nsps = append(nsps, echoNamespace("/", getSIO), echoNamespace("/custom", getSIO))
+		nsps = append(nsps, echoNamespace("/", getSIO, authGap), echoNamespace("/custom", getSIO, authGap))
 	} else {
 		if s.webui, err = newApp(cfg, s.scale); err != nil {
 			s.closeScale()
