@@ -129,10 +129,11 @@ func (s *Socket) OnAny(fn func(Event)) {
 // onEvent runs the handlers of one event on the read goroutine.
 func (s *Socket) onEvent(m socketio.Message) error {
 	// The Decoder has checked the JSON: it is split, not checked again.
-	name, args, err := socketio.ValidEvent(m.Data)
+	name, args, err := socketio.ValidEvent(m.Data, s.lastName)
 	if err != nil {
 		return fmt.Errorf("client: event payload: %w", err)
 	}
+	s.lastName = name // events are handled one at a time (SIO-8)
 	ev := Event{Name: name, AckID: m.ID, socket: s}
 	ev.Args, ev.Attachments = args, m.Attachments
 	s.mu.Lock()

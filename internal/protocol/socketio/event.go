@@ -106,13 +106,18 @@ func ValidArgs(data json.RawMessage) ([]json.RawMessage, error) {
 
 // ValidEvent splits the payload of an EVENT that Decode accepted into its
 // name and raw arguments (which alias data) without checking the JSON
-// again, as ValidArgs does.
-func ValidEvent(data json.RawMessage) (string, []json.RawMessage, error) {
+// again, as ValidArgs does. prev is a name seen before: when the event's
+// name is the same, prev itself is returned, so that a stream of one kind
+// of event allocates no names.
+func ValidEvent(data json.RawMessage, prev string) (string, []json.RawMessage, error) {
 	args, err := ValidArgs(data)
 	if err != nil || len(args) == 0 || firstByte(args[0]) != '"' {
 		return "", nil, malformed("event name must be a string")
 	}
 	if q := args[0]; len(q) >= 2 && q[len(q)-1] == '"' && plainContent(q[1:len(q)-1]) {
+		if string(q[1:len(q)-1]) == prev {
+			return prev, args[1:], nil
+		}
 		return string(q[1 : len(q)-1]), args[1:], nil
 	}
 	var name string

@@ -164,17 +164,17 @@ func TestValidEventTrustsDecode(t *testing.T) {
 		require.ErrorIs(t, err, sio.ErrMalformed, "Decode(2%s)", data)
 		_, err = sio.Args(json.RawMessage(data))
 		require.ErrorIs(t, err, sio.ErrMalformed, "Args(%s)", data)
-		assert.NotPanics(t, func() { _, _, _ = sio.ValidEvent(json.RawMessage(data)) })
+		assert.NotPanics(t, func() { _, _, _ = sio.ValidEvent(json.RawMessage(data), "") })
 		assert.NotPanics(t, func() { _, _ = sio.ValidArgs(json.RawMessage(data)) })
 	}
-	name, _, err := sio.ValidEvent(json.RawMessage(`["e",}`))
+	name, _, err := sio.ValidEvent(json.RawMessage(`["e",}`), "e")
 	require.NoError(t, err, "ValidEvent does not validate the JSON again")
 	assert.Equal(t, "e", name)
 	for _, data := range []string{`{}`, `[]`, `[1]`, ` "e"`} {
-		_, _, err := sio.ValidEvent(json.RawMessage(data))
+		_, _, err := sio.ValidEvent(json.RawMessage(data), "")
 		assert.ErrorIs(t, err, sio.ErrMalformed, "ValidEvent(%s)", data)
 	}
-	name, _, err = sio.ValidEvent(json.RawMessage(`["a\"b\u00e9",1]`))
+	name, _, err = sio.ValidEvent(json.RawMessage(`["a\"b\u00e9",1]`), "")
 	require.NoError(t, err)
 	assert.Equal(t, "a\"bé", name, "escaped names go through encoding/json")
 }

@@ -288,7 +288,7 @@ func FuzzValidEvent(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		name, args, verr := sio.ValidEvent(data)
+		name, args, verr := sio.ValidEvent(data, "ev")
 		all, aerr := sio.ValidArgs(data)
 		p, err := sio.Decode(append([]byte{'2'}, data...))
 		if err != nil || p.Type != sio.Event || p.Namespace != "/" || p.ID != sio.NoID {
