@@ -157,7 +157,11 @@ type ackReply struct {
 }
 
 func (r ackReply) payload() (Payload, error) {
-	args, err := socketio.Args(r.data)
+	split := socketio.ValidArgs // the Decoder has checked the JSON
+	if r.conn != nil {
+		split = socketio.Args // readAck has not
+	}
+	args, err := split(r.data)
 	if err != nil {
 		err = fmt.Errorf("client: bad Socket.IO packet: %w", err)
 		if r.conn != nil {

@@ -128,15 +128,14 @@ func (s *Socket) OnAny(fn func(Event)) {
 
 // onEvent runs the handlers of one event on the read goroutine.
 func (s *Socket) onEvent(m socketio.Message) error {
-	args, err := socketio.Args(m.Data)
-	if err != nil || len(args) == 0 {
-		return fmt.Errorf("client: event payload: %w", socketio.ErrMalformed)
+	// The Decoder has checked the JSON: it is split, not checked again.
+	name, args, err := socketio.ValidEvent(m.Data, s.lastName)
+	if err != nil {
+		return fmt.Errorf("client: event payload: %w", err)
 	}
-	ev := Event{AckID: m.ID, socket: s}
-	if err := json.Unmarshal(args[0], &ev.Name); err != nil {
-		return fmt.Errorf("%w: event name: %v", socketio.ErrMalformed, err)
-	}
-	ev.Args, ev.Attachments = args[1:], m.Attachments
+	s.lastName = name // events are handled one at a time (SIO-8)
+	ev := Event{Name: name, AckID: m.ID, socket: s}
+	ev.Args, ev.Attachments = args, m.Attachments
 	s.mu.Lock()
 	connected := s.state == socketConnected
 	anyFn, fn := s.onAny, s.handlers[ev.Name]

@@ -28,7 +28,7 @@ const fakeOpen = `0{"sid":"fake","upgrades":[],"pingInterval":300,"pingTimeout":
 
 // wsServer serves a websocket that runs script, then reads until the client
 // goes away.
-func wsServer(t *testing.T, script func(ws *websocket.Conn)) string {
+func wsServer(t testing.TB, script func(ws *websocket.Conn)) string {
 	t.Helper()
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

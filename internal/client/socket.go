@@ -31,6 +31,8 @@ type Socket struct {
 	reason   string
 	done     chan struct{}
 	after    []*afterDisconnect // AfterDisconnect callbacks not yet run
+
+	lastName string // the last event's name, reused for the next (packet handling only)
 }
 
 // afterDisconnect is one AfterDisconnect registration (a pointer, so that

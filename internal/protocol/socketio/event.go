@@ -93,12 +93,58 @@ func Args(data json.RawMessage) ([]json.RawMessage, error) {
 	return splitArray(data), nil
 }
 
+// ValidArgs is Args for the Data of a packet that Decode accepted: Decode
+// has checked the JSON, so it is not checked again (SIO-6); only that it is
+// an array. Input that is not valid JSON gives meaningless elements but
+// never a panic.
+func ValidArgs(data json.RawMessage) ([]json.RawMessage, error) {
+	if firstByte(data) != '[' {
+		return nil, malformed("payload must be an array")
+	}
+	return splitArray(data), nil
+}
+
+// ValidEvent splits the payload of an EVENT that Decode accepted into its
+// name and raw arguments (which alias data) without checking the JSON
+// again, as ValidArgs does. prev is a name seen before: when the event's
+// name is the same, prev itself is returned, so that a stream of one kind
+// of event allocates no names.
+func ValidEvent(data json.RawMessage, prev string) (string, []json.RawMessage, error) {
+	args, err := ValidArgs(data)
+	if err != nil || len(args) == 0 || firstByte(args[0]) != '"' {
+		return "", nil, malformed("event name must be a string")
+	}
+	if q := args[0]; len(q) >= 2 && q[len(q)-1] == '"' && plainContent(q[1:len(q)-1]) {
+		if string(q[1:len(q)-1]) == prev {
+			return prev, args[1:], nil
+		}
+		return string(q[1 : len(q)-1]), args[1:], nil
+	}
+	var name string
+	if err := json.Unmarshal(args[0], &name); err != nil {
+		return "", nil, malformed("event name: %v", err)
+	}
+	return name, args[1:], nil
+}
+
+// plainContent reports whether the content of a JSON string reads as it is:
+// no escapes, no control characters, valid UTF-8 (encoding/json would
+// substitute U+FFFD).
+func plainContent(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
+}
+
 // splitArray cuts valid JSON holding an array at the commas of its top
 // level, which is what json.Unmarshal into []json.RawMessage finds, without
 // decoding anything.
 func splitArray(data []byte) []json.RawMessage {
 	i := skipSpace(data, 0) + 1 // past '['
-	if j := skipSpace(data, i); data[j] == ']' {
+	if j := skipSpace(data, i); j >= len(data) || data[j] == ']' {
 		return []json.RawMessage{}
 	}
 	args := make([]json.RawMessage, 0, 4)

@@ -154,3 +154,27 @@ func TestMarshalEvent(t *testing.T) {
 	_, err = sio.MarshalEvent("ev", make(chan int))
 	assert.ErrorIs(t, err, sio.ErrMalformed)
 }
+
+// Malformed JSON is refused once, where a packet enters (Decode, SIO-6);
+// ValidEvent and ValidArgs, which split what Decode accepted, trust it and
+// do not look again, yet they do not panic when handed garbage.
+func TestValidEventTrustsDecode(t *testing.T) {
+	for _, data := range []string{`["e",`, `["e",}`, `["e" 1]`, `[`, `["e\q"]`} {
+		_, err := sio.Decode([]byte("2" + data))
+		require.ErrorIs(t, err, sio.ErrMalformed, "Decode(2%s)", data)
+		_, err = sio.Args(json.RawMessage(data))
+		require.ErrorIs(t, err, sio.ErrMalformed, "Args(%s)", data)
+		assert.NotPanics(t, func() { _, _, _ = sio.ValidEvent(json.RawMessage(data), "") })
+		assert.NotPanics(t, func() { _, _ = sio.ValidArgs(json.RawMessage(data)) })
+	}
+	name, _, err := sio.ValidEvent(json.RawMessage(`["e",}`), "e")
+	require.NoError(t, err, "ValidEvent does not validate the JSON again")
+	assert.Equal(t, "e", name)
+	for _, data := range []string{`{}`, `[]`, `[1]`, ` "e"`} {
+		_, _, err := sio.ValidEvent(json.RawMessage(data), "")
+		assert.ErrorIs(t, err, sio.ErrMalformed, "ValidEvent(%s)", data)
+	}
+	name, _, err = sio.ValidEvent(json.RawMessage(`["a\"b\u00e9",1]`), "")
+	require.NoError(t, err)
+	assert.Equal(t, "a\"bé", name, "escaped names go through encoding/json")
+}

@@ -278,3 +278,31 @@ func FuzzAppendEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidEvent: what Decode accepts as an EVENT, ValidEvent and ValidArgs
+// split as SplitEvent and Args do, without checking the JSON again (SIO-6);
+// on anything else they never panic.
+func FuzzValidEvent(f *testing.F) {
+	for _, s := range []string{`["ev",1]`, `["ev"]`, ` [ "ev" , 1 ] `, `["a\"b\\c\u00e9",{"x":[1,"]"]}]`,
+		`["\ud800"]`, "[\"\xff\"]", `[`, `["e",`, `[1]`, `{}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name, args, verr := sio.ValidEvent(data, "ev")
+		all, aerr := sio.ValidArgs(data)
+		p, err := sio.Decode(append([]byte{'2'}, data...))
+		if err != nil || p.Type != sio.Event || p.Namespace != "/" || p.ID != sio.NoID {
+			return // not an EVENT payload Decode accepts: nothing is promised
+		}
+		if verr != nil || aerr != nil {
+			t.Fatalf("ValidEvent(%q): %v, ValidArgs: %v; Decode accepted it", data, verr, aerr)
+		}
+		wantName, wantArgs, err := sio.SplitEvent(p.Data)
+		if err != nil || name != wantName || !bytes.Equal(sio.JoinArgs(args), wantArgs) {
+			t.Fatalf("ValidEvent(%q) = %q %q, SplitEvent %q %q (%v)", data, name, args, wantName, wantArgs, err)
+		}
+		if want, _ := sio.Args(p.Data); !reflect.DeepEqual(all, want) {
+			t.Fatalf("ValidArgs(%q) = %q, Args %q", data, all, want)
+		}
+	})
+}
