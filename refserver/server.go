@@ -159,6 +159,7 @@ func (s *Server) SocketIO() *sio.Server { return s.sio }
 // (X-Stampede-Instance), to see how a load balancer or SO_REUSEPORT spread
 // the connections.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	markServing(r) // LIM-5: a close after this is no header timeout
 	if s.scale != nil {
 		w.Header().Set("X-Stampede-Instance", s.scale.broker.HostID())
 	}
