@@ -56,6 +56,22 @@ func TestRunFirstContactNode(t *testing.T) {
 	}
 }
 
+// echo-fanout, unmodified, fans out through rooms on the stock Node echo
+// server (ECHO-7 join/shout): every join acked, every shout delivered, no
+// error (issue 14: a fan-out scenario for any Socket.IO server).
+func TestRunEchoFanoutNode(t *testing.T) {
+	t.Parallel()
+	echo := nodeServer(t, "echo-server.js")
+	out := filepath.Join(t.TempDir(), "run.json")
+	e, _, errb := testEnv(nil)
+	code := runRun(t.Context(), e, []string{"echo-fanout", "--vus", "50", "--duration", "8s", "--quiet", "--out", out,
+		"--target", echo + "/custom", "--set", "target.path=/socket.io"})
+	rec := readRunFile(t, out)
+	assert.Equal(t, exitOK, code, "stderr: %s", errb.String())
+	assert.Zero(t, rec.Counter(reports.MetricErrors, nil), "errors: %+v", rec.Errors)
+	assert.Positive(t, rec.Counter(reports.MetricMessagesReceived, map[string]string{"event": "shouted"}), "shouts delivered")
+}
+
 // check reaches the same servers with the same spellings: the Socket.IO
 // path with or without its slash, the echo namespace in the URL.
 func TestCheckFirstContactNode(t *testing.T) {
