@@ -163,12 +163,17 @@ func TestRunTargetDiesMidRun(t *testing.T) {
 	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "5s", "--target", hs.URL, "--out", out})
 	assert.Equal(t, exitFailed, code, "stderr %s", errb.String())
 	assert.Contains(t, stdout.String(), "target "+hs.URL+" died mid-run")
-	assert.NotContains(t, stdout.String(), "overloaded")
 	rec := readRunFile(t, out)
 	require.Len(t, rec.TargetsDown, 1)
 	assert.Equal(t, hs.URL, rec.TargetsDown[0].Target)
 	assert.Positive(t, rec.TargetsDown[0].Connections)
-	assert.Less(t, rec.Generator.LagP99, 10.0, "the generator kept its schedule")
+	// The clients' reconnection waits (1 s · 2ⁿ, ±50 %) are not lag: before
+	// they were kept apart, lag p99 read 3-5 s here. A machine busy with
+	// other tests may still lag a few ms, and then, by the rule, the summary
+	// says so: overload is said exactly when lag p99 passes 10 ms.
+	assert.Less(t, rec.Generator.LagP99, 400.0, "reconnection time counted as the generator's lag")
+	assert.Equal(t, rec.Generator.LagP99 > 10, strings.Contains(stdout.String(), "overloaded"),
+		"overload said iff lag p99 > 10 ms (lag p99 %.1f ms)", rec.Generator.LagP99)
 }
 
 // slowUser is a scenario whose auth.user template renders for minutes,
