@@ -1,10 +1,7 @@
 package limits
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -12,35 +9,15 @@ import (
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
 
-// echoNS is the echo namespace (PROTOCOL.md section 10); the CLI's default
-// when none was given.
-func echoNS(t *check.T) string {
-	if t.Target.EchoNamespace == "" {
-		return "/echo"
-	}
-	return t.Target.EchoNamespace
-}
+// The suite's shared helpers (conformance/check), by their short local names.
+var (
+	prefix = check.NamespacePrefix
+	token  = check.Nonce
+	ackID  = check.AckID
+)
 
-// prefix is how namespace nsp appears in a packet: nothing for "/".
-func prefix(nsp string) string {
-	if nsp == "/" {
-		return ""
-	}
-	return nsp + ","
-}
-
-// token returns a random suffix, so that concurrent cases never share rooms.
-func token() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// ackID returns a random ack id.
-func ackID() int64 {
-	n, _ := rand.Int(rand.Reader, big.NewInt(900000))
-	return 100000 + n.Int64()
-}
+// echoNS is the target's echo namespace.
+func echoNS(t *check.T) string { return t.Target.Echo() }
 
 // sioPrefix matches a Socket.IO packet of type typ on nsp, for find.
 func sioPrefix(typ byte, nsp string) func(engineio.Packet) bool {

@@ -2,10 +2,7 @@ package socketio
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/stampede-sio/stampede/conformance/check"
@@ -13,6 +10,16 @@ import (
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
+
+// The suite's shared helpers (conformance/check), by their short local names.
+var (
+	prefix = check.NamespacePrefix
+	token  = check.Nonce
+	ackID  = check.AckID
+)
+
+// echoNS is the target's echo namespace.
+func echoNS(t *check.T) string { return t.Target.Echo() }
 
 // transport is one way of reaching the target.
 type transport struct {
@@ -54,37 +61,6 @@ func anyTransport(t *check.T) transport {
 	}
 	t.Skip("the target answers no Engine.IO handshake at " + t.Target.Path)
 	return transport{}
-}
-
-// echoNS is the echo namespace; the CLI's default when none was given.
-func echoNS(t *check.T) string {
-	if t.Target.EchoNamespace == "" {
-		return "/echo"
-	}
-	return t.Target.EchoNamespace
-}
-
-// prefix is how namespace nsp appears in a packet: nothing for "/".
-func prefix(nsp string) string {
-	if nsp == "/" {
-		return ""
-	}
-	return nsp + ","
-}
-
-// token returns a random suffix for names and payloads, so that concurrent
-// cases never see each other's traffic.
-func token() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// ackID returns a random ack id above the ones the client numbers itself
-// (from 0), so that raw emits and EmitWithAck never collide.
-func ackID() int64 {
-	n, _ := rand.Int(rand.Reader, big.NewInt(900000))
-	return 100000 + n.Int64()
 }
 
 // peer is one connection of a case and what it received.
