@@ -32,6 +32,9 @@ Flags:
                           the echo namespace (http://host:3000/custom: --echo-namespace /custom)
   --path PATH             Socket.IO path, with or without the trailing slash (default /ws/socket.io)
   --echo-namespace NSP    echo namespace for the engineio/socketio layers (default /echo)
+  --other-namespace NSP   a second namespace the target serves without a token, for
+                          SIO-7/disconnect-one-namespace (default /, or /custom when the
+                          echo namespace is /); the case skips when the target refuses it
   --insecure              accept any TLS certificate (self-signed) of an https:// target
   --engineio-path PATH    raw Engine.IO echo (default /engine.io/)
   --profile NAME          documented | open-webui: expectations where they differ (default documented)
@@ -108,6 +111,7 @@ target they run only with --allow-mutations:
 
 type checkFlags struct {
 	target, path, echoNsp, enginePath, profile, secret string
+	otherNsp                                           string
 	layers, run, peer, junit, jsonOut, html            string
 	redis, redisPrefix, redisChannel                   string
 	lockTimeout                                        time.Duration
@@ -123,6 +127,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&f.target, "target", "", "")
 	fs.StringVar(&f.path, "path", "/ws/socket.io", "")
 	fs.StringVar(&f.echoNsp, "echo-namespace", "/echo", "")
+	fs.StringVar(&f.otherNsp, "other-namespace", "", "")
 	fs.StringVar(&f.enginePath, "engineio-path", "/engine.io/", "")
 	fs.StringVar(&f.profile, "profile", "documented", "")
 	fs.StringVar(&f.secret, "secret", "", "")
@@ -191,7 +196,7 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 	if f.target == "" && !f.list {
 		return check.Target{}, opts, usagef("--target URL is required")
 	}
-	target := check.Target{Path: f.path, EchoNamespace: f.echoNsp, EnginePath: f.enginePath, Profile: f.profile,
+	target := check.Target{Path: f.path, EchoNamespace: f.echoNsp, OtherNamespace: f.otherNsp, EnginePath: f.enginePath, Profile: f.profile,
 		SessionTimeout: f.sessionTimeout, Strict: f.strict, AllowMutations: f.allowMutations}
 	if f.profile != "documented" && f.profile != "open-webui" {
 		return target, opts, usagef("--profile %q: want documented or open-webui", f.profile)

@@ -128,3 +128,16 @@ func TestCheckLayerLimits(t *testing.T) {
 		assert.Contains(t, out.String(), "LIM-2/out-of-range/websocket", tt.url)
 	}
 }
+
+// --other-namespace reaches the target; without it SIO-7's second
+// namespace is / (or /custom beside /).
+func TestCheckOtherNamespace(t *testing.T) {
+	t.Parallel()
+	e, _, _ := testEnv(nil)
+	for _, tt := range []struct{ echo, other, want string }{{"/echo", "", "/"}, {"/", "", "/custom"}, {"/echo", "/chat", "/chat"}} {
+		target, _, err := checkSetup(e, checkFlags{target: "http://127.0.0.1:1", profile: "documented", layers: "socketio",
+			lockTimeout: time.Second, parallel: 1, repeat: 1, echoNsp: tt.echo, otherNsp: tt.other}, 0)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, target.Other(), "%+v", tt)
+	}
+}

@@ -15,6 +15,19 @@ func (t *Target) Echo() string {
 	return t.EchoNamespace
 }
 
+// Other is the second namespace of the SIO-7 case that disconnects one of
+// two: OtherNamespace, else "/" ("/custom" when the echo namespace is "/"),
+// the two namespaces of the echo lab (PROTOCOL.md section 10).
+func (t *Target) Other() string {
+	switch {
+	case t.OtherNamespace != "":
+		return t.OtherNamespace
+	case t.Echo() == "/":
+		return "/custom"
+	}
+	return "/"
+}
+
 // NamespacePrefix is how namespace nsp appears in a packet: nothing for "/",
 // else the name and a comma.
 func NamespacePrefix(nsp string) string {

@@ -12,10 +12,14 @@ type Target struct {
 	URL           *url.URL // base, e.g. http://127.0.0.1:8080
 	Path          string   // Socket.IO path, e.g. /ws/socket.io/
 	EchoNamespace string   // e.g. /echo
-	EnginePath    string   // raw Engine.IO echo, e.g. /engine.io/
-	Profile       string   // documented or open-webui
-	Secret        []byte   // for minting tokens; nil when not given
-	Peer          *url.URL // second instance of the deployment, for SCALE
+	// OtherNamespace is a second namespace the target serves, connected
+	// beside the echo namespace on one connection (SIO-7); empty: "/", or
+	// "/custom" when the echo namespace is "/" (see Other).
+	OtherNamespace string
+	EnginePath     string   // raw Engine.IO echo, e.g. /engine.io/
+	Profile        string   // documented or open-webui
+	Secret         []byte   // for minting tokens; nil when not given
+	Peer           *url.URL // second instance of the deployment, for SCALE
 	// Redis is the deployment's Redis (redis://host:port/db), for the cases
 	// that look at its keys and channels or interrupt it (SCALE, SESS-5);
 	// empty when not given. RedisPrefix is REDIS_KEY_PREFIX ("open-webui"),

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -18,6 +19,9 @@ func sio7Cases() []check.Case {
 		one("SIO-7/server-disconnect", check.Must,
 			"The server may send `41` to force a disconnect (`io server disconnect`); caused here with the echo server extra `server-disconnect` (refserver, testdata/node/echo-server.js), skipped when the target offers no way.",
 			serverDisconnect),
+		one("SIO-7/disconnect-one-namespace", check.Must,
+			"DISCONNECT `41/custom,` from the client ends that namespace only: the connection and the other namespace connected on it (here the echo namespace) keep working.",
+			disconnectOneNamespace),
 	}
 }
 
@@ -99,6 +103,30 @@ func serverDisconnect(t *check.T, tr transport) {
 	}
 	if s.Reason() != client.ReasonServerDisconnect {
 		t.Failf("the socket ended with reason "+client.ReasonServerDisconnect, "reason %q", s.Reason())
+	}
+}
+
+// disconnectOneNamespace connects the echo namespace and a second one on
+// one connection, disconnects the second, and round-trips on the first.
+func disconnectOneNamespace(t *check.T, tr transport) {
+	nsp, other := echoNS(t), t.Target.Other()
+	p := dial(t, tr, "the client")
+	s := p.join(nsp, nil)
+	o := p.conn.Socket(other)
+	ctx, cancel := context.WithTimeout(t.Context(), check.Wait)
+	err := o.Connect(ctx, nil)
+	cancel()
+	if err != nil {
+		t.Skip(fmt.Sprintf("the target refused a second namespace %s beside %s (%v): give one it serves with --other-namespace", other, nsp, err))
+	}
+	from := p.mark()
+	if err := o.Disconnect(); err != nil {
+		t.Failf(fmt.Sprintf("the client to send `41%s`", prefix(other)), "%v", err)
+	}
+	p.roundTrip(s) // the echo namespace still answers on the same connection
+	p.open(fmt.Sprintf("the connection to stay open after `41%s`", prefix(other)))
+	if ended := p.since(from, isType(nsp, socketio.Disconnect)); len(ended) > 0 {
+		t.Failf(fmt.Sprintf("no DISCONNECT for %s after the client left %s", nsp, other), "`%s`", shorten(ended[0].wireText()))
 	}
 }
 

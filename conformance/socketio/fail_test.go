@@ -43,6 +43,7 @@ func demos() map[string]demo {
 		"SIO-4/unknown-event-no-ack":           {f: unknownAcked},
 		"SIO-7/client-disconnect-leaves-rooms": {f: dropClientDisconnect},
 		"SIO-7/server-disconnect":              {f: disconnectAsClose},
+		"SIO-7/disconnect-one-namespace":       {f: closeOnClientDisconnect},
 		"ECHO-2/auth-first":                    {f: authBeforeConnect},
 		"ECHO-2/empty-auth":                    {f: authNull},
 		"ECHO-3/message-back":                  {f: truncateMessageBack},
