@@ -29,7 +29,8 @@ step() { # name, then the command
   [ $rc -eq 0 ] || fail=1
 }
 step check ./bin/stampede check --target "http://$addr" --secret $secret --session-timeout 5s --json "$out/check.json" --quiet
-for s in connect-storm reconnect-backoff heartbeat-load room-fanout chat-stream collab-doc echo-baseline; do
+for f in scenarios/*.yaml; do   # every built-in
+  s=$(basename "$f" .yaml)
   step "$s" ./bin/stampede run "$s" --target "http://$addr" --secret $secret --vus "$vus" --duration "$dur" --out "$out/$s.json"
   errors=$(python3 -c 'import json,sys; print(sum(c["value"] for c in json.load(open(sys.argv[1]))["counters"] if c["metric"] == "errors"))' "$out/$s.json" 2>/dev/null || echo '?')
   [ "$errors" = 0 ] || fail=1
