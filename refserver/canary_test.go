@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/procstat"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -216,18 +215,10 @@ func heapPeak() (stop func() int64) {
 // the test process; under -race RSS includes the detector's shadow memory).
 func rssPeak() (stop func() int64) { return peakOf(rss) }
 
-// rss is the process's resident set in bytes, or 0 where /proc is missing.
+// rss is the process's resident set in bytes, or 0 where it is not known.
 func rss() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
+	v, _ := procstat.RSS()
+	return v
 }
 
 // peakOf samples every 10 ms until stop is called, which returns the

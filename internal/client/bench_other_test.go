@@ -5,5 +5,3 @@ package client
 import "time"
 
 func processCPU() time.Duration { return 0 }
-
-func rss() int64 { return 0 }

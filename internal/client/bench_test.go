@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/internal/procstat"
 )
 
 // BenchmarkEmitWithAck is the virtual client's hot path: one acked event
@@ -149,4 +151,10 @@ func closeAll(conns []*Conn) {
 		}
 	}
 	wg.Wait()
+}
+
+// rss returns the resident set size of this process in bytes, or 0.
+func rss() int64 {
+	v, _ := procstat.RSS()
+	return v
 }

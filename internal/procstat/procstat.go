@@ -1,0 +1,29 @@
+// Package procstat reads this process's own resource figures from /proc,
+// for the simulator's record and for tests and benchmarks that measure
+// memory. It holds no state and starts no goroutine; off Linux every
+// figure is reported as unknown.
+package procstat
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// RSS is this process's resident memory in bytes, from /proc/self/statm;
+// ok is false where that file does not exist or cannot be read.
+func RSS() (bytesRSS int64, ok bool) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseInt(string(f[1]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * int64(os.Getpagesize()), true
+}
