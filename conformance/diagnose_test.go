@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/conformance/check"
-	"github.com/stampede-sio/stampede/internal/nodepeer"
+	"github.com/stampede-sio/stampede/internal/test/nodepeer"
 	"github.com/stampede-sio/stampede/reports"
 )
 

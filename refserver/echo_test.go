@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
-	"github.com/stampede-sio/stampede/internal/wstest"
+	"github.com/stampede-sio/stampede/internal/test/wstest"
 )
 
 // echoWait bounds every wait: a hang fails the test instead of timing out.
@@ -51,7 +51,7 @@ func echoServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 // wsFrame is one websocket message from the server.
 type wsFrame = wstest.Frame
 
-// echoWS is a raw Engine.IO/Socket.IO websocket client (internal/wstest):
+// echoWS is a raw Engine.IO/Socket.IO websocket client (internal/test/wstest):
 // one read loop that answers pings (when pongs is set) and forwards
 // everything else.
 type echoWS struct {
@@ -70,7 +70,6 @@ func dialEcho(t *testing.T, base, path string, pongs bool) *echoWS {
 	return c
 }
 
-func (c *echoWS) close()                          { c.Close() }
 func (c *echoWS) write(mt int, data string) error { return c.Write(mt, data) }
 func (c *echoWS) next(t *testing.T) wsFrame       { return c.Next(t) }
 func (c *echoWS) ended(t *testing.T) error        { return c.Ended(t) }

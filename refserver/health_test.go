@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/redistest"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 )
 
 // SCALE-3: a stalled Redis (CLIENT PAUSE) keeps the subscription's

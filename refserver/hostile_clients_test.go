@@ -1,7 +1,7 @@
 package refserver_test
 
 // The rig of the hostile-client suite: a refserver with short limits, the
-// canary, and raw attackers on websocket (internal/wstest) and polling.
+// canary, and raw attackers on websocket (internal/test/wstest) and polling.
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
-	"github.com/stampede-sio/stampede/internal/refservertest"
-	"github.com/stampede-sio/stampede/internal/wstest"
+	"github.com/stampede-sio/stampede/internal/test/wstest"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/wstest"
+	"github.com/stampede-sio/stampede/internal/test/wstest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 

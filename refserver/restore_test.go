@@ -7,9 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/redistest"
-	"github.com/stampede-sio/stampede/internal/refservertest"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 

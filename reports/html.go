@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // The HTML reports are one self-contained file each: the stylesheet and
@@ -67,7 +69,7 @@ func WriteRunHTML(w io.Writer, r *Run) error {
 	page := runPage{
 		R: r, CSS: template.CSS(htmlAsset("report.css")), Verdict: "pass",
 		Started: r.Environment.Start.UTC().Format(time.RFC3339), Seconds: seconds(r.Seconds()),
-		Dropped: r.Counter(MetricStartsDropped, nil), Command: shellQuote(r.Command), Config: configText(r.Config),
+		Dropped: r.Counter(threshold.MetricStartsDropped, nil), Command: shellQuote(r.Command), Config: configText(r.Config),
 	}
 	if r.Interrupted || slices.ContainsFunc(r.Thresholds, func(t ThresholdResult) bool { return !t.OK }) {
 		page.Verdict = "fail"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // hdrPlotPoints is how many percentiles an HDR distribution plot samples,
@@ -44,7 +46,7 @@ func runPlots(r *Run) []*plot {
 			Lines: append([]line{lineOf("all", func(p Point) float64 { return float64(p.Errors) })},
 				countLines(s, func(p Point) map[string]int64 { return p.ErrorsByKind }, "")...)},
 		&plot{ID: "generator-lag", Title: "generator lag: how late the simulator's timers woke", YUnit: "ms", Bands: bands,
-			Lines: latencyLines(s, MetricLag, nil)},
+			Lines: latencyLines(s, threshold.MetricLag, nil)},
 		&plot{ID: "server-cpu", Title: "server CPU (scraped /metrics)", YUnit: "cores", Bands: bands,
 			Lines: optionalLine(s, "cpu", func(p Point) *float64 { return p.ServerCPU })},
 		&plot{ID: "memory", Title: "resident memory: server (scraped) and generator", YUnit: "MiB", Bands: bands,
@@ -124,7 +126,7 @@ func latencyPlots(s []Point, bands []band) []*plot {
 	var seen []series
 	for _, p := range s {
 		for _, l := range p.Latency {
-			if l.Metric != MetricLag && !slices.ContainsFunc(seen, func(x series) bool { return x.metric == l.Metric && maps.Equal(x.tags, l.Tags) }) {
+			if l.Metric != threshold.MetricLag && !slices.ContainsFunc(seen, func(x series) bool { return x.metric == l.Metric && maps.Equal(x.tags, l.Tags) }) {
 				seen = append(seen, series{l.Metric, l.Tags})
 			}
 		}

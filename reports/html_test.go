@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,13 +66,13 @@ func TestRunHTMLStaysSmallForAnHour(t *testing.T) {
 	for i := range values {
 		values[i] = 200 + rnd.Int64N(50_000)
 	}
-	run.Histograms = []HistogramRecord{mustRecord(t, MetricAck, map[string]string{TagEvent: "chat"}, newHist(values...))}
+	run.Histograms = []HistogramRecord{mustRecord(t, threshold.MetricAck, map[string]string{threshold.TagEvent: "chat"}, newHist(values...))}
 	run.Series = nil
 	for s := range int64(3600) {
 		run.Series = append(run.Series, Point{T: s, Clients: 10_000, Connects: s % 7, MessagesOut: 20_000 + s%100,
 			MessagesOutByEvent: map[string]int64{"chat": 20_000 + s%100}, ErrorsByKind: map[string]int64{"dial": s % 3},
 			ServerCPU: ptr(1.5), ServerRSS: ptr(int64(300 << 20)),
-			Latency: []LatencyPoint{{Metric: MetricAck, Tags: map[string]string{TagEvent: "chat"}, Count: 20_000, P50: 2, P90: 4, P99: float64(9 + s%5), Max: 30}}})
+			Latency: []LatencyPoint{{Metric: threshold.MetricAck, Tags: map[string]string{threshold.TagEvent: "chat"}, Count: 20_000, P50: 2, P90: 4, P99: float64(9 + s%5), Max: 30}}})
 	}
 	run.Series[1800].Latency[0].Max = 4_000 // one spike in the middle
 	var b bytes.Buffer

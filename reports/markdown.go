@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // WriteRunMarkdown renders a load run as Markdown to paste into a pull
@@ -20,7 +22,7 @@ func WriteRunMarkdown(w io.Writer, r *Run) error {
 	if r.Interrupted {
 		fmt.Fprintln(bw, "\n**Interrupted: partial results.**")
 	}
-	if dropped := r.Counter(MetricStartsDropped, nil); dropped > 0 {
+	if dropped := r.Counter(threshold.MetricStartsDropped, nil); dropped > 0 {
 		fmt.Fprintf(bw, "\n**%d starts dropped**: the generator fell behind; the load was smaller than asked for.\n", dropped)
 	}
 	if len(r.Histograms) > 0 {
@@ -57,8 +59,8 @@ func WriteRunMarkdown(w io.Writer, r *Run) error {
 func writeCountersMarkdown(w io.Writer, r *Run) {
 	g := r.Generator
 	fmt.Fprintf(w, "\nconnections %d, messages sent %d, received %d, errors %d; generator lag p99 %s",
-		r.Counter(MetricConnections, nil), r.Counter(MetricMessagesSent, nil), r.Counter(MetricMessagesReceived, nil),
-		r.Counter(MetricErrors, nil), formatMs(g.LagP99))
+		r.Counter(threshold.MetricConnections, nil), r.Counter(threshold.MetricMessagesSent, nil), r.Counter(threshold.MetricMessagesReceived, nil),
+		r.Counter(threshold.MetricErrors, nil), formatMs(g.LagP99))
 	if g.Overloaded() {
 		fmt.Fprint(w, " (**overloaded**: latencies include its own delay)")
 	}

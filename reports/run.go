@@ -16,6 +16,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // RunSchema is the version of the Run JSON; it grows only by new fields
@@ -428,11 +429,11 @@ func (r *Run) Counter(metric string, filter map[string]string) int64 {
 // is failures per operation and can exceed 1. With no operation attempted
 // the rate is undefined and ok is false.
 func (r *Run) ErrorRate(filter map[string]string) (rate float64, ok bool) {
-	ops := r.Counter(MetricMessagesSent, nil) + r.Counter(MetricConnections, nil)
+	ops := r.Counter(threshold.MetricMessagesSent, nil) + r.Counter(threshold.MetricConnections, nil)
 	if ops == 0 {
 		return 0, false
 	}
-	return float64(r.Counter(MetricErrors, filter)) / float64(ops), true
+	return float64(r.Counter(threshold.MetricErrors, filter)) / float64(ops), true
 }
 
 func tagsMatch(tags, filter map[string]string) bool {

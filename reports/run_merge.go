@@ -8,6 +8,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // MergeRuns combines the records of the segments of one run (--segment i/n,
@@ -304,7 +305,7 @@ func mergeGenerator(merged *Run, runs []*Run) Generator {
 		g.LagMax = max(g.LagMax, r.Generator.LagMax)
 	}
 	g.FillMemory(merged.Series)
-	if h, unit, ok := merged.Aggregate(MetricLag, nil); ok && h.TotalCount() > 0 {
+	if h, unit, ok := merged.Aggregate(threshold.MetricLag, nil); ok && h.TotalCount() > 0 {
 		_, div := summaryUnit(unit)
 		g.LagP99 = float64(h.ValueAtPercentile(99)) / div
 		g.LagMax = float64(h.Max()) / div

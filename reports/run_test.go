@@ -9,6 +9,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +46,7 @@ func ptr[T any](v T) *T { return &v }
 func sampleRun(t *testing.T) *Run {
 	t.Helper()
 	start := time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC)
-	ev := func(e string) map[string]string { return map[string]string{TagEvent: e} }
+	ev := func(e string) map[string]string { return map[string]string{threshold.TagEvent: e} }
 	r := &Run{
 		Schema: RunSchema, Scenario: "chat-stream",
 		Command:  []string{"stampede", "run", "chat-stream", "--segment", "1/2", "--out", "part-1.json"},
@@ -55,28 +56,28 @@ func sampleRun(t *testing.T) *Run {
 		Environment: Environment{Host: "lab", GOOS: "linux", GOARCH: "amd64", CPUs: 2,
 			GoVersion: "go1.26.8", Version: "v0.1.0", Start: start, End: start.Add(10 * time.Second)},
 		Histograms: []HistogramRecord{
-			mustRecord(t, MetricConnectTCP, nil, newHist(spread(100, 200, 2_000)...)),
-			mustRecord(t, MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
-			mustRecord(t, MetricAck, ev("chat"), newHist(spread(200, 500, 5_000)...)),
-			mustRecord(t, MetricLag, nil, newHist(spread(50, 10, 15_000)...)),
+			mustRecord(t, threshold.MetricConnectTCP, nil, newHist(spread(100, 200, 2_000)...)),
+			mustRecord(t, threshold.MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
+			mustRecord(t, threshold.MetricAck, ev("chat"), newHist(spread(200, 500, 5_000)...)),
+			mustRecord(t, threshold.MetricLag, nil, newHist(spread(50, 10, 15_000)...)),
 		},
 		Phases: []PhaseRecord{
 			{Name: "ramp", Start: 0, End: 4, Histograms: []HistogramRecord{
-				mustRecord(t, MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
+				mustRecord(t, threshold.MetricAck, ev("user-join"), newHist(spread(100, 1_000, 50_000)...)),
 			}},
 			{Name: "hold", Start: 4, End: 10, Histograms: []HistogramRecord{
-				mustRecord(t, MetricAck, ev("chat"), newHist(spread(150, 500, 3_000)...)),
+				mustRecord(t, threshold.MetricAck, ev("chat"), newHist(spread(150, 500, 3_000)...)),
 			}},
 			{Name: TeardownPhase, Start: 10, End: 12, Histograms: []HistogramRecord{
-				mustRecord(t, MetricAck, ev("chat"), newHist(spread(50, 3_000, 5_000)...)),
+				mustRecord(t, threshold.MetricAck, ev("chat"), newHist(spread(50, 3_000, 5_000)...)),
 			}},
 		},
 		Counters: []CounterRecord{
-			{Metric: MetricConnections, Value: 100},
-			{Metric: MetricMessagesSent, Tags: ev("chat"), Value: 900},
-			{Metric: MetricErrors, Tags: map[string]string{TagKind: "dial"}, Value: 2},
-			{Metric: MetricErrors, Tags: map[string]string{TagKind: "ack_timeout"}, Value: 1},
-			{Metric: MetricStartsDropped, Value: 0},
+			{Metric: threshold.MetricConnections, Value: 100},
+			{Metric: threshold.MetricMessagesSent, Tags: ev("chat"), Value: 900},
+			{Metric: threshold.MetricErrors, Tags: map[string]string{threshold.TagKind: "dial"}, Value: 2},
+			{Metric: threshold.MetricErrors, Tags: map[string]string{threshold.TagKind: "ack_timeout"}, Value: 1},
+			{Metric: threshold.MetricStartsDropped, Value: 0},
 		},
 		Generator: Generator{LagP99: 15, LagMax: 15.01, StartsDelayed: 4},
 		Series: []Point{
@@ -85,16 +86,16 @@ func sampleRun(t *testing.T) *Run {
 				ServerCPU: ptr(0.5), ServerRSS: ptr(int64(64 << 20)), ServerGoroutines: ptr(int64(210)),
 				ErrorsByKind: map[string]int64{"dial": 2}, MessagesOutByEvent: map[string]int64{"chat": 400, "user-join": 20},
 				Latency: []LatencyPoint{
-					{Metric: MetricConnectTCP, Count: 50, P50: 0.8, P90: 1.6, P99: 2, Max: 2},
-					{Metric: MetricAck, Tags: ev("chat"), Count: 200, P50: 2.7, P90: 4.5, P99: 4.9, Max: 5},
-					{Metric: MetricLag, Count: 25, P50: 3, P90: 12, P99: 15, Max: 15.01},
+					{Metric: threshold.MetricConnectTCP, Count: 50, P50: 0.8, P90: 1.6, P99: 2, Max: 2},
+					{Metric: threshold.MetricAck, Tags: ev("chat"), Count: 200, P50: 2.7, P90: 4.5, P99: 4.9, Max: 5},
+					{Metric: threshold.MetricLag, Count: 25, P50: 3, P90: 12, P99: 15, Max: 15.01},
 				}},
 			{T: 2, Clients: 99, MessagesIn: 480, MessagesOut: 480, Errors: 1, AckP99: 49.2,
 				ServerCPU: ptr(0.7), ServerRSS: ptr(int64(70 << 20)), ServerGoroutines: ptr(int64(208)),
 				ErrorsByKind: map[string]int64{"ack_timeout": 1}, MessagesOutByEvent: map[string]int64{"chat": 480},
 				Latency: []LatencyPoint{
-					{Metric: MetricAck, Tags: ev("chat"), Count: 150, P50: 1.7, P90: 2.5, P99: 3, Max: 3},
-					{Metric: MetricAck, Tags: ev("user-join"), Count: 100, P50: 25, P90: 45, P99: 50, Max: 50},
+					{Metric: threshold.MetricAck, Tags: ev("chat"), Count: 150, P50: 1.7, P90: 2.5, P99: 3, Max: 3},
+					{Metric: threshold.MetricAck, Tags: ev("user-join"), Count: 100, P50: 25, P90: 45, P99: 50, Max: 50},
 				}},
 		},
 		Errors: []ErrorSample{
@@ -123,9 +124,9 @@ func TestWriteRunTextLeadsWithDroppedStarts(t *testing.T) {
 	require.NoError(t, WriteRunText(&b, run))
 	assert.NotContains(t, b.String(), "DROPPED", "nothing dropped: nothing said")
 
-	run.Counters = append(run.Counters, CounterRecord{Metric: MetricStarts, Value: 43_846})
+	run.Counters = append(run.Counters, CounterRecord{Metric: threshold.MetricStarts, Value: 43_846})
 	for i := range run.Counters {
-		if run.Counters[i].Metric == MetricStartsDropped {
+		if run.Counters[i].Metric == threshold.MetricStartsDropped {
 			run.Counters[i].Value = 6_154
 		}
 	}
@@ -145,7 +146,7 @@ func TestWriteRunJSON(t *testing.T) {
 	back, err := ReadRun(&b)
 	require.NoError(t, err)
 	assert.Equal(t, run, back, "a record reads back as written")
-	h, ok := back.Histogram(MetricAck, map[string]string{TagEvent: "chat"})
+	h, ok := back.Histogram(threshold.MetricAck, map[string]string{threshold.TagEvent: "chat"})
 	require.True(t, ok)
 	assert.True(t, h.Equals(newHist(spread(200, 500, 5_000)...)), "the HDR encoding keeps every count")
 }
@@ -173,18 +174,18 @@ func TestReadRunErrors(t *testing.T) {
 func TestAggregate(t *testing.T) {
 	t.Parallel()
 	run := sampleRun(t)
-	all, unit, ok := run.Aggregate(MetricAck, nil)
+	all, unit, ok := run.Aggregate(threshold.MetricAck, nil)
 	require.True(t, ok)
 	assert.Equal(t, UnitMicroseconds, unit)
 	assert.Equal(t, int64(300), all.TotalCount(), "every event's acks")
-	one, _, ok := run.Aggregate(MetricAck, map[string]string{TagEvent: "chat"})
+	one, _, ok := run.Aggregate(threshold.MetricAck, map[string]string{threshold.TagEvent: "chat"})
 	require.True(t, ok)
 	assert.Equal(t, int64(200), one.TotalCount())
-	_, _, ok = run.Aggregate(MetricAck, map[string]string{TagEvent: "nope"})
+	_, _, ok = run.Aggregate(threshold.MetricAck, map[string]string{threshold.TagEvent: "nope"})
 	assert.False(t, ok)
-	_, ok = run.Histogram(MetricAck, nil)
+	_, ok = run.Histogram(threshold.MetricAck, nil)
 	assert.False(t, ok, "Histogram wants the exact tag set")
-	assert.Equal(t, int64(3), run.Counter(MetricErrors, nil))
+	assert.Equal(t, int64(3), run.Counter(threshold.MetricErrors, nil))
 	rate, ok := run.ErrorRate(nil)
 	require.True(t, ok)
 	assert.InDelta(t, 3.0/1000, rate, 1e-12, "errors / (messages_sent + connections)")
@@ -207,12 +208,12 @@ func TestMergeRunsExact(t *testing.T) {
 	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	seg := func(i int, vals []int64, offset time.Duration) *Run {
-		chat := map[string]string{TagEvent: "chat"}
+		chat := map[string]string{threshold.TagEvent: "chat"}
 		return &Run{
 			Schema: RunSchema, Scenario: "s", Targets: []string{"http://a"}, Segments: []Segment{{I: i, N: 2}},
 			Environment: Environment{Host: "h" + string(rune('0'+i)), Start: start.Add(offset), End: start.Add(offset + 5*time.Second)},
-			Histograms:  []HistogramRecord{mustRecord(t, MetricAck, chat, newHist(vals...))},
-			Counters:    []CounterRecord{{Metric: MetricMessagesSent, Tags: chat, Value: int64(len(vals))}, {Metric: MetricErrors, Tags: map[string]string{TagKind: "dial"}, Value: int64(i)}},
+			Histograms:  []HistogramRecord{mustRecord(t, threshold.MetricAck, chat, newHist(vals...))},
+			Counters:    []CounterRecord{{Metric: threshold.MetricMessagesSent, Tags: chat, Value: int64(len(vals))}, {Metric: threshold.MetricErrors, Tags: map[string]string{threshold.TagKind: "dial"}, Value: int64(i)}},
 			Generator:   Generator{StartsDropped: 1, StartsDelayed: int64(i)},
 			Series: []Point{
 				{T: 0, Clients: 10, MessagesOut: 5, AckHDR: string(must(newHist(vals[:len(vals)/2]...).Encode(hdrhistogram.V2CompressedEncodingCookieBase))), ServerGoroutines: ptr(int64(100 * i))},
@@ -226,11 +227,11 @@ func TestMergeRunsExact(t *testing.T) {
 	m, err := MergeRuns(r1, r2)
 	require.NoError(t, err)
 
-	got, ok := m.Histogram(MetricAck, map[string]string{TagEvent: "chat"})
+	got, ok := m.Histogram(threshold.MetricAck, map[string]string{threshold.TagEvent: "chat"})
 	require.True(t, ok)
 	assert.True(t, got.Equals(newHist(all...)), "merged histogram equals the histogram of all values")
 	assert.Equal(t, int64(5000), m.Histograms[0].Count)
-	assert.Equal(t, int64(5000), m.Counter(MetricMessagesSent, nil))
+	assert.Equal(t, int64(5000), m.Counter(threshold.MetricMessagesSent, nil))
 	assert.Empty(t, m.Segments, "1/2 and 2/2: the whole run")
 	assert.Equal(t, "h1", m.Environment.Host, "environment of the first")
 	assert.Equal(t, 6.0, m.Seconds(), "earliest start to latest end")
@@ -396,6 +397,6 @@ func TestRunSeriesLatencyLoadAndMerge(t *testing.T) {
 	assert.Equal(t, map[string]int64{"chat": 800, "user-join": 40}, p.MessagesOutByEvent)
 	require.Len(t, p.Latency, 3)
 	chat := p.Latency[1]
-	assert.Equal(t, MetricAck, chat.Metric)
-	assert.Equal(t, LatencyPoint{Metric: MetricAck, Tags: chat.Tags, Count: 400, P50: 2.7, P90: 4.5, P99: 9, Max: 5}, chat)
+	assert.Equal(t, threshold.MetricAck, chat.Metric)
+	assert.Equal(t, LatencyPoint{Metric: threshold.MetricAck, Tags: chat.Tags, Count: 400, P50: 2.7, P90: 4.5, P99: 9, Max: 5}, chat)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // WriteRunText renders a load run for people: dropped starts first when
@@ -49,11 +51,11 @@ func writePartial(w io.Writer, r *Run) {
 // writeDropped leads the summary with the starts the generator gave up on:
 // every figure after it describes a smaller load than the scenario asked for.
 func writeDropped(w io.Writer, r *Run) {
-	dropped := r.Counter(MetricStartsDropped, nil)
+	dropped := r.Counter(threshold.MetricStartsDropped, nil)
 	if dropped == 0 {
 		return
 	}
-	intended := r.Counter(MetricStarts, nil) + dropped
+	intended := r.Counter(threshold.MetricStarts, nil) + dropped
 	fmt.Fprintf(w, "DROPPED STARTS: %d of %d intended starts (%s) were never made: the generator fell behind, and the load was smaller than the scenario asked for\n",
 		dropped, intended, formatPercent(float64(dropped)/float64(intended)))
 }
@@ -116,7 +118,7 @@ func writeCounters(w io.Writer, r *Run) {
 		fmt.Fprintf(tw, "%s%s\t%d\t%s\n", c.Metric, tagLabel(c.Tags), c.Value, perSec)
 	}
 	if hasRate {
-		fmt.Fprintf(tw, "%s\t%s\n", MetricErrorRate, formatPercent(rate))
+		fmt.Fprintf(tw, "%s\t%s\n", threshold.MetricErrorRate, formatPercent(rate))
 	}
 	tw.Flush()
 }

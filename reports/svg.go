@@ -189,13 +189,8 @@ func (p *plot) axes(b *strings.Builder, x0, x1, y1 float64, sx, sy func(float64)
 	fmt.Fprintf(b, `<text class="axis-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(padL+innerW/2), num(plotH-3), xLabel)
 }
 
-// hdrX is where percentile pct (0 … 100) lies on the HDR axis: the number
-// of nines, -log10(1 - pct/100), so 90 is 1, 99 is 2, 99.9 is 3.
-func hdrX(pct float64) float64 {
-	return math.Min(-math.Log10(1-pct/100), hdrDecades)
-}
-
-// hdrPercentile is the inverse of hdrX.
+// hdrPercentile is the percentile at x on the HDR axis, whose x is the
+// number of nines, -log10(1 - pct/100): 1 is 90, 2 is 99, 3 is 99.9.
 func hdrPercentile(x float64) float64 { return 100 * (1 - math.Pow(10, -x)) }
 
 // hdrPercentileLabel labels the decade-th tick of the HDR axis: 0%, 90%,

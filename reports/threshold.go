@@ -21,7 +21,7 @@ type ThresholdResult struct {
 
 // DefaultDropThreshold holds unless a scenario tolerates dropped starts:
 // a generator that gave up on starts measured a smaller load than asked for.
-const DefaultDropThreshold = MetricStartsDropped + " == 0"
+const DefaultDropThreshold = threshold.MetricStartsDropped + " == 0"
 
 // WithDefaultThresholds returns exprs with DefaultDropThreshold added
 // unless one of them is about starts_dropped (the scenario set its own
@@ -29,7 +29,7 @@ const DefaultDropThreshold = MetricStartsDropped + " == 0"
 func WithDefaultThresholds(exprs []string) []string {
 	for _, e := range exprs {
 		t, err := threshold.Parse(e)
-		if err == nil && t.Metric == MetricStartsDropped || err != nil && strings.Contains(e, MetricStartsDropped) {
+		if err == nil && t.Metric == threshold.MetricStartsDropped || err != nil && strings.Contains(e, threshold.MetricStartsDropped) {
 			return exprs
 		}
 	}
@@ -133,7 +133,7 @@ func measure(t threshold.Threshold, run *Run) (float64, string, bool) {
 // startsShare is n over the starts the generator meant to make (made or
 // dropped); with none meant, nothing was dropped or delayed: 0.
 func startsShare(run *Run, n int64) (float64, string, bool) {
-	intended := run.Counter(MetricStarts, nil) + run.Counter(MetricStartsDropped, nil)
+	intended := run.Counter(threshold.MetricStarts, nil) + run.Counter(threshold.MetricStartsDropped, nil)
 	if intended == 0 {
 		return 0, "0% of 0", true
 	}

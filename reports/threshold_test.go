@@ -3,6 +3,7 @@ package reports
 import (
 	"testing"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,9 +66,9 @@ func TestEvaluate(t *testing.T) {
 func TestEvaluateStartsShare(t *testing.T) {
 	t.Parallel()
 	run := &Run{Counters: []CounterRecord{
-		{Metric: MetricStarts, Value: 900},
-		{Metric: MetricStartsDropped, Value: 100},
-		{Metric: MetricStartsDelayed, Value: 450},
+		{Metric: threshold.MetricStarts, Value: 900},
+		{Metric: threshold.MetricStartsDropped, Value: 100},
+		{Metric: threshold.MetricStartsDelayed, Value: 450},
 	}}
 	for _, tc := range []struct {
 		expr   string
@@ -103,7 +104,7 @@ func TestWithDefaultThresholds(t *testing.T) {
 		assert.Equal(t, tc.in, in, "the input is not modified")
 	}
 	// Dropped starts fail a run whose scenario says nothing about them.
-	run := &Run{Counters: []CounterRecord{{Metric: MetricStarts, Value: 10}, {Metric: MetricStartsDropped, Value: 1}}}
+	run := &Run{Counters: []CounterRecord{{Metric: threshold.MetricStarts, Value: 10}, {Metric: threshold.MetricStartsDropped, Value: 1}}}
 	_, ok := Evaluate(run, WithDefaultThresholds([]string{"starts_delayed >= 0"}))
 	assert.False(t, ok)
 }

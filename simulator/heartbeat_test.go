@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
 
@@ -92,7 +92,7 @@ func TestHeartbeatsRecordLateness(t *testing.T) {
 		rec := metrics.New(metrics.Config{})
 		f := newFirings()
 		f.gap = 3 * time.Second
-		h := newHeartbeats(f.fire, rec.Timer(reports.MetricLag))
+		h := newHeartbeats(f.fire, rec.Timer(threshold.MetricLag))
 		var items []*hbItem
 		for range heartbeatWorkers + 2 {
 			items = append(items, h.add(nil, time.Second))
@@ -105,7 +105,7 @@ func TestHeartbeatsRecordLateness(t *testing.T) {
 		synctest.Wait()
 		var lag metrics.TimerStats
 		for _, ts := range rec.Snapshot().Timers {
-			if ts.Metric == reports.MetricLag {
+			if ts.Metric == threshold.MetricLag {
 				lag = ts
 			}
 		}

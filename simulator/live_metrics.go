@@ -10,8 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // LiveMetrics serves a run's progress in the Prometheus text format (run
@@ -135,7 +134,7 @@ func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descLatencyN, float64(l.Count), l.Metric, tags)
 		for i, q := range [4]float64{l.P50.Seconds(), l.P90.Seconds(), l.P99.Seconds(), l.Max.Seconds()} {
 			gauge(descLatency, q, l.Metric, tags, quantiles[i])
-			if l.Metric == reports.MetricLag {
+			if l.Metric == threshold.MetricLag {
 				lag[i] = max(lag[i], q)
 			}
 		}

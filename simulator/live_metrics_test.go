@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/stampede-sio/stampede/reports"
 )
 
 func scrapeLive(t *testing.T, m *LiveMetrics) string {
@@ -34,12 +33,12 @@ func TestLiveMetricsServeLatestProgress(t *testing.T) {
 	m.Observe(Progress{Elapsed: time.Second, Clients: 3, ConnectsTotal: 3, MessagesOutTotal: 10, MessagesInTotal: 9,
 		ErrorsByKind: map[string]int64{"dial": 2, "ack_timeout": 1}, Errors: 3,
 		Latency: []IntervalLatency{
-			{Metric: reports.MetricLag, Count: 4, P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 3 * time.Millisecond, Max: 4 * time.Millisecond},
-			{Metric: reports.MetricAck, Tags: map[string]string{"event": "chat", "b": "x"}, Count: 7, P99: 5 * time.Millisecond},
+			{Metric: threshold.MetricLag, Count: 4, P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 3 * time.Millisecond, Max: 4 * time.Millisecond},
+			{Metric: threshold.MetricAck, Tags: map[string]string{"event": "chat", "b": "x"}, Count: 7, P99: 5 * time.Millisecond},
 		}})
 	m.Observe(Progress{Elapsed: 2 * time.Second, Clients: 4, ConnectsTotal: 4, MessagesOutTotal: 20, MessagesInTotal: 19,
 		ErrorsByKind: map[string]int64{"dial": 2, "ack_timeout": 1}, Errors: 3,
-		Latency: []IntervalLatency{{Metric: reports.MetricAck, Tags: map[string]string{"event": "chat", "b": "x"}, Count: 7, P99: 5 * time.Millisecond}}})
+		Latency: []IntervalLatency{{Metric: threshold.MetricAck, Tags: map[string]string{"event": "chat", "b": "x"}, Count: 7, P99: 5 * time.Millisecond}}})
 	body := scrapeLive(t, m)
 	for _, line := range []string{
 		"stampede_run_clients 4", "stampede_run_connects_total 4", "stampede_run_messages_sent_total 20",
@@ -58,7 +57,7 @@ func TestLiveMetricsServeLatestProgress(t *testing.T) {
 func TestSumProgressTotalsAndLatency(t *testing.T) {
 	t.Parallel()
 	ack := func(n int64, p99 time.Duration) []IntervalLatency {
-		return []IntervalLatency{{Metric: reports.MetricAck, Tags: map[string]string{"event": "e"}, Count: n, P99: p99, Max: p99}}
+		return []IntervalLatency{{Metric: threshold.MetricAck, Tags: map[string]string{"event": "e"}, Count: n, P99: p99, Max: p99}}
 	}
 	s := sumProgress([]Progress{
 		{ConnectsTotal: 2, MessagesOutTotal: 5, StartsDropped: 1, ErrorsByKind: map[string]int64{"dial": 1}, Latency: ack(3, time.Millisecond)},

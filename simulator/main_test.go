@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/stampede-sio/stampede/internal/client"
-	"github.com/stampede-sio/stampede/internal/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
 )
 
 // TestMain checks that no test leaves a goroutine behind: virtual clients,

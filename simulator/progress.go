@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
@@ -61,18 +62,18 @@ func progressOf(p reports.Point, snap metrics.Snapshot, errors, connects int64) 
 	}
 	for _, c := range snap.Counters {
 		switch c.Metric {
-		case reports.MetricMessagesReceived:
+		case threshold.MetricMessagesReceived:
 			pr.MessagesInTotal += c.Value
-		case reports.MetricMessagesSent:
+		case threshold.MetricMessagesSent:
 			pr.MessagesOutTotal += c.Value
-		case reports.MetricStartsDropped:
+		case threshold.MetricStartsDropped:
 			pr.StartsDropped += c.Value
-		case reports.MetricErrors:
+		case threshold.MetricErrors:
 			if c.Value > 0 {
 				if pr.ErrorsByKind == nil {
 					pr.ErrorsByKind = make(map[string]int64)
 				}
-				pr.ErrorsByKind[c.Tags[reports.TagKind]] += c.Value
+				pr.ErrorsByKind[c.Tags[threshold.TagKind]] += c.Value
 			}
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
 
@@ -32,7 +32,7 @@ type recoveries struct {
 type storm struct{ first, last, restored time.Time }
 
 func newRecoveries(rec *metrics.Recorder) *recoveries {
-	return &recoveries{timer: rec.Timer(reports.MetricRecovery)}
+	return &recoveries{timer: rec.Timer(threshold.MetricRecovery)}
 }
 
 // recovered is Env.OnRecovered: client index lost its connection at lost

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/schedule"
@@ -72,10 +73,10 @@ func testScenario(phases ...scenarios.Phase) *scenarios.Scenario {
 // 700ms, acked in index+1 milliseconds, until stopped.
 func fakeVUs(env *Env) (schedule.StartFunc, error) {
 	rec := env.Recorder
-	conns, clients := rec.Counter(reports.MetricConnections), rec.Gauge(reports.MetricClients)
-	connect := rec.Timer(reports.MetricSIOConnect)
-	ack := rec.Timer(reports.MetricAck, reports.TagEvent, "ping")
-	sent := rec.Counter(reports.MetricMessagesSent, reports.TagEvent, "ping")
+	conns, clients := rec.Counter(threshold.MetricConnections), rec.Gauge(threshold.MetricClients)
+	connect := rec.Timer(threshold.MetricSIOConnect)
+	ack := rec.Timer(threshold.MetricAck, threshold.TagEvent, "ping")
+	sent := rec.Counter(threshold.MetricMessagesSent, threshold.TagEvent, "ping")
 	return func(ctx context.Context, st *schedule.Start) {
 		index := st.Index
 		conns.Inc()
@@ -140,7 +141,7 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		}
 		assert.InDelta(t, 4.0, run.Series[2].AckP99, 0.01, "ack p99 so far, in ms")
 		for _, p := range run.Series[1:] {
-			i := slices.IndexFunc(p.Latency, func(l reports.LatencyPoint) bool { return l.Metric == reports.MetricAck })
+			i := slices.IndexFunc(p.Latency, func(l reports.LatencyPoint) bool { return l.Metric == threshold.MetricAck })
 			require.GreaterOrEqual(t, i, 0, "t=%d: the second's acks in series[].latency: %+v", p.T, p.Latency)
 			assert.Positive(t, p.Latency[i].Count)
 			assert.Positive(t, p.Latency[i].P99)
@@ -151,14 +152,14 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		progress[1].AckP99 = 0
 		assert.EqualValues(t, 4, progress[1].ConnectsTotal, "3 then 1: totals since the start")
 		assert.EqualValues(t, 6, progress[1].MessagesOutTotal, "1 then 5")
-		i := slices.IndexFunc(progress[1].Latency, func(l IntervalLatency) bool { return l.Metric == reports.MetricAck })
+		i := slices.IndexFunc(progress[1].Latency, func(l IntervalLatency) bool { return l.Metric == threshold.MetricAck })
 		require.GreaterOrEqual(t, i, 0, "the second's ack quantiles: %+v", progress[1].Latency)
 		assert.EqualValues(t, 5, progress[1].Latency[i].Count)
 		progress[1].ConnectsTotal, progress[1].MessagesOutTotal, progress[1].Latency = 0, 0, nil
 		assert.Equal(t, Progress{Elapsed: 2 * time.Second, Clients: 4, Connects: 1, MessagesOut: 5}, progress[1])
 
-		assert.EqualValues(t, 4, run.Counter(reports.MetricConnections, nil))
-		assert.EqualValues(t, 12, run.Counter(reports.MetricMessagesSent, nil))
+		assert.EqualValues(t, 4, run.Counter(threshold.MetricConnections, nil))
+		assert.EqualValues(t, 12, run.Counter(threshold.MetricMessagesSent, nil))
 		assert.Zero(t, run.Generator.StartsDelayed)
 		assert.Zero(t, run.Generator.StartsDropped)
 		if runtime.GOOS == "linux" { // the simulator's own memory, each second and per client
@@ -176,7 +177,7 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		for i, name := range []string{"phase-0", "phase-1", reports.TeardownPhase} {
 			assert.Equal(t, name, run.Phases[i].Name)
 			for _, h := range run.Phases[i].Histograms {
-				if h.Metric == reports.MetricAck {
+				if h.Metric == threshold.MetricAck {
 					acks += h.Count
 				}
 			}
@@ -211,7 +212,7 @@ func TestRunInterruptedReturnsThePartialRecord(t *testing.T) {
 		assert.Equal(t, 1500*time.Millisecond, run.Environment.End.Sub(run.Environment.Start))
 		require.Len(t, run.Series, 2, "t=1, and the last half second as t=2")
 		assert.EqualValues(t, 1, run.Series[0].Clients, "segment 2/3 of 3 clients runs one")
-		assert.EqualValues(t, 1, run.Counter(reports.MetricConnections, nil))
+		assert.EqualValues(t, 1, run.Counter(threshold.MetricConnections, nil))
 		require.Len(t, run.Thresholds, 2, "the scenario's and the default")
 		assert.False(t, run.Thresholds[0].OK, "evaluated over the segment")
 	})
@@ -299,7 +300,7 @@ func TestRunRecordsRecovery(t *testing.T) {
 		require.NoError(t, err)
 		var rec *reports.HistogramRecord
 		for i := range run.Histograms {
-			if run.Histograms[i].Metric == reports.MetricRecovery {
+			if run.Histograms[i].Metric == threshold.MetricRecovery {
 				rec = &run.Histograms[i]
 			}
 		}

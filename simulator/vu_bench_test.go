@@ -23,8 +23,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
-	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/schedule"
 )
@@ -235,14 +235,14 @@ flows: [{steps: [connect]}]`)
 			}()
 		}
 		deadline := time.Now().Add(2 * time.Minute)
-		for joined := int64(0); joined < int64(hi); joined = counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") {
+		for joined := int64(0); joined < int64(hi); joined = counterValue(rec, threshold.MetricMessagesReceived, "event", "user-join") {
 			if time.Now().After(deadline) {
 				b.Fatalf("only %d of %d clients joined", joined, hi)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		sent := counterValue(rec, reports.MetricMessagesSent, "event", "heartbeat")
-		for counterValue(rec, reports.MetricMessagesSent, "event", "heartbeat") < sent+2*int64(hi) {
+		sent := counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat")
+		for counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat") < sent+2*int64(hi) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
@@ -265,7 +265,7 @@ flows: [{steps: [connect]}]`)
 			f.Close()
 		}
 	}
-	if e := counterValue(rec, reports.MetricReconnects); e > 0 {
+	if e := counterValue(rec, threshold.MetricReconnects); e > 0 {
 		b.Errorf("%d reconnects", e)
 	}
 	cancel()
@@ -305,7 +305,7 @@ flows: [{steps: [{listen: {events: [events]}}]}]`)
 	connect := func(n int) { // a spike phase
 		require.NoError(b, pop.Run(ctx, []scenarios.Phase{{Kind: scenarios.PhaseSpike, Population: n, MaxInFlight: 64}}, time.Now()))
 		started += n
-		for counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") < int64(started) {
+		for counterValue(rec, threshold.MetricMessagesReceived, "event", "user-join") < int64(started) {
 			time.Sleep(time.Millisecond)
 		}
 	}
@@ -319,7 +319,7 @@ flows: [{steps: [{listen: {events: [events]}}]}]`)
 	cancel()
 	pop.Wait(time.Minute)
 	for _, c := range rec.Snapshot().Counters {
-		if (c.Metric == reports.MetricErrors || c.Metric == reports.MetricReconnects) && c.Value > 0 {
+		if (c.Metric == threshold.MetricErrors || c.Metric == threshold.MetricReconnects) && c.Value > 0 {
 			b.Errorf("%s%v: %d", c.Metric, c.Tags, c.Value)
 		}
 	}

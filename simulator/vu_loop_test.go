@@ -8,10 +8,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/stampede-sio/stampede/reports"
 )
 
 // iteration is one rate-loop iteration as the loop saw it.
@@ -58,8 +57,8 @@ flows: [{steps: [{loop: {rate: 10, duration: 1s, phase: aligned, steps: [{think:
 			assert.Equal(t, time.Duration(k)*100*msec, it.intended)
 			assert.Equal(t, it.intended, it.started, "iteration %d", k)
 		}
-		assert.Zero(t, counterValue(env.Recorder, reports.MetricStartsDelayed))
-		assert.Zero(t, counterValue(env.Recorder, reports.MetricStartsDropped))
+		assert.Zero(t, counterValue(env.Recorder, threshold.MetricStartsDelayed))
+		assert.Zero(t, counterValue(env.Recorder, threshold.MetricStartsDropped))
 	})
 }
 
@@ -74,8 +73,8 @@ func TestRateLoopFallsBehind(t *testing.T) {
 flows: [{steps: [{loop: {rate: 10, duration: 1s, phase: aligned, steps: [{think: {fixed: 250ms}}]}}]}]`, time.Hour)
 		want := []iteration{{0, 0, 0}, {1, 100 * msec, 250 * msec}, {2, 200 * msec, 500 * msec}, {3, 300 * msec, 750 * msec}}
 		assert.Equal(t, want, its)
-		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDelayed))
-		assert.EqualValues(t, 6, counterValue(env.Recorder, reports.MetricStartsDropped), "10 intended in 1s, 4 started")
+		assert.EqualValues(t, 3, counterValue(env.Recorder, threshold.MetricStartsDelayed))
+		assert.EqualValues(t, 6, counterValue(env.Recorder, threshold.MetricStartsDropped), "10 intended in 1s, 4 started")
 	})
 }
 
@@ -91,7 +90,7 @@ flows: [{steps: [{loop: {rate: 100, count: 3, steps: [{think: {fixed: 1ms}}]}}]}
 		its, env := runFlowSteps(t, `
 flows: [{steps: [{loop: {rate: 2, phase: aligned, steps: [{think: {fixed: 1100ms}}]}}]}]`, 3*time.Second)
 		assert.Len(t, its, 3, "started at 0, 1.1s, 2.2s")
-		assert.EqualValues(t, 3, counterValue(env.Recorder, reports.MetricStartsDropped), "due by 3s: 0, 0.5, …, 2.5 (6), started 3")
+		assert.EqualValues(t, 3, counterValue(env.Recorder, threshold.MetricStartsDropped), "due by 3s: 0, 0.5, …, 2.5 (6), started 3")
 	})
 }
 

@@ -5,11 +5,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
 
-// The error kinds clients count under reports.MetricErrors.
+// The error kinds clients count under threshold.MetricErrors.
 const (
 	errConfig       = "config"        // GET /api/config failed
 	errVersion      = "version"       // GET /api/version failed
@@ -53,20 +53,20 @@ type clientMetrics struct {
 func newClientMetrics(rec *metrics.Recorder) *clientMetrics {
 	return &clientMetrics{
 		rec:           rec,
-		connectTCP:    rec.Timer(reports.MetricConnectTCP),
-		handshake:     rec.Timer(reports.MetricHandshake),
-		sioConnect:    rec.Timer(reports.MetricSIOConnect),
-		userJoin:      rec.Timer(reports.MetricUserJoin),
-		reconnect:     rec.Timer(reports.MetricReconnect),
-		lag:           rec.Timer(reports.MetricLag),
-		connections:   rec.Counter(reports.MetricConnections),
-		disconnects:   rec.Counter(reports.MetricDisconnects),
-		reconnects:    rec.Counter(reports.MetricReconnects),
-		starts:        rec.Counter(reports.MetricStarts),
-		startsDelayed: rec.Counter(reports.MetricStartsDelayed),
-		startsDropped: rec.Counter(reports.MetricStartsDropped),
-		clients:       rec.Gauge(reports.MetricClients),
-		connecting:    rec.Gauge(reports.MetricConnecting),
+		connectTCP:    rec.Timer(threshold.MetricConnectTCP),
+		handshake:     rec.Timer(threshold.MetricHandshake),
+		sioConnect:    rec.Timer(threshold.MetricSIOConnect),
+		userJoin:      rec.Timer(threshold.MetricUserJoin),
+		reconnect:     rec.Timer(threshold.MetricReconnect),
+		lag:           rec.Timer(threshold.MetricLag),
+		connections:   rec.Counter(threshold.MetricConnections),
+		disconnects:   rec.Counter(threshold.MetricDisconnects),
+		reconnects:    rec.Counter(threshold.MetricReconnects),
+		starts:        rec.Counter(threshold.MetricStarts),
+		startsDelayed: rec.Counter(threshold.MetricStartsDelayed),
+		startsDropped: rec.Counter(threshold.MetricStartsDropped),
+		clients:       rec.Gauge(threshold.MetricClients),
+		connecting:    rec.Gauge(threshold.MetricConnecting),
 	}
 }
 
@@ -105,7 +105,7 @@ func (e *eventMetrics) pair(p *atomic.Pointer[counterPair], count, bytes string)
 	if c := p.Load(); c != nil {
 		return c
 	}
-	c := &counterPair{e.rec.Counter(count, reports.TagEvent, e.name), e.rec.Counter(bytes, reports.TagEvent, e.name)}
+	c := &counterPair{e.rec.Counter(count, threshold.TagEvent, e.name), e.rec.Counter(bytes, threshold.TagEvent, e.name)}
 	p.Store(c) // a racing store holds the same handles
 	return c
 }
@@ -113,7 +113,7 @@ func (e *eventMetrics) pair(p *atomic.Pointer[counterPair], count, bytes string)
 // listened makes the event's received counters exist (showing 0 when
 // nothing came).
 func (e *eventMetrics) listened() {
-	e.pair(&e.recv, reports.MetricMessagesReceived, reports.MetricBytesReceived)
+	e.pair(&e.recv, threshold.MetricMessagesReceived, threshold.MetricBytesReceived)
 }
 
 // ackTimer returns the ack timer of a tag.
@@ -121,7 +121,7 @@ func (m *clientMetrics) ackTimer(tag string) *metrics.Timer {
 	if t, ok := m.acks.Load(tag); ok {
 		return t.(*metrics.Timer)
 	}
-	t, _ := m.acks.LoadOrStore(tag, m.rec.Timer(reports.MetricAck, reports.TagEvent, tag))
+	t, _ := m.acks.LoadOrStore(tag, m.rec.Timer(threshold.MetricAck, threshold.TagEvent, tag))
 	return t.(*metrics.Timer)
 }
 
@@ -129,21 +129,21 @@ func (e *eventMetrics) pushTimer() *metrics.Timer {
 	if t := e.push.Load(); t != nil {
 		return t
 	}
-	t := e.rec.Timer(reports.MetricPush, reports.TagEvent, e.name)
+	t := e.rec.Timer(threshold.MetricPush, threshold.TagEvent, e.name)
 	e.push.Store(t)
 	return t
 }
 
 // sentOne counts one event sent with its packet size.
 func (e *eventMetrics) sentOne(size int) {
-	c := e.pair(&e.sent, reports.MetricMessagesSent, reports.MetricBytesSent)
+	c := e.pair(&e.sent, threshold.MetricMessagesSent, threshold.MetricBytesSent)
 	c.n.Inc()
 	c.bytes.Add(int64(size))
 }
 
 // receivedOne counts one event (or ack) received with its size.
 func (e *eventMetrics) receivedOne(size int) {
-	c := e.pair(&e.recv, reports.MetricMessagesReceived, reports.MetricBytesReceived)
+	c := e.pair(&e.recv, threshold.MetricMessagesReceived, threshold.MetricBytesReceived)
 	c.n.Inc()
 	c.bytes.Add(int64(size))
 }

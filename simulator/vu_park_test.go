@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
-	"github.com/stampede-sio/stampede/reports"
 )
 
 // flowGoroutines counts the goroutines running a virtual client's flow.
@@ -50,17 +50,17 @@ func TestParkedClientsHoldNoGoroutine(t *testing.T) {
 			c := startClients(t, env, 5)
 			rec := env.Recorder
 			eventually(t, func() bool {
-				return counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") == 5
+				return counterValue(rec, threshold.MetricMessagesReceived, "event", "user-join") == 5
 			}, "connected and joined")
-			sent := counterValue(rec, reports.MetricMessagesSent, "event", "heartbeat")
+			sent := counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat")
 			eventually(t, func() bool {
-				return counterValue(rec, reports.MetricMessagesSent, "event", "heartbeat") >= sent+10
+				return counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat") >= sent+10
 			}, "heartbeating")
 			assert.Zero(t, flowGoroutines(), "goroutines running a flow")
 			start := time.Now()
 			c.stop()
 			assert.Less(t, time.Since(start), 2*time.Second, "parked clients finish promptly")
-			assert.Zero(t, rec.Gauge(reports.MetricClients).Value())
+			assert.Zero(t, rec.Gauge(threshold.MetricClients).Value())
 		})
 	}
 }
@@ -78,7 +78,7 @@ flows: [{steps: [{think: {fixed: 10ms}}]}]`)
 	eventually(t, func() bool { return rt.srv.SessionCount() == 3 && flowGoroutines() == 0 }, "connected and parked")
 
 	dropAll(t, rt.url, "transport")
-	eventually(t, func() bool { return counterValue(rec, reports.MetricReconnects) == 3 }, "reconnected")
+	eventually(t, func() bool { return counterValue(rec, threshold.MetricReconnects) == 3 }, "reconnected")
 	eventually(t, func() bool { return rt.srv.SessionCount() == 3 && flowGoroutines() == 0 }, "parked again")
 
 	dropAll(t, rt.url, "close")
@@ -87,7 +87,7 @@ flows: [{steps: [{think: {fixed: 10ms}}]}]`)
 	case <-time.After(5 * time.Second):
 		t.Fatal("holding clients did not finish after the server disconnected them")
 	}
-	assert.EqualValues(t, 3, counterValue(rec, reports.MetricReconnects), "no reconnect after DISCONNECT")
+	assert.EqualValues(t, 3, counterValue(rec, threshold.MetricReconnects), "no reconnect after DISCONNECT")
 }
 
 // dropAll has the refserver drop every connection (control action drop,

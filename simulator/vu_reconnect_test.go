@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
-	"github.com/stampede-sio/stampede/reports"
 )
 
 // recoveryLog collects Env.OnRecovered calls.
@@ -65,13 +65,13 @@ flows:
 		assert.Less(t, d, 400*time.Millisecond, "client %d", i)
 	}
 	r := env.Recorder
-	assert.EqualValues(t, 5, counterValue(r, reports.MetricReconnects))
-	assert.EqualValues(t, 10, counterValue(r, reports.MetricConnections))
-	assert.EqualValues(t, 5, counterValue(r, reports.MetricDisconnects))
+	assert.EqualValues(t, 5, counterValue(r, threshold.MetricReconnects))
+	assert.EqualValues(t, 10, counterValue(r, threshold.MetricConnections))
+	assert.EqualValues(t, 5, counterValue(r, threshold.MetricDisconnects))
 	assert.Zero(t, errorsOf(r, errControl), "the control call worked")
-	assert.EqualValues(t, 5, timerStats(r)[reports.MetricReconnect].Count)
+	assert.EqualValues(t, 5, timerStats(r)[threshold.MetricReconnect].Count)
 	eventually(t, func() bool { return env.plan.hb.len() == 5 }, "heartbeats restarted")
-	eventually(t, func() bool { return counterValue(r, reports.MetricMessagesSent, "event", "user-join") == 10 }, "user-join again after each reconnect")
+	eventually(t, func() bool { return counterValue(r, threshold.MetricMessagesSent, "event", "user-join") == 10 }, "user-join again after each reconnect")
 }
 
 // CLIENT-4: after the server's DISCONNECT (control drop, mode close) no
@@ -94,9 +94,9 @@ flows:
 		t.Fatal("the clients did not end after the server disconnected them")
 	}
 	r := env.Recorder
-	assert.Zero(t, counterValue(r, reports.MetricReconnects))
-	assert.EqualValues(t, 4, counterValue(r, reports.MetricConnections))
-	assert.EqualValues(t, 4, counterValue(r, reports.MetricDisconnects))
+	assert.Zero(t, counterValue(r, threshold.MetricReconnects))
+	assert.EqualValues(t, 4, counterValue(r, threshold.MetricConnections))
+	assert.EqualValues(t, 4, counterValue(r, threshold.MetricDisconnects))
 	eventually(t, func() bool { return rt.srv.SessionCount() == 0 }, "every connection closed")
 }
 
@@ -159,8 +159,8 @@ flows: [{steps: [connect]}]
 		assert.True(t, gap >= r[0] && gap <= r[1]+slack, "attempt %d came %v after the previous, want %v–%v", i, gap, r[0], r[1])
 	}
 	r := env.Recorder
-	assert.EqualValues(t, 6, counterValue(r, reports.MetricConnections))
-	assert.EqualValues(t, 5, counterValue(r, reports.MetricReconnects))
+	assert.EqualValues(t, 6, counterValue(r, threshold.MetricConnections))
+	assert.EqualValues(t, 5, counterValue(r, threshold.MetricReconnects))
 	assert.EqualValues(t, 6, errorsOf(r, errDial))
 	assert.EqualValues(t, 1, errorsOf(r, errReconnect))
 }
@@ -178,10 +178,10 @@ flows: [{steps: [{vanish: {for: 1s}}]}]
 	startClients(t, env, 1)
 	eventually(t, func() bool { return rt.srv.SessionCount() == 1 }, "connected")
 	eventually(t, func() bool { return rt.srv.SessionCount() == 0 }, "the server dropped the silent client")
-	sent := counterValue(env.Recorder, reports.MetricMessagesSent, "event", "heartbeat")
+	sent := counterValue(env.Recorder, threshold.MetricMessagesSent, "event", "heartbeat")
 	time.Sleep(200 * time.Millisecond)
-	assert.Equal(t, sent, counterValue(env.Recorder, reports.MetricMessagesSent, "event", "heartbeat"), "no heartbeat while vanished")
+	assert.Equal(t, sent, counterValue(env.Recorder, threshold.MetricMessagesSent, "event", "heartbeat"), "no heartbeat while vanished")
 	eventually(t, func() bool { return rt.srv.SessionCount() == 1 }, "reconnected after waking up")
 	eventually(t, func() bool { return env.plan.hb.len() == 1 }, "the heartbeat runs again")
-	assert.EqualValues(t, 1, counterValue(env.Recorder, reports.MetricReconnects))
+	assert.EqualValues(t, 1, counterValue(env.Recorder, threshold.MetricReconnects))
 }

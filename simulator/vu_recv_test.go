@@ -11,7 +11,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // pushed is an open-webui `events` push carrying sent_ms, as a listen step
@@ -37,10 +37,10 @@ func TestOnEventSentMSAllocs(t *testing.T) {
 	v.onEvent(ev) // the first creates the event's metrics
 	allocs := testing.AllocsPerRun(1000, func() { v.onEvent(ev) })
 	assert.Zero(t, allocs, "allocations per received event")
-	assert.Equal(t, int64(1002), counterValue(v.p.m.rec, reports.MetricMessagesReceived, "event", "events"))
+	assert.Equal(t, int64(1002), counterValue(v.p.m.rec, threshold.MetricMessagesReceived, "event", "events"))
 	var pushes int64
 	for _, tm := range v.p.m.rec.Snapshot().Timers {
-		if tm.Metric == reports.MetricPush {
+		if tm.Metric == threshold.MetricPush {
 			pushes += tm.Count
 		}
 	}

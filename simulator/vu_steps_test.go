@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
-	"github.com/stampede-sio/stampede/reports"
 )
 
 // echoClient is the client section for the echo namespace (ECHO-*): no
@@ -44,18 +44,18 @@ flows:
 	eventually(t, func() bool { return errorsOf(r, errTimeout) == 3 }, "every flow at its last wait_for")
 	c.stop()
 	ts := timerStats(r)
-	assert.EqualValues(t, 3, ts[reports.MetricPush+"{message-back}"].Count, "the echoed sent_ms")
-	assert.Less(t, ts[reports.MetricPush+"{message-back}"].Max, time.Second)
-	assert.EqualValues(t, 3, ts[reports.MetricAck+"{message-with-ack}"].Count)
-	assert.EqualValues(t, 3, ts[reports.MetricAck+"{mismatch}"].Count, "tag names the ack timer")
+	assert.EqualValues(t, 3, ts[threshold.MetricPush+"{message-back}"].Count, "the echoed sent_ms")
+	assert.Less(t, ts[threshold.MetricPush+"{message-back}"].Max, time.Second)
+	assert.EqualValues(t, 3, ts[threshold.MetricAck+"{message-with-ack}"].Count)
+	assert.EqualValues(t, 3, ts[threshold.MetricAck+"{mismatch}"].Count, "tag names the ack timer")
 	assert.EqualValues(t, 3, errorsOf(r, errExpect), "expect {text: bye}")
 	assert.Zero(t, errorsOf(r, errDisconnected))
-	assert.EqualValues(t, 6, counterValue(r, reports.MetricMessagesReceived, "event", "message-back"))
-	assert.EqualValues(t, 3, counterValue(r, reports.MetricMessagesReceived, "event", "auth"), "ECHO-2, counted though no step waits for it")
-	assert.EqualValues(t, 6, counterValue(r, reports.MetricMessagesSent, "event", "message"))
-	assert.EqualValues(t, 6, counterValue(r, reports.MetricMessagesSent, "event", "message-with-ack"))
-	assert.EqualValues(t, 6, counterValue(r, reports.MetricMessagesReceived, "event", "message-with-ack"), "acks count as received")
-	assert.Greater(t, counterValue(r, reports.MetricBytesReceived, "event", "message-back"), int64(3*16), "binary attachments")
+	assert.EqualValues(t, 6, counterValue(r, threshold.MetricMessagesReceived, "event", "message-back"))
+	assert.EqualValues(t, 3, counterValue(r, threshold.MetricMessagesReceived, "event", "auth"), "ECHO-2, counted though no step waits for it")
+	assert.EqualValues(t, 6, counterValue(r, threshold.MetricMessagesSent, "event", "message"))
+	assert.EqualValues(t, 6, counterValue(r, threshold.MetricMessagesSent, "event", "message-with-ack"))
+	assert.EqualValues(t, 6, counterValue(r, threshold.MetricMessagesReceived, "event", "message-with-ack"), "acks count as received")
+	assert.Greater(t, counterValue(r, threshold.MetricBytesReceived, "event", "message-back"), int64(3*16), "binary attachments")
 }
 
 // Open loop, coordinated omission: the server delays every event 100ms
@@ -79,16 +79,16 @@ flows:
 `)
 	startClients(t, env, 1)
 	r := env.Recorder
-	eventually(t, func() bool { return counterValue(r, reports.MetricStartsDropped) > 0 }, "the loop ended")
-	ack := timerStats(r)[reports.MetricAck+"{message-with-ack}"]
+	eventually(t, func() bool { return counterValue(r, threshold.MetricStartsDropped) > 0 }, "the loop ended")
+	ack := timerStats(r)[threshold.MetricAck+"{message-with-ack}"]
 	require.NotZero(t, ack.Count)
 	t.Logf("ack with 100ms server delay at 20/s: n=%d p50=%v p99=%v max=%v; delayed %d, dropped %d", ack.Count, ack.P50, ack.P99, ack.Max,
-		counterValue(r, reports.MetricStartsDelayed), counterValue(r, reports.MetricStartsDropped))
+		counterValue(r, threshold.MetricStartsDelayed), counterValue(r, threshold.MetricStartsDropped))
 	assert.InDelta(t, 20, ack.Count, 3, "one ack per ~100ms for 2s")
 	assert.Greater(t, ack.P99, 600*time.Millisecond, "p99 ≫ the server's 100ms: the backlog is measured")
 	assert.Greater(t, ack.P50, 300*time.Millisecond)
-	assert.Greater(t, counterValue(r, reports.MetricStartsDelayed), int64(10))
-	assert.InDelta(t, 40-ack.Count, counterValue(r, reports.MetricStartsDropped), 3, "40 intended in 2s, the rest never started")
+	assert.Greater(t, counterValue(r, threshold.MetricStartsDelayed), int64(10))
+	assert.InDelta(t, 40-ack.Count, counterValue(r, threshold.MetricStartsDropped), 3, "40 intended in 2s, the rest never started")
 }
 
 // CHAT-1 via the control API: a client asks for a streamed completion to
@@ -106,7 +106,7 @@ flows:
 `)
 	startClients(t, env, 2)
 	r := env.Recorder
-	eventually(t, func() bool { return counterValue(r, reports.MetricMessagesReceived, "event", "events") == 12 }, "2 × (5 deltas + done)")
+	eventually(t, func() bool { return counterValue(r, threshold.MetricMessagesReceived, "event", "events") == 12 }, "2 × (5 deltas + done)")
 	assert.Zero(t, errorsOf(r, errControl))
 }
 
@@ -128,7 +128,7 @@ flows:
 	r := env.Recorder
 	eventually(t, func() bool { return errorsOf(r, errControl) == 3 }, "three refused drops")
 	time.Sleep(100 * time.Millisecond)
-	assert.EqualValues(t, 1, counterValue(r, reports.MetricMessagesReceived, "event", "events"), "one events call, to u000002 only")
+	assert.EqualValues(t, 1, counterValue(r, threshold.MetricMessagesReceived, "event", "events"), "one events call, to u000002 only")
 }
 
 // disconnect closes cleanly (no reconnect), connect opens again (with the
@@ -149,11 +149,11 @@ flows:
 `)
 	startClients(t, env, 1)
 	r := env.Recorder
-	eventually(t, func() bool { return counterValue(r, reports.MetricConnections) == 3 }, "three connections")
+	eventually(t, func() bool { return counterValue(r, threshold.MetricConnections) == 3 }, "three connections")
 	eventually(t, func() bool { return rt.srv.SessionCount() == 1 }, "connected at the end")
-	assert.Zero(t, counterValue(r, reports.MetricReconnects), "nothing was lost")
-	assert.EqualValues(t, 2, counterValue(r, reports.MetricDisconnects))
-	eventually(t, func() bool { return counterValue(r, reports.MetricMessagesSent, "event", "user-join") == 3 }, "user-join on every connect")
+	assert.Zero(t, counterValue(r, threshold.MetricReconnects), "nothing was lost")
+	assert.EqualValues(t, 2, counterValue(r, threshold.MetricDisconnects))
+	eventually(t, func() bool { return counterValue(r, threshold.MetricMessagesSent, "event", "user-join") == 3 }, "user-join on every connect")
 	assert.Equal(t, []string{"GET /api/config"}, filter(rt.requests(), "GET /api/config"), "/api/config once per process")
 }
 
@@ -178,7 +178,7 @@ flows:
 		t.Fatal("the flow did not end")
 	}
 	assert.EqualValues(t, 2, errorsOf(env.Recorder, errDisconnected))
-	assert.Zero(t, counterValue(env.Recorder, reports.MetricReconnects))
+	assert.Zero(t, counterValue(env.Recorder, threshold.MetricReconnects))
 }
 
 func filter(lines []string, prefix string) []string {

@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
-	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 	"github.com/stampede-sio/stampede/simulator/schedule"
@@ -189,7 +189,7 @@ func counterValue(rec *metrics.Recorder, metric string, tags ...string) int64 {
 }
 
 func errorsOf(rec *metrics.Recorder, kind string) int64 {
-	return rec.Counter(reports.MetricErrors, reports.TagKind, kind).Value()
+	return rec.Counter(threshold.MetricErrors, threshold.TagKind, kind).Value()
 }
 
 // timerStats summarises a timer since the start (one Snapshot per test).
@@ -197,7 +197,7 @@ func timerStats(rec *metrics.Recorder) map[string]metrics.TimerStats {
 	out := map[string]metrics.TimerStats{}
 	for _, ts := range rec.Snapshot().Timers {
 		k := ts.Metric
-		if e := ts.Tags[reports.TagEvent]; e != "" {
+		if e := ts.Tags[threshold.TagEvent]; e != "" {
 			k += "{" + e + "}"
 		}
 		out[k] = ts
@@ -222,7 +222,7 @@ func TestStartupSequence(t *testing.T) {
 	startClients(t, env, 1)
 	rec := env.Recorder
 	eventually(t, func() bool {
-		return rec.Timer(reports.MetricUserJoin) != nil && counterValue(rec, reports.MetricMessagesReceived, "event", "user-join") == 1
+		return rec.Timer(threshold.MetricUserJoin) != nil && counterValue(rec, threshold.MetricMessagesReceived, "event", "user-join") == 1
 	}, "user-join acked")
 	assert.Equal(t, []string{
 		"GET /api/config",
@@ -231,15 +231,15 @@ func TestStartupSequence(t *testing.T) {
 	}, rt.requests())
 	assert.Equal(t, map[string]string{rt.srv.SocketIO().Sockets("/")[0].ID(): "u000002"}, rt.sessions(t))
 	assert.True(t, rt.srv.SocketIO().Sockets("/")[0].InRoom("channel:c0001"), "user-join joined the channel rooms")
-	assert.EqualValues(t, 1, counterValue(rec, reports.MetricConnections))
-	assert.EqualValues(t, 0, counterValue(rec, reports.MetricReconnects))
-	assert.EqualValues(t, 1, counterValue(rec, reports.MetricMessagesSent, "event", "user-join"))
-	assert.EqualValues(t, 1, rec.Gauge(reports.MetricClients).Value())
+	assert.EqualValues(t, 1, counterValue(rec, threshold.MetricConnections))
+	assert.EqualValues(t, 0, counterValue(rec, threshold.MetricReconnects))
+	assert.EqualValues(t, 1, counterValue(rec, threshold.MetricMessagesSent, "event", "user-join"))
+	assert.EqualValues(t, 1, rec.Gauge(threshold.MetricClients).Value())
 	ts := timerStats(rec)
-	for _, m := range []string{reports.MetricConnectTCP, reports.MetricHandshake, reports.MetricSIOConnect, reports.MetricUserJoin} {
+	for _, m := range []string{threshold.MetricConnectTCP, threshold.MetricHandshake, threshold.MetricSIOConnect, threshold.MetricUserJoin} {
 		assert.EqualValues(t, 1, ts[m].Count, m)
 	}
-	assert.LessOrEqual(t, ts[reports.MetricConnectTCP].Max, ts[reports.MetricHandshake].Max, "the upgrade comes before OPEN")
+	assert.LessOrEqual(t, ts[threshold.MetricConnectTCP].Max, ts[threshold.MetricHandshake].Max, "the upgrade comes before OPEN")
 }
 
 // CLIENT-2: a server without websocket (enable_websocket false) gets
@@ -279,14 +279,14 @@ func TestHeartbeatReachesServer(t *testing.T) {
 	env := testEnv(t, rt.url, "flows: [{steps: [connect]}]\nclient: {heartbeat: 100ms}")
 	c := startClients(t, env, 3)
 	eventually(t, func() bool {
-		return counterValue(env.Recorder, reports.MetricMessagesReceived, "event", "user-join") == 3
+		return counterValue(env.Recorder, threshold.MetricMessagesReceived, "event", "user-join") == 3
 	}, "connected")
 	assert.Equal(t, 3, env.plan.hb.len(), "one scheduler item per client")
 	before := rt.packetsIn(t)
 	time.Sleep(time.Second)
 	got := rt.packetsIn(t) - before
 	assert.InDelta(t, 30, got, 6, "3 clients × 1s / 100ms heartbeats (no pings in 1s)")
-	assert.GreaterOrEqual(t, counterValue(env.Recorder, reports.MetricMessagesSent, "event", "heartbeat"), int64(27))
+	assert.GreaterOrEqual(t, counterValue(env.Recorder, threshold.MetricMessagesSent, "event", "heartbeat"), int64(27))
 	c.stop()
 	assert.Zero(t, env.plan.hb.len(), "no item left once the clients are gone")
 }
@@ -307,7 +307,7 @@ func TestHeartbeatIntervalFromConfig(t *testing.T) {
 	off := testEnv(t, rt.url, "flows: [{steps: [connect]}]\nclient: {heartbeat: -1s}")
 	startClients(t, off, 1)
 	eventually(t, func() bool {
-		return counterValue(off.Recorder, reports.MetricMessagesReceived, "event", "user-join") == 1
+		return counterValue(off.Recorder, threshold.MetricMessagesReceived, "event", "user-join") == 1
 	}, "connected")
 	assert.Zero(t, off.plan.hb.len())
 }
@@ -320,12 +320,12 @@ func TestRunEndClosesPromptly(t *testing.T) {
 	env := testEnv(t, rt.url, "flows: [{steps: [{listen: {events: [events]}}]}]\nclient: {heartbeat: 50ms}")
 	c := startClients(t, env, 5)
 	eventually(t, func() bool {
-		return counterValue(env.Recorder, reports.MetricMessagesReceived, "event", "user-join") == 5
+		return counterValue(env.Recorder, threshold.MetricMessagesReceived, "event", "user-join") == 5
 	}, "connected and joined")
 	start := time.Now()
 	c.stop()
 	assert.Less(t, time.Since(start), 2*time.Second)
 	eventually(t, func() bool { return rt.srv.SessionCount() == 0 }, "the server saw every close")
-	assert.EqualValues(t, 5, counterValue(env.Recorder, reports.MetricDisconnects))
-	assert.Zero(t, env.Recorder.Gauge(reports.MetricClients).Value())
+	assert.EqualValues(t, 5, counterValue(env.Recorder, threshold.MetricDisconnects))
+	assert.Zero(t, env.Recorder.Gauge(threshold.MetricClients).Value())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 )
@@ -140,7 +141,7 @@ func TestRunWorkersMergesTheirRecords(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, run.Interrupted)
 	assert.Empty(t, run.Segments, "the whole run")
-	assert.EqualValues(t, 6, run.Counter(reports.MetricConnections, nil))
+	assert.EqualValues(t, 6, run.Counter(threshold.MetricConnections, nil))
 	require.NotEmpty(t, run.Series)
 	assert.EqualValues(t, 6, run.Series[0].Clients, "clients add up over the workers")
 	for i := 1; i <= 3; i++ {
@@ -173,5 +174,5 @@ func TestRunWorkersInterrupted(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, run.Interrupted)
 	assert.Equal(t, []reports.Segment{{I: 2, N: 2}}, run.Segments)
-	assert.EqualValues(t, 3, run.Counter(reports.MetricConnections, nil), "segment 2/2 of 6 clients: 1, 3 and 5")
+	assert.EqualValues(t, 3, run.Counter(threshold.MetricConnections, nil), "segment 2/2 of 6 clients: 1, 3 and 5")
 }

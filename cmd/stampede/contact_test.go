@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/nodepeer"
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/test/nodepeer"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // nodeServer starts a Node script of testdata/node for the test.
@@ -49,8 +49,8 @@ func TestRunFirstContactNode(t *testing.T) {
 			code := runRun(t.Context(), e, args)
 			require.NotEqual(t, exitUsage, code, "reachable: %s", errb.String())
 			rec := readRunFile(t, out)
-			assert.Positive(t, rec.Counter(reports.MetricConnections, nil))
-			assert.Zero(t, rec.Counter(reports.MetricErrors, nil), "errors: %+v", rec.Errors)
+			assert.Positive(t, rec.Counter(threshold.MetricConnections, nil))
+			assert.Zero(t, rec.Counter(threshold.MetricErrors, nil), "errors: %+v", rec.Errors)
 			assert.Equal(t, exitOK, code, "stderr: %s", errb.String())
 		})
 	}
@@ -68,8 +68,8 @@ func TestRunEchoFanoutNode(t *testing.T) {
 		"--target", echo + "/custom", "--set", "target.path=/socket.io"})
 	rec := readRunFile(t, out)
 	assert.Equal(t, exitOK, code, "stderr: %s", errb.String())
-	assert.Zero(t, rec.Counter(reports.MetricErrors, nil), "errors: %+v", rec.Errors)
-	assert.Positive(t, rec.Counter(reports.MetricMessagesReceived, map[string]string{"event": "shouted"}), "shouts delivered")
+	assert.Zero(t, rec.Counter(threshold.MetricErrors, nil), "errors: %+v", rec.Errors)
+	assert.Positive(t, rec.Counter(threshold.MetricMessagesReceived, map[string]string{"event": "shouted"}), "shouts delivered")
 }
 
 // check reaches the same servers with the same spellings: the Socket.IO

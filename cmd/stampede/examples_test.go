@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/simulator"
 )
 
@@ -277,7 +277,7 @@ func TestExampleDashboardMetricsExist(t *testing.T) {
 	known := familyNames(scrapeBody(t, refServer(t).URL+"/metrics"))
 	live := simulator.NewLiveMetrics()
 	live.Observe(simulator.Progress{Clients: 1, ErrorsByKind: map[string]int64{"dial": 1},
-		Latency: []simulator.IntervalLatency{{Metric: reports.MetricLag, Count: 1, Max: time.Millisecond}}})
+		Latency: []simulator.IntervalLatency{{Metric: threshold.MetricLag, Count: 1, Max: time.Millisecond}}})
 	ts := httptest.NewServer(live.Handler())
 	t.Cleanup(ts.Close)
 	maps.Copy(known, familyNames(scrapeBody(t, ts.URL)))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -128,9 +127,4 @@ func (u *usageError) Error() string { return u.msg }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
-}
-
-func isUsage(err error) bool {
-	var u *usageError
-	return errors.As(err, &u)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -38,7 +39,7 @@ func TestReportMerge(t *testing.T) {
 	t.Parallel()
 	dir, parts := runSegments(t)
 	for _, p := range parts {
-		assert.EqualValues(t, 2, readRunFile(t, p).Counter(reports.MetricConnections, nil), "each segment has half of the 4 clients")
+		assert.EqualValues(t, 2, readRunFile(t, p).Counter(threshold.MetricConnections, nil), "each segment has half of the 4 clients")
 	}
 	out := filepath.Join(dir, "merged.json")
 	e, stdout, errb := testEnv(nil)
@@ -46,7 +47,7 @@ func TestReportMerge(t *testing.T) {
 	require.Equal(t, exitOK, code, "stderr: %s", errb.String())
 	assert.Contains(t, stdout.String(), "stampede run echo-baseline", "the merged summary")
 	merged := readRunFile(t, out)
-	assert.EqualValues(t, 4, merged.Counter(reports.MetricConnections, nil))
+	assert.EqualValues(t, 4, merged.Counter(threshold.MetricConnections, nil))
 	assert.Empty(t, merged.Segments, "the whole run")
 	require.NotEmpty(t, merged.Thresholds)
 	for _, th := range merged.Thresholds {

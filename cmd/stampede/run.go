@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator"
@@ -278,16 +279,16 @@ func runFailure(rec *reports.Run) string {
 	var connected, answered int64
 	for _, h := range rec.Histograms {
 		switch h.Metric {
-		case reports.MetricSIOConnect:
+		case threshold.MetricSIOConnect:
 			connected += h.Count
-		case reports.MetricAck, reports.MetricUserJoin, reports.MetricPush:
+		case threshold.MetricAck, threshold.MetricUserJoin, threshold.MetricPush:
 			answered += h.Count
 		}
 	}
-	errs, sent := rec.Counter(reports.MetricErrors, nil), rec.Counter(reports.MetricMessagesSent, nil)
+	errs, sent := rec.Counter(threshold.MetricErrors, nil), rec.Counter(threshold.MetricMessagesSent, nil)
 	switch {
 	case connected == 0:
-		return fmt.Sprintf("no client connected (%d connection attempts, %d errors)", rec.Counter(reports.MetricConnections, nil), errs)
+		return fmt.Sprintf("no client connected (%d connection attempts, %d errors)", rec.Counter(threshold.MetricConnections, nil), errs)
 	case errs > 0 && sent > 0 && answered == 0:
 		return fmt.Sprintf("%d messages sent, no ack or reply came back, %d errors", sent, errs)
 	}

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/simulator"
@@ -124,7 +125,7 @@ func TestRunEchoBaselineEndToEnd(t *testing.T) {
 	rec := readRunFile(t, out)
 	assert.Equal(t, "echo-baseline", rec.Scenario)
 	assert.Len(t, rec.Series, 3, "one point per second")
-	assert.EqualValues(t, 5, rec.Counter(reports.MetricConnections, nil))
+	assert.EqualValues(t, 5, rec.Counter(threshold.MetricConnections, nil))
 	require.NotEmpty(t, rec.Thresholds)
 	for _, th := range rec.Thresholds {
 		assert.True(t, th.OK, "%+v", th)
@@ -165,7 +166,7 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 
 	rec := readRunFile(t, out)
 	assert.Empty(t, rec.Segments, "the merged record is the whole run")
-	assert.EqualValues(t, 5, rec.Counter(reports.MetricConnections, nil), "2 workers, 5 clients")
+	assert.EqualValues(t, 5, rec.Counter(threshold.MetricConnections, nil), "2 workers, 5 clients")
 	assert.NotEmpty(t, rec.Series)
 	for _, th := range rec.Thresholds {
 		assert.True(t, th.OK, "%+v", th)
@@ -279,7 +280,7 @@ func TestRunDroppedStartsFail(t *testing.T) {
 		require.Equal(t, tc.code, code, "%s: stderr: %s\nstdout: %s", tc.name, errb.String(), stdout.String())
 		assert.True(t, strings.HasPrefix(stdout.String(), "DROPPED STARTS: 98 of 100 intended starts"), "%s: the summary leads with them:\n%s", tc.name, stdout.String())
 		rec := readRunFile(t, out)
-		assert.EqualValues(t, 98, rec.Counter(reports.MetricStartsDropped, nil))
+		assert.EqualValues(t, 98, rec.Counter(threshold.MetricStartsDropped, nil))
 		require.NotEmpty(t, rec.Thresholds)
 		last := rec.Thresholds[len(rec.Thresholds)-1]
 		assert.Equal(t, tc.code == exitOK, last.OK, "%+v", last)

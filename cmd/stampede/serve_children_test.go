@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/redistest"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 )
 
 // serve --processes 3 supervises its children: one killed with SIGKILL is

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stampede-sio/stampede/internal/redistest"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 )
 
 // TestMain lets the test binary stand in for stampede when serve

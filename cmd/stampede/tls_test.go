@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
 )
@@ -53,8 +54,8 @@ func TestInsecureTLS(t *testing.T) {
 		assert.Contains(t, errs, "certificate", target)
 		code, rec, errs := run(true)
 		require.Equal(t, exitOK, code, "%s with --insecure: %s %+v %+v", target, errs, rec.Errors, rec.Thresholds)
-		assert.Positive(t, rec.Counter(reports.MetricConnections, nil), target)
-		assert.Zero(t, rec.Counter(reports.MetricErrors, nil), target)
+		assert.Positive(t, rec.Counter(threshold.MetricConnections, nil), target)
+		assert.Zero(t, rec.Counter(threshold.MetricErrors, nil), target)
 	}
 
 	e, out, errb := testEnv(nil)

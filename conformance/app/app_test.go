@@ -14,8 +14,8 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
-	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 	"github.com/stampede-sio/stampede/reports"
 )

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/stampede-sio/stampede/internal/client"
-	"github.com/stampede-sio/stampede/internal/leakcheck"
-	"github.com/stampede-sio/stampede/internal/redistest"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 )
 
 // TestMain checks that no test leaves a goroutine behind: every refserver

@@ -16,9 +16,9 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/app"
 	"github.com/stampede-sio/stampede/conformance/check"
-	"github.com/stampede-sio/stampede/internal/redistest"
-	"github.com/stampede-sio/stampede/internal/refservertest"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 	"github.com/stampede-sio/stampede/reports"
 )

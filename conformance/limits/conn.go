@@ -265,7 +265,7 @@ func (c *conn) alive() bool {
 		case errors.As(err, &se):
 			c.t.Failf("the session to go on (POST `3` answered 200) or be gone (400)", "%s: %v", c.name, err)
 		}
-		return c.waitClosed(check.Wait) == false && !c.closed()
+		return !c.waitClosed(check.Wait) && !c.closed()
 	}
 	select {
 	case <-c.pongs:

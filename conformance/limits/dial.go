@@ -62,18 +62,8 @@ func endpoint(t *check.T, scheme string, tr transport) string {
 	return u.String()
 }
 
-// dialConn opens a conn over tr, failing the case when it cannot. A
-// websocket with read=false is never read from (a slow consumer): pings go
-// unanswered unless the case answers them.
-func dialConn(t *check.T, tr transport, name string, sent *atomic.Int64, read bool) *conn {
-	c, err := tryDial(t, tr, name, sent, read)
-	if err != nil {
-		t.Failf("a session to open", "%s: %v", name, err)
-	}
-	return c
-}
-
-// tryDial is dialConn returning the error.
+// tryDial opens a conn over tr. A websocket with read=false is never read
+// from (a slow consumer): pings go unanswered unless the case answers them.
 func tryDial(t *check.T, tr transport, name string, sent *atomic.Int64, read bool) (*conn, error) {
 	c := newConn(t, name, sent)
 	if tr == pollingTr {

@@ -17,8 +17,8 @@ import (
 	"github.com/stampede-sio/stampede/conformance"
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/internal/client"
-	"github.com/stampede-sio/stampede/internal/leakcheck"
-	"github.com/stampede-sio/stampede/internal/nodepeer"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/nodepeer"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
 )

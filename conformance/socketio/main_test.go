@@ -8,10 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/client"
-	"github.com/stampede-sio/stampede/internal/leakcheck"
-	"github.com/stampede-sio/stampede/internal/nodepeer"
-	"github.com/stampede-sio/stampede/internal/refservertest"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/nodepeer"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 )
 
 func TestMain(m *testing.M) {

@@ -3,8 +3,8 @@ package client
 import (
 	"testing"
 
-	"github.com/stampede-sio/stampede/internal/leakcheck"
-	"github.com/stampede-sio/stampede/internal/nodepeer"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/nodepeer"
 )
 
 func TestMain(m *testing.M) {

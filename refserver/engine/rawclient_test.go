@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
-	"github.com/stampede-sio/stampede/internal/wstest"
+	"github.com/stampede-sio/stampede/internal/test/wstest"
 )
 
 // waitFor bounds every wait of these tests: long enough never to fire on a
@@ -130,7 +130,7 @@ func (ts *testServer) do(t *testing.T, method, rawURL, body string, h http.Heade
 // wsMsg is one websocket message from the server.
 type wsMsg = wstest.Frame
 
-// wsClient is a raw Engine.IO websocket client (internal/wstest): one read
+// wsClient is a raw Engine.IO websocket client (internal/test/wstest): one read
 // loop that forwards every message (answering pings when autoPong is set),
 // writes from the test.
 type wsClient struct{ *wstest.Client }

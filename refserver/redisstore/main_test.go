@@ -10,8 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/stampede-sio/stampede/internal/leakcheck"
-	"github.com/stampede-sio/stampede/internal/redistest"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 )
 
 // TestMain checks that no test leaves a goroutine behind: every client and

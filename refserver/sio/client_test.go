@@ -17,7 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
-	"github.com/stampede-sio/stampede/internal/wstest"
+	"github.com/stampede-sio/stampede/internal/test/wstest"
 	"github.com/stampede-sio/stampede/refserver/engine"
 )
 
@@ -148,7 +148,7 @@ func after1(args json.RawMessage) []byte {
 // frame is one websocket message from the server.
 type frame = wstest.Frame
 
-// client is a raw Socket.IO client over one websocket (internal/wstest):
+// client is a raw Socket.IO client over one websocket (internal/test/wstest):
 // one read loop that answers pings and forwards everything else; writes
 // from the test.
 type client struct {

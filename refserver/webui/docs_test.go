@@ -24,12 +24,11 @@ import (
 // (everyone writes), n0002 (everyone reads, u000001 writes), n0003
 // (u000001 only).
 
-// Three real Yjs updates by one client (testdata/node/yjs typing): "hello"
-// into root text "text", a map entry, an emoji after "hello".
+// Two real Yjs updates by one client (testdata/node/yjs typing): "hello"
+// into root text "text" and a map entry.
 var (
 	upHello = mustHex("0101922100040104746578740568656c6c6f00")
 	upMap   = mustHex("01019221052801036d6170026b32017b427000000000400000")
-	upEmoji = mustHex("0101922106c492210392210412f09f91a9e2808df09f91a9e2808df09f91a700")
 )
 
 func mustHex(s string) []byte {

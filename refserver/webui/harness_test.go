@@ -21,8 +21,8 @@ import (
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
-	"github.com/stampede-sio/stampede/internal/refservertest"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 

@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 func BenchmarkTimerRecord(b *testing.B) {
-	tm := New(Config{}).Timer(reports.MetricAck, reports.TagEvent, "chat")
+	tm := New(Config{}).Timer(threshold.MetricAck, threshold.TagEvent, "chat")
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		tm.Record(time.Duration(i&0xffff) * time.Microsecond)
@@ -25,7 +25,7 @@ func BenchmarkTimerRecordParallel(b *testing.B) {
 			name = "shards=default"
 		}
 		b.Run(name, func(b *testing.B) {
-			tm := New(Config{Shards: shards}).Timer(reports.MetricAck, reports.TagEvent, "chat")
+			tm := New(Config{Shards: shards}).Timer(threshold.MetricAck, threshold.TagEvent, "chat")
 			b.ReportAllocs()
 			b.SetParallelism(8)
 			b.RunParallel(func(pb *testing.PB) {
@@ -38,7 +38,7 @@ func BenchmarkTimerRecordParallel(b *testing.B) {
 }
 
 func BenchmarkCounterAdd(b *testing.B) {
-	c := New(Config{}).Counter(reports.MetricMessagesSent, reports.TagEvent, "chat")
+	c := New(Config{}).Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat")
 	b.ReportAllocs()
 	for b.Loop() {
 		c.Add(1)
@@ -46,7 +46,7 @@ func BenchmarkCounterAdd(b *testing.B) {
 }
 
 func BenchmarkCounterAddParallel(b *testing.B) {
-	c := New(Config{}).Counter(reports.MetricMessagesSent, reports.TagEvent, "chat")
+	c := New(Config{}).Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat")
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -60,11 +60,11 @@ func BenchmarkCounterAddParallel(b *testing.B) {
 func BenchmarkSnapshot(b *testing.B) {
 	r := New(Config{})
 	var timers []*Timer
-	for _, m := range []string{reports.MetricConnectTCP, reports.MetricHandshake, reports.MetricSIOConnect, reports.MetricUserJoin, reports.MetricLag} {
+	for _, m := range []string{threshold.MetricConnectTCP, threshold.MetricHandshake, threshold.MetricSIOConnect, threshold.MetricUserJoin, threshold.MetricLag} {
 		timers = append(timers, r.Timer(m))
 	}
 	for _, e := range []string{"chat", "typing", "user-join", "heartbeat"} {
-		timers = append(timers, r.Timer(reports.MetricAck, reports.TagEvent, e), r.Timer(reports.MetricPush, reports.TagEvent, e))
+		timers = append(timers, r.Timer(threshold.MetricAck, threshold.TagEvent, e), r.Timer(threshold.MetricPush, threshold.TagEvent, e))
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

@@ -2,7 +2,7 @@
 // gauges virtual clients write on their hot path, the per-second snapshots
 // behind the live progress line and the run's time series, and the export
 // into a reports.Run. Metric names are the built-in ones of package reports
-// (reports.MetricAck, …), one place for the simulator and its readers.
+// (threshold.MetricAck, …), one place for the simulator and its readers.
 //
 // Handles are resolved once: Recorder.Timer, Counter and Gauge look a name
 // and its tags up under a mutex and return the same handle for the same

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
@@ -12,8 +13,8 @@ func Example() {
 	rec := metrics.New(metrics.Config{})
 
 	// Resolve handles once per virtual client (or per flow step) ...
-	ack := rec.Timer(reports.MetricAck, reports.TagEvent, "chat")
-	sent := rec.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat")
+	ack := rec.Timer(threshold.MetricAck, threshold.TagEvent, "chat")
+	sent := rec.Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat")
 
 	// ... and record on the hot path, measuring from the intended send time.
 	intended := time.Now().Add(-3 * time.Millisecond)

@@ -12,6 +12,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-sio/stampede/internal/excerpt"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -104,7 +105,7 @@ func key(metric string, tags []string) (string, map[string]string) {
 }
 
 // Timer returns the timer of metric with tags given as key, value pairs
-// (Timer(reports.MetricAck, reports.TagEvent, "chat")). Resolve it once
+// (Timer(threshold.MetricAck, threshold.TagEvent, "chat")). Resolve it once
 // and keep it: the lookup takes a lock and allocates.
 func (r *Recorder) Timer(metric string, tags ...string) *Timer {
 	k, m := key(metric, tags)
@@ -151,7 +152,7 @@ func (r *Recorder) Gauge(metric string, tags ...string) *Gauge {
 	return g
 }
 
-// Error counts one failure of kind under reports.MetricErrors and keeps
+// Error counts one failure of kind under threshold.MetricErrors and keeps
 // its message if it is one of the first reports.MaxErrorMessages distinct
 // ones of that kind. It takes a lock: errors are off the hot path.
 func (r *Recorder) Error(kind string, err error) {
@@ -159,8 +160,8 @@ func (r *Recorder) Error(kind string, err error) {
 	defer r.mu.Unlock()
 	e := r.errors[kind]
 	if e == nil {
-		k, m := key(reports.MetricErrors, []string{reports.TagKind, kind})
-		e = &errorKind{counter: r.counterLocked(k, reports.MetricErrors, m)}
+		k, m := key(threshold.MetricErrors, []string{threshold.TagKind, kind})
+		e = &errorKind{counter: r.counterLocked(k, threshold.MetricErrors, m)}
 		r.errors[kind] = e
 		r.errorOrder = append(r.errorOrder, kind)
 	}

@@ -12,19 +12,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 )
 
 func TestHandlesAreCached(t *testing.T) {
 	t.Parallel()
 	r := New(Config{})
-	a := r.Timer(reports.MetricAck, reports.TagEvent, "chat", "x", "1")
-	assert.Same(t, a, r.Timer(reports.MetricAck, "x", "1", reports.TagEvent, "chat"), "tag order does not matter")
-	assert.NotSame(t, a, r.Timer(reports.MetricAck, reports.TagEvent, "other"))
-	assert.Same(t, r.Counter(reports.MetricConnections), r.Counter(reports.MetricConnections))
-	assert.Same(t, r.Gauge(reports.MetricClients), r.Gauge(reports.MetricClients))
+	a := r.Timer(threshold.MetricAck, threshold.TagEvent, "chat", "x", "1")
+	assert.Same(t, a, r.Timer(threshold.MetricAck, "x", "1", threshold.TagEvent, "chat"), "tag order does not matter")
+	assert.NotSame(t, a, r.Timer(threshold.MetricAck, threshold.TagEvent, "other"))
+	assert.Same(t, r.Counter(threshold.MetricConnections), r.Counter(threshold.MetricConnections))
+	assert.Same(t, r.Gauge(threshold.MetricClients), r.Gauge(threshold.MetricClients))
 	assert.Equal(t, map[string]string{"event": "chat", "x": "1"}, a.Tags())
-	assert.Panics(t, func() { r.Timer(reports.MetricAck, reports.TagEvent) }, "tags come in pairs")
+	assert.Panics(t, func() { r.Timer(threshold.MetricAck, threshold.TagEvent) }, "tags come in pairs")
 }
 
 func TestShardsRoundUp(t *testing.T) {
@@ -41,8 +42,8 @@ func TestConcurrentTotals(t *testing.T) {
 	t.Parallel()
 	const goroutines, each = 64, 2000
 	r := New(Config{})
-	tm := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
-	c := r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat")
+	tm := r.Timer(threshold.MetricAck, threshold.TagEvent, "chat")
+	c := r.Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat")
 	var intervals int64
 	var deltas int64
 	stop := make(chan struct{})
@@ -98,13 +99,13 @@ func TestSnapshotIntervals(t *testing.T) {
 	t.Parallel()
 	start := time.Now().Add(-2 * time.Second)
 	r := New(Config{Start: start})
-	join := r.Timer(reports.MetricAck, reports.TagEvent, "user-join")
-	chat := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
-	conn := r.Timer(reports.MetricSIOConnect)
-	r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat").Add(5)
-	r.Counter(reports.MetricMessagesReceived, reports.TagEvent, "chat").Add(3)
-	r.Gauge(reports.MetricClients).Set(7)
-	r.Gauge(reports.MetricConnecting).Add(2)
+	join := r.Timer(threshold.MetricAck, threshold.TagEvent, "user-join")
+	chat := r.Timer(threshold.MetricAck, threshold.TagEvent, "chat")
+	conn := r.Timer(threshold.MetricSIOConnect)
+	r.Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat").Add(5)
+	r.Counter(threshold.MetricMessagesReceived, threshold.TagEvent, "chat").Add(3)
+	r.Gauge(threshold.MetricClients).Set(7)
+	r.Gauge(threshold.MetricConnecting).Add(2)
 	r.Error("dial", errors.New("refused"))
 	for range 3 {
 		conn.Record(time.Millisecond)
@@ -118,11 +119,11 @@ func TestSnapshotIntervals(t *testing.T) {
 	p := s.Point()
 	assert.Equal(t, int64(2), p.T)
 	require.Len(t, p.Latency, 3, "every timer with values this second")
-	assert.Equal(t, []string{reports.MetricSIOConnect, reports.MetricAck, reports.MetricAck},
+	assert.Equal(t, []string{threshold.MetricSIOConnect, threshold.MetricAck, threshold.MetricAck},
 		[]string{p.Latency[0].Metric, p.Latency[1].Metric, p.Latency[2].Metric}, "in the reporters' order")
 	for _, l := range p.Latency {
-		if l.Tags[reports.TagEvent] == "chat" {
-			assert.Equal(t, reports.LatencyPoint{Metric: reports.MetricAck, Tags: l.Tags, Count: 99,
+		if l.Tags[threshold.TagEvent] == "chat" {
+			assert.Equal(t, reports.LatencyPoint{Metric: threshold.MetricAck, Tags: l.Tags, Count: 99,
 				P50: 50.015, P90: 89.023, P99: 98.047, Max: 99.007}, l, "this second's chat acks, ms")
 		}
 	}
@@ -134,7 +135,7 @@ func TestSnapshotIntervals(t *testing.T) {
 	assert.Equal(t, int64(100), ack.TotalCount(), "the second's acks over every event")
 
 	chat.Record(2 * time.Second)
-	r.Counter(reports.MetricMessagesSent, reports.TagEvent, "chat").Inc()
+	r.Counter(threshold.MetricMessagesSent, threshold.TagEvent, "chat").Inc()
 	s = r.Snapshot()
 	p = s.Point()
 	assert.Equal(t, int64(1), p.MessagesOut, "counts per interval")
@@ -146,7 +147,7 @@ func TestSnapshotIntervals(t *testing.T) {
 	require.NoError(t, two.RecordValue(2_000_000))
 	at := micros(two.Max()) // 2 s within HDR's 0.1%
 	for _, ts := range s.Timers {
-		if ts.Metric == reports.MetricAck && ts.Tags[reports.TagEvent] == "chat" {
+		if ts.Metric == threshold.MetricAck && ts.Tags[threshold.TagEvent] == "chat" {
 			assert.Equal(t, TimerStats{Metric: "ack", Tags: ts.Tags, Count: 1, P50: at, P90: at, P99: at, Max: at}, ts,
 				"interval stats cover the interval only")
 		}
@@ -167,7 +168,7 @@ func TestExportRoundTrip(t *testing.T) {
 	r := New(Config{Shards: 4})
 	want := map[string]*hdrhistogram.Histogram{}
 	for e, n := range map[string]int{"chat": 500, "user-join": 50} {
-		tm := r.Timer(reports.MetricAck, reports.TagEvent, e)
+		tm := r.Timer(threshold.MetricAck, threshold.TagEvent, e)
 		want[e] = newHistogram()
 		for i := range n {
 			d := time.Duration(i*i+1) * 37 * time.Microsecond
@@ -175,16 +176,16 @@ func TestExportRoundTrip(t *testing.T) {
 			require.NoError(t, want[e].RecordValue(int64(d/time.Microsecond)))
 		}
 	}
-	r.Timer(reports.MetricPush, reports.TagEvent, "silent") // never recorded: not exported
-	lag := r.Timer(reports.MetricLag)
+	r.Timer(threshold.MetricPush, threshold.TagEvent, "silent") // never recorded: not exported
+	lag := r.Timer(threshold.MetricLag)
 	for i := range 100 {
 		lag.Record(time.Duration(i) * 200 * time.Microsecond)
 	}
 	r.Snapshot() // part of the values before the snapshot, part after
-	r.Timer(reports.MetricAck, reports.TagEvent, "chat").Record(time.Second)
+	r.Timer(threshold.MetricAck, threshold.TagEvent, "chat").Record(time.Second)
 	require.NoError(t, want["chat"].RecordValue(1_000_000))
-	r.Counter(reports.MetricConnections).Add(40)
-	r.Counter(reports.MetricStartsDelayed).Add(3)
+	r.Counter(threshold.MetricConnections).Add(40)
+	r.Counter(threshold.MetricStartsDelayed).Add(3)
 	for i := range 15 {
 		r.Error("ack_timeout", fmt.Errorf("no ack %d", i%12))
 	}
@@ -199,15 +200,15 @@ func TestExportRoundTrip(t *testing.T) {
 	require.Len(t, back.Histograms, 3, "ack×2 and lag; the silent push timer is left out")
 	assert.Equal(t, []string{"ack", "ack", "lag"}, []string{back.Histograms[0].Metric, back.Histograms[1].Metric, back.Histograms[2].Metric})
 	for e, w := range want {
-		got, ok := back.Histogram(reports.MetricAck, map[string]string{reports.TagEvent: e})
+		got, ok := back.Histogram(threshold.MetricAck, map[string]string{threshold.TagEvent: e})
 		require.True(t, ok, e)
 		assert.True(t, got.Equals(w), "ack{event:%s} round trips exactly", e)
 	}
-	all, _, ok := back.Aggregate(reports.MetricAck, nil)
+	all, _, ok := back.Aggregate(threshold.MetricAck, nil)
 	require.True(t, ok)
 	assert.Equal(t, int64(551), all.TotalCount())
-	assert.Equal(t, int64(40), back.Counter(reports.MetricConnections, nil))
-	assert.Equal(t, int64(15), back.Counter(reports.MetricErrors, map[string]string{reports.TagKind: "ack_timeout"}))
+	assert.Equal(t, int64(40), back.Counter(threshold.MetricConnections, nil))
+	assert.Equal(t, int64(15), back.Counter(threshold.MetricErrors, map[string]string{threshold.TagKind: "ack_timeout"}))
 	assert.Equal(t, int64(3), back.Generator.StartsDelayed)
 	assert.InDelta(t, 19.6, back.Generator.LagP99, 0.02)
 	assert.InDelta(t, 19.8, back.Generator.LagMax, 0.02)
@@ -220,7 +221,7 @@ func TestExportRoundTrip(t *testing.T) {
 func TestRecordCorrected(t *testing.T) {
 	t.Parallel()
 	r := New(Config{Shards: 1})
-	tm := r.Timer(reports.MetricAck)
+	tm := r.Timer(threshold.MetricAck)
 	tm.RecordCorrected(100*time.Millisecond, 10*time.Millisecond) // 100, 90, …, 10 ms
 	tm.RecordCorrected(5*time.Millisecond, 10*time.Millisecond)   // within the interval: as is
 	tm.RecordCorrected(time.Hour, time.Microsecond)               // bounded
@@ -232,7 +233,7 @@ func TestRecordCorrected(t *testing.T) {
 func TestRecordClamps(t *testing.T) {
 	t.Parallel()
 	r := New(Config{})
-	tm := r.Timer(reports.MetricPush, reports.TagEvent, "chat")
+	tm := r.Timer(threshold.MetricPush, threshold.TagEvent, "chat")
 	tm.Record(-time.Second) // another machine's clock
 	tm.Record(3 * time.Hour)
 	s := r.Snapshot()
@@ -247,7 +248,7 @@ func TestRecordClamps(t *testing.T) {
 func TestRecorderPhases(t *testing.T) {
 	t.Parallel()
 	r := New(Config{Shards: 4})
-	ack := r.Timer(reports.MetricAck, reports.TagEvent, "chat")
+	ack := r.Timer(threshold.MetricAck, threshold.TagEvent, "chat")
 	ack.Record(time.Millisecond) // before any phase: in the whole run only
 	require.NoError(t, r.BeginPhase("ramp"))
 	for range 10 {
@@ -259,7 +260,7 @@ func TestRecorderPhases(t *testing.T) {
 	for range 100 {
 		ack.Record(50 * time.Millisecond)
 	}
-	connect := r.Timer(reports.MetricSIOConnect) // a timer born mid-run
+	connect := r.Timer(threshold.MetricSIOConnect) // a timer born mid-run
 	connect.Record(time.Millisecond)
 	require.NoError(t, r.BeginPhase(reports.TeardownPhase))
 	ack.Record(time.Second)
@@ -275,7 +276,7 @@ func TestRecorderPhases(t *testing.T) {
 		assert.EqualValues(t, 11, ramp.Histograms[0].Count)
 		assert.InDelta(t, 3, ramp.Histograms[0].Max, 0.01)
 		require.Len(t, hold.Histograms, 2)
-		assert.Equal(t, reports.MetricSIOConnect, hold.Histograms[0].Metric, "in the order reporters show")
+		assert.Equal(t, threshold.MetricSIOConnect, hold.Histograms[0].Metric, "in the order reporters show")
 		assert.EqualValues(t, 100, hold.Histograms[1].Count)
 		assert.InDelta(t, 50, hold.Histograms[1].P50, 0.1)
 		assert.InDelta(t, 50, hold.Histograms[1].P99, 0.1)

@@ -7,6 +7,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -59,7 +60,7 @@ func (r *Recorder) Snapshot() Snapshot {
 	r.ackSecond.Reset()
 	for _, t := range timers {
 		t.drain()
-		if t.metric == reports.MetricAck && t.interval != nil {
+		if t.metric == threshold.MetricAck && t.interval != nil {
 			r.ackSecond.Merge(t.interval)
 		}
 		s.Timers = append(s.Timers, t.cut())
@@ -91,7 +92,7 @@ func (s Snapshot) Point() reports.Point {
 		AckHDR: s.AckHDR,
 	}
 	for _, t := range s.Timers {
-		if t.Metric == reports.MetricSIOConnect {
+		if t.Metric == threshold.MetricSIOConnect {
 			p.Connects += t.Count
 		}
 		if t.Count > 0 {
@@ -104,25 +105,25 @@ func (s Snapshot) Point() reports.Point {
 	reports.SortLatency(p.Latency)
 	for _, c := range s.Counters {
 		switch c.Metric {
-		case reports.MetricMessagesReceived:
+		case threshold.MetricMessagesReceived:
 			p.MessagesIn += c.Delta
-		case reports.MetricMessagesSent:
+		case threshold.MetricMessagesSent:
 			p.MessagesOut += c.Delta
-			if ev, ok := c.Tags[reports.TagEvent]; ok && c.Delta > 0 {
+			if ev, ok := c.Tags[threshold.TagEvent]; ok && c.Delta > 0 {
 				reports.AddCounts(&p.MessagesOutByEvent, map[string]int64{ev: c.Delta})
 			}
-		case reports.MetricErrors:
+		case threshold.MetricErrors:
 			p.Errors += c.Delta
 			if c.Delta > 0 {
-				reports.AddCounts(&p.ErrorsByKind, map[string]int64{c.Tags[reports.TagKind]: c.Delta})
+				reports.AddCounts(&p.ErrorsByKind, map[string]int64{c.Tags[threshold.TagKind]: c.Delta})
 			}
 		}
 	}
 	for _, g := range s.Gauges {
 		switch g.Metric {
-		case reports.MetricClients:
+		case threshold.MetricClients:
 			p.Clients += g.Value
-		case reports.MetricConnecting:
+		case threshold.MetricConnecting:
 			p.Connecting += g.Value
 		}
 	}
@@ -146,7 +147,7 @@ func (r *Recorder) Export(run *reports.Run) error {
 		if h.TotalCount() == 0 {
 			continue
 		}
-		if t.metric == reports.MetricLag {
+		if t.metric == threshold.MetricLag {
 			lag.Merge(h)
 		}
 		rec, err := reports.NewHistogramRecord(t.metric, t.tags, h, reports.UnitMicroseconds)
@@ -160,8 +161,8 @@ func (r *Recorder) Export(run *reports.Run) error {
 	}
 	run.SortRecords()
 	run.Generator = reports.Generator{
-		StartsDropped: sum(run.Counters, reports.MetricStartsDropped),
-		StartsDelayed: sum(run.Counters, reports.MetricStartsDelayed),
+		StartsDropped: sum(run.Counters, threshold.MetricStartsDropped),
+		StartsDelayed: sum(run.Counters, threshold.MetricStartsDelayed),
 	}
 	if lag.TotalCount() > 0 {
 		run.Generator.LagP99 = float64(lag.ValueAtPercentile(99)) / 1e3

@@ -3,7 +3,7 @@ package schedule
 import (
 	"testing"
 
-	"github.com/stampede-sio/stampede/internal/leakcheck"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
 )
 
 // TestMain checks that no test leaves a goroutine behind: the executors'

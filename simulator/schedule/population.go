@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 )
@@ -191,10 +191,10 @@ func New(ctx context.Context, cfg Config) *Population {
 	return &Population{
 		start: cfg.Start, segment: cfg.Segment, base: ctx, onPhase: cfg.OnPhase,
 		connecting: make(chan struct{}, maxConnecting),
-		lag:        rec.Timer(reports.MetricLag),
-		made:       rec.Counter(reports.MetricStarts),
-		delayed:    rec.Counter(reports.MetricStartsDelayed),
-		dropped:    rec.Counter(reports.MetricStartsDropped),
+		lag:        rec.Timer(threshold.MetricLag),
+		made:       rec.Counter(threshold.MetricStarts),
+		delayed:    rec.Counter(threshold.MetricStartsDelayed),
+		dropped:    rec.Counter(threshold.MetricStartsDropped),
 		running:    map[int]context.CancelFunc{},
 		starters:   starters{next: make(chan func())},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 	"github.com/stampede-sio/stampede/simulator/metrics"
@@ -111,7 +112,7 @@ func TestRampStartsEvenlySpread(t *testing.T) {
 		want := []started{{0, 0, 0}, {1, ms(500), ms(500)}, {2, ms(1000), ms(1000)}, {3, ms(1500), ms(1500)}}
 		assert.Equal(t, want, f.calls())
 		assert.Equal(t, 2*time.Second, elapsed)
-		assert.Zero(t, counter(t, rec, reports.MetricStartsDelayed))
+		assert.Zero(t, counter(t, rec, threshold.MetricStartsDelayed))
 	})
 }
 
@@ -146,8 +147,8 @@ func TestArrivalStartsAtIntendedTimes(t *testing.T) {
 		}
 		assert.Equal(t, want, f.calls())
 		assert.Equal(t, 3*time.Second, elapsed)
-		assert.Zero(t, counter(t, rec, reports.MetricStartsDelayed))
-		assert.Zero(t, counter(t, rec, reports.MetricStartsDropped))
+		assert.Zero(t, counter(t, rec, threshold.MetricStartsDelayed))
+		assert.Zero(t, counter(t, rec, threshold.MetricStartsDropped))
 	})
 }
 
@@ -173,12 +174,12 @@ func TestArrivalDelaysAndDropsWhenClientsAreSlow(t *testing.T) {
 			{6, ms(1500), ms(2400)}, // 5 dropped at 2.25s
 		}
 		assert.Equal(t, want, f.calls())
-		assert.EqualValues(t, 4, counter(t, rec, reports.MetricStartsDelayed))
-		assert.EqualValues(t, 3, counter(t, rec, reports.MetricStartsDropped)) // 3, 5, 7
+		assert.EqualValues(t, 4, counter(t, rec, threshold.MetricStartsDelayed))
+		assert.EqualValues(t, 3, counter(t, rec, threshold.MetricStartsDropped)) // 3, 5, 7
 		var run reports.Run
 		require.NoError(t, rec.Export(&run))
 		assert.InDelta(t, 900, run.Generator.LagMax, 1)
-		lag, ok := run.Histogram(reports.MetricLag, nil)
+		lag, ok := run.Histogram(threshold.MetricLag, nil)
 		require.True(t, ok)
 		assert.EqualValues(t, 5, lag.TotalCount())
 	})
@@ -199,8 +200,8 @@ func TestArrivalDropsWhenTheGeneratorIsLate(t *testing.T) {
 		synctest.Wait()
 		// 0 (0s) and 1 (0.5s) are over a second late; 2 and 3 late; 4 on time.
 		assert.Equal(t, []started{{2, ms(1000), ms(1600)}, {3, ms(1500), ms(1600)}, {4, ms(2000), ms(2000)}}, f.calls())
-		assert.EqualValues(t, 2, counter(t, rec, reports.MetricStartsDropped))
-		assert.EqualValues(t, 2, counter(t, rec, reports.MetricStartsDelayed))
+		assert.EqualValues(t, 2, counter(t, rec, threshold.MetricStartsDropped))
+		assert.EqualValues(t, 2, counter(t, rec, threshold.MetricStartsDelayed))
 		stop()
 		pop.Wait(time.Second)
 	})

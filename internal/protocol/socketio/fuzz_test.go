@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 
@@ -253,7 +254,7 @@ func FuzzArgs(f *testing.F) {
 // the same bytes for Go values and for compact raw arguments.
 func FuzzAppendEvent(f *testing.F) {
 	f.Add("message", "hello", 1.5, []byte(`{"a":[1,"x"]}`))
-	f.Add("a<b>\"c\"", "\u2028<&>", -0.0, []byte(`null`))
+	f.Add("a<b>\"c\"", "\u2028<&>", math.Copysign(0, -1), []byte(`null`))
 	f.Add("é", "\xff", 1e300, []byte(`"s"`))
 	f.Fuzz(func(t *testing.T, name, s string, n float64, raw []byte) {
 		var v any
