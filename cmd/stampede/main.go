@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +40,9 @@ type command struct {
 	summary string
 	usage   string
 	run     func(ctx context.Context, e env, args []string) int
+	// runE is a command that returns its error, the exit code riding on
+	// it (exitCode); main prints it once. Set run or runE, not both.
+	runE func(ctx context.Context, e env, args []string) error
 }
 
 // commands is the one explicit map of subcommands.
@@ -75,7 +80,14 @@ func run(ctx context.Context, e env, args []string) int {
 		printHelp(e.stderr)
 		return exitUsage
 	}
-	return cmd.run(ctx, e, rest)
+	if cmd.runE == nil {
+		return cmd.run(ctx, e, rest)
+	}
+	err := cmd.runE(ctx, e, rest)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(e.stderr, "stampede %s: %v\n", name, err)
+	}
+	return exitCode(err)
 }
 
 func helpCommand(e env, args []string) int {
@@ -127,4 +139,33 @@ func (u *usageError) Error() string { return u.msg }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitError is an error carrying the exit code of CLI.md it ends the
+// command with.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (x *exitError) Error() string { return x.err.Error() }
+func (x *exitError) Unwrap() error { return x.err }
+
+// withCode gives err the exit code code: exitFailed for a check or
+// threshold that failed, exitInterrupted for a run cut short by a signal.
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// exitCode is the one mapping from a command's error to its exit code: nil
+// and --help are 0, an error carrying a code has it, and any other error
+// (bad flags or input, an unreachable target) could not run: 2.
+func exitCode(err error) int {
+	var x *exitError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &x):
+		return x.code
+	default:
+		return exitUsage
+	}
 }
