@@ -33,6 +33,6 @@ func ExampleRun() {
 		fmt.Println("could not run:", err)
 		return
 	}
-	fmt.Printf("failed: %d, exit code %d\n", rec.Summary.Failed, conformance.ExitCode(rec))
-	// Output: failed: 0, exit code 0
+	fmt.Printf("failed: %d, decisive: %d\n", rec.Summary.Failed, rec.Summary.Decisive)
+	// Output: failed: 0, decisive: 0
 }

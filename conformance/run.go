@@ -231,15 +231,6 @@ func skipped(c check.Case, reason string) reports.CheckCase {
 	return r
 }
 
-// ExitCode maps a record to CLI.md's exit codes: 0 when no decisive case
-// failed, 1 otherwise.
-func ExitCode(rec *reports.Check) int {
-	if rec.Summary.Decisive > 0 {
-		return 1
-	}
-	return 0
-}
-
 func unreachable(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnreachable, fmt.Sprintf(format, args...))
 }

@@ -68,23 +68,22 @@ func TestExecuteOutcomes(t *testing.T) {
 	assert.Contains(t, got["EIO-5/hang"].Actual, "time ran out")
 	assert.Equal(t, "SHOULD", got["SIO-8/should"].Level)
 	assert.Equal(t, reports.CheckSummary{Passed: 1, Failed: 4, Skipped: 1, Decisive: 3}, rec.Summary)
-	assert.Equal(t, 1, ExitCode(rec))
 	assert.Equal(t, "EIO-1/pass", rec.Cases[0].ID, "results in case order")
 }
 
-// Only SHOULD failures: exit 0, unless strict (CLI.md).
-func TestExitCodeShouldOnly(t *testing.T) {
+// Only SHOULD failures: none decisive (exit 0), unless strict (CLI.md).
+func TestDecisiveShouldOnly(t *testing.T) {
 	t.Parallel()
 	cases := []check.Case{synthetic("SIO-8/should", check.Should, func(_ context.Context, t *check.T) { t.Fail("a", "b") })}
 	rec, err := execute(context.Background(), fakeTarget(), cases, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 0, ExitCode(rec))
+	assert.Equal(t, 0, rec.Summary.Decisive)
 
 	strict := fakeTarget()
 	strict.Strict = true
 	rec, err = execute(context.Background(), strict, cases, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 1, ExitCode(rec))
+	assert.Equal(t, 1, rec.Summary.Decisive)
 }
 
 // --run is an unanchored regular expression over IDs; --layer filters layers.
@@ -201,12 +200,12 @@ func TestWarnStricterThanUpstream(t *testing.T) {
 		assert.Equal(t, "still open", c.Actual)
 		assert.Equal(t, 1, rec.Summary.Warned)
 		assert.Equal(t, 0, rec.Summary.Failed)
-		assert.Equal(t, map[bool]int{false: 0, true: 1}[strict], ExitCode(rec), "strict %v", strict)
+		assert.Equal(t, map[bool]int{false: 0, true: 1}[strict], rec.Summary.Decisive, "strict %v", strict)
 	}
 	rec, err := execute(context.Background(), fakeTarget(), []check.Case{otherFailure, unmarked}, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, reports.StatusFail, rec.Cases[0].Status, "a failure outside the stricter part")
 	assert.Equal(t, reports.StatusFail, rec.Cases[1].Status, "FailStricter without Upstream")
 	assert.Equal(t, reports.SourceUpstream, rec.Cases[1].Source)
-	assert.Equal(t, 1, ExitCode(rec))
+	assert.Equal(t, 2, rec.Summary.Decisive, "both failures decide")
 }

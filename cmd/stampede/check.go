@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -90,7 +91,7 @@ Examples:
 var checkCommand = command{
 	summary: "check a server against the documented behaviour",
 	usage:   checkHelp(),
-	run:     runCheck,
+	runE:    runCheck,
 }
 
 // checkHelp is checkUsage and the cases that change shared state.
@@ -120,7 +121,7 @@ type checkFlags struct {
 	parallel, repeat                                   int
 }
 
-func runCheck(ctx context.Context, e env, args []string) int {
+func runCheck(ctx context.Context, e env, args []string) error {
 	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -152,15 +153,13 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, checkHelp())
-			return exitOK
+			return nil
 		}
-		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
-		return exitUsage
+		return usagef("%v", err)
 	}
 	target, opts, err := checkSetup(e, f, fs.NArg())
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
-		return exitUsage
+		return err
 	}
 	if f.list {
 		return listCases(e, opts)
@@ -169,23 +168,26 @@ func runCheck(ctx context.Context, e env, args []string) int {
 		opts.Log, opts.Terminal = e.stderr, e.isTerminal(e.stderr)
 	}
 	rec, err := conformance.Run(ctx, target, opts)
-	switch {
-	case errors.Is(err, conformance.ErrNoCases), errors.Is(err, conformance.ErrUnreachable):
-		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
-		return exitUsage
-	case rec == nil:
-		fmt.Fprintf(e.stderr, "stampede check: %v\n", err)
-		return exitUsage
+	if rec == nil || errors.Is(err, conformance.ErrNoCases) || errors.Is(err, conformance.ErrUnreachable) {
+		return cmp.Or(err, errors.New("the suite returned no record")) // could not run: 2
 	}
 	rec.Command = commandLine("check", args)
 	if werr := writeCheckReports(e, f, rec); werr != nil {
-		fmt.Fprintf(e.stderr, "stampede check: %v\n", werr)
-		return exitUsage
+		return werr
 	}
 	if err != nil { // interrupted: partial reports were written
-		return exitInterrupted
+		return withCode(exitInterrupted, fmt.Errorf("interrupted: %w", err))
 	}
-	return conformance.ExitCode(rec)
+	return checkVerdict(rec)
+}
+
+// checkVerdict is the exit of a check that ran: exitFailed when a decisive
+// case failed (a MUST case, a SHOULD or warned case under --strict).
+func checkVerdict(rec *reports.Check) error {
+	if n := rec.Summary.Decisive; n > 0 {
+		return withCode(exitFailed, fmt.Errorf("FAIL: %d of %d cases failed", n, len(rec.Cases)))
+	}
+	return nil
 }
 
 func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Options, error) {
@@ -265,16 +267,15 @@ func checkSetup(e env, f checkFlags, nargs int) (check.Target, conformance.Optio
 	return target, opts, nil
 }
 
-func listCases(e env, opts conformance.Options) int {
+func listCases(e env, opts conformance.Options) error {
 	cases := conformance.Select(conformance.Cases(), opts)
 	if len(cases) == 0 {
-		fmt.Fprintln(e.stderr, "stampede check: no case selected")
-		return exitUsage
+		return usagef("no case selected")
 	}
 	for _, c := range cases {
 		fmt.Fprintf(e.stdout, "%-28s %-8s %-6s %s\n", c.ID, c.Layer, c.Level, c.Requirement)
 	}
-	return exitOK
+	return nil
 }
 
 func writeCheckReports(e env, f checkFlags, rec *reports.Check) error {

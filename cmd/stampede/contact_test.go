@@ -46,7 +46,7 @@ func TestRunFirstContactNode(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "run.json")
 			e, _, errb := testEnv(nil)
 			args := append([]string{"echo-baseline", "--vus", "4", "--duration", "2s", "--quiet", "--out", out}, tt.args...)
-			code := runRun(t.Context(), e, args)
+			code := runCmd(t.Context(), e, "run", args)
 			require.NotEqual(t, exitUsage, code, "reachable: %s", errb.String())
 			rec := readRunFile(t, out)
 			assert.Positive(t, rec.Counter(threshold.MetricConnections, nil))
@@ -64,7 +64,7 @@ func TestRunEchoFanoutNode(t *testing.T) {
 	echo := nodeServer(t, "echo-server.js")
 	out := filepath.Join(t.TempDir(), "run.json")
 	e, _, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-fanout", "--vus", "50", "--duration", "8s", "--quiet", "--out", out,
+	code := runCmd(t.Context(), e, "run", []string{"echo-fanout", "--vus", "50", "--duration", "8s", "--quiet", "--out", out,
 		"--target", echo + "/custom", "--set", "target.path=/socket.io"})
 	rec := readRunFile(t, out)
 	assert.Equal(t, exitOK, code, "stderr: %s", errb.String())
@@ -85,12 +85,12 @@ func TestCheckFirstContactNode(t *testing.T) {
 		{"--target", stock, "--path", "/socket.io", "--echo-namespace", "/"},
 	} {
 		e, _, errb := testEnv(nil)
-		code := runCheck(t.Context(), e, append(args, "--layer", "engineio", "--run", "^EIO-1/", "--quiet"))
+		code := runCmd(t.Context(), e, "check", append(args, "--layer", "engineio", "--run", "^EIO-1/", "--quiet"))
 		assert.Equal(t, exitOK, code, "args %v: %s", args, errb.String())
 	}
 	// A wrong path says so, and what to try.
 	e, _, errb := testEnv(nil)
-	code := runCheck(t.Context(), e, []string{"--target", echo, "--engineio-path", "/nope/", "--layer", "engineio", "--run", "^EIO-1/", "--quiet"})
+	code := runCmd(t.Context(), e, "check", []string{"--target", echo, "--engineio-path", "/nope/", "--layer", "engineio", "--run", "^EIO-1/", "--quiet"})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errb.String(), "--path /socket.io")
 }

@@ -247,12 +247,12 @@ func checkCommandLine(t *testing.T, args []string) {
 		_, _, err := parseServe(e, args[1:])
 		assert.NoError(t, err, "%q", args)
 	case "check":
-		code := runCheck(t.Context(), e, append(slices.Clone(args[1:]), "--list", "--quiet"))
+		code := runCmd(t.Context(), e, "check", append(slices.Clone(args[1:]), "--list", "--quiet"))
 		assert.Equal(t, exitOK, code, "%q: %s", args, errb.String())
 	case "report":
 		require.Greater(t, len(args), 1)
 		require.Equal(t, "merge", args[1], "%q", args)
-		code := runReport(t.Context(), e, args[1:])
+		code := runCmd(t.Context(), e, "report", args[1:])
 		assert.Equal(t, exitUsage, code)
 		assert.Contains(t, errb.String(), "no such file", "%q: the flags parsed, the records were looked for", args)
 	default:

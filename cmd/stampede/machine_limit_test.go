@@ -18,12 +18,12 @@ func TestMachineLimitExits2(t *testing.T) {
 	}
 	huge := []string{"echo-baseline", "--set", "phases.0.to=2147483647"}
 	e, out, errb := testEnv(nil)
-	assert.Equal(t, exitUsage, runValidate(t.Context(), e, huge), "stdout %s", out.String())
+	assert.Equal(t, exitUsage, runCmd(t.Context(), e, "validate", huge), "stdout %s", out.String())
 	assert.Contains(t, errb.String(), "MemAvailable")
 	assert.Contains(t, errb.String(), "2147483647 clients")
 
 	e, out, errb = testEnv(nil)
-	assert.Equal(t, exitUsage, runRun(t.Context(), e, append(huge, "--target", "http://127.0.0.1:1")))
+	assert.Equal(t, exitUsage, runCmd(t.Context(), e, "run", append(huge, "--target", "http://127.0.0.1:1")))
 	assert.Contains(t, errb.String(), "MemAvailable")
 	assert.NotContains(t, errb.String(), "unreachable", "refused before the probe")
 	assert.Empty(t, out.String())
@@ -37,7 +37,7 @@ func TestMachineLimitOpenFilesExits2(t *testing.T) {
 		t.Skip("no usable RLIMIT_NOFILE here")
 	}
 	e, _, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "2000000", "--clients-per-worker", "2000000", "--target", "http://127.0.0.1:1"})
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "2000000", "--clients-per-worker", "2000000", "--target", "http://127.0.0.1:1"})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errb.String(), "RLIMIT_NOFILE")
 }

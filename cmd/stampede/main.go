@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -39,9 +40,8 @@ func (e env) isTerminal(w io.Writer) bool {
 type command struct {
 	summary string
 	usage   string
-	run     func(ctx context.Context, e env, args []string) int
-	// runE is a command that returns its error, the exit code riding on
-	// it (exitCode); main prints it once. Set run or runE, not both.
+	// runE runs the command and returns its error, the exit code riding on
+	// it (exitCode); main prints it once.
 	runE func(ctx context.Context, e env, args []string) error
 }
 
@@ -64,48 +64,60 @@ func main() {
 	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
 }
 
+// run runs the command args name, prints its error once, after the
+// command's name, and returns its exit code.
 func run(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 {
-		printHelp(e.stderr)
-		return exitUsage
-	}
-	name, rest := args[0], args[1:]
-	switch name {
-	case "help", "-h", "-help", "--help":
-		return helpCommand(e, rest)
-	}
-	cmd, ok := commands()[name]
-	if !ok {
-		fmt.Fprintf(e.stderr, "stampede: unknown command %q\n\n", name)
-		printHelp(e.stderr)
-		return exitUsage
-	}
-	if cmd.runE == nil {
-		return cmd.run(ctx, e, rest)
-	}
-	err := cmd.runE(ctx, e, rest)
+	prefix, err := dispatch(ctx, e, args)
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(e.stderr, "stampede %s: %v\n", name, err)
+		printError(e.stderr, prefix, err)
 	}
 	return exitCode(err)
 }
 
-func helpCommand(e env, args []string) int {
+// dispatch runs the command args name; prefix is what its error is printed
+// after.
+func dispatch(ctx context.Context, e env, args []string) (prefix string, err error) {
+	if len(args) == 0 {
+		return "stampede", usagef("want a command\n\n%s", helpText())
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return "stampede", helpCommand(e, rest)
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		return "stampede", usagef("unknown command %q\n\n%s", name, helpText())
+	}
+	return "stampede " + name, cmd.runE(ctx, e, rest)
+}
+
+// printError writes a command's error: a scenario's problems one per line
+// (printScenarioErrors), any other error after prefix.
+func printError(w io.Writer, prefix string, err error) {
+	var problems scenarioProblems
+	if errors.As(err, &problems) {
+		printScenarioErrors(w, prefix, problems)
+		return
+	}
+	fmt.Fprintf(w, "%s: %v\n", prefix, err)
+}
+
+func helpCommand(e env, args []string) error {
 	if len(args) == 0 {
 		printHelp(e.stdout)
-		return exitOK
+		return nil
 	}
 	if args[0] == "help" {
 		fmt.Fprint(e.stdout, helpUsage)
-		return exitOK
+		return nil
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "stampede: unknown command %q\n", args[0])
-		return exitUsage
+		return usagef("unknown command %q", args[0])
 	}
 	fmt.Fprint(e.stdout, cmd.usage)
-	return exitOK
+	return nil
 }
 
 const helpUsage = `Usage: stampede help [COMMAND]
@@ -117,6 +129,14 @@ Examples:
   stampede help
   stampede help run
 `
+
+// helpText is the list of commands, without its last newline: the end of
+// an error message.
+func helpText() string {
+	var b strings.Builder
+	printHelp(&b)
+	return strings.TrimSuffix(b.String(), "\n")
+}
 
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, "stampede tests and load-simulates Socket.IO backends such as open-webui's.\n\nUsage:\n  stampede <command> [flags]\n\nCommands:\n")

@@ -59,10 +59,10 @@ Examples:
 var reportCommand = command{
 	summary: "render run and check records (text, JSON, Markdown, HTML); merge the segments of a run",
 	usage:   reportUsage,
-	run:     runReport,
+	runE:    runReport,
 }
 
-func runReport(_ context.Context, e env, args []string) int {
+func runReport(_ context.Context, e env, args []string) error {
 	if len(args) > 0 && args[0] == "merge" {
 		return runMerge(e, args[1:])
 	}
@@ -70,7 +70,7 @@ func runReport(_ context.Context, e env, args []string) int {
 }
 
 // renderReport is stampede report RECORD.json: one record in one format.
-func renderReport(e env, args []string) int {
+func renderReport(e env, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var format, out string
@@ -80,7 +80,7 @@ func renderReport(e env, args []string) int {
 	paths, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) || (err == nil && len(paths) == 1 && paths[0] == "help") {
 		fmt.Fprint(e.stdout, reportUsage)
-		return exitOK
+		return nil
 	}
 	if format == "" {
 		format = cmp.Or(reports.FormatOf(out), reports.FormatText)
@@ -93,18 +93,16 @@ func renderReport(e env, args []string) int {
 		err = fmt.Errorf("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede report: %v\n\n%s", err, reportUsage)
-		return exitUsage
+		return usagef("%v\n\n%s", err, strings.TrimSuffix(reportUsage, "\n"))
 	}
 	rec, err := reports.ReadRecordFile(paths[0])
 	if err == nil {
 		err = writeReport(e.stdout, out, func(w io.Writer) error { return rec.Write(w, format) })
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede report: %s: %v\n", paths[0], err)
-		return exitUsage
+		return fmt.Errorf("%s: %w", paths[0], err)
 	}
-	return exitOK
+	return nil
 }
 
 // writeReport writes to the file at path, or to stdout when path is "".
@@ -115,7 +113,9 @@ func writeReport(stdout io.Writer, path string, write func(io.Writer) error) err
 	return writeFile(path, write)
 }
 
-func runMerge(e env, args []string) int {
+// runMerge is stampede report merge; its errors are printed after
+// "stampede report" (main), so they name the merge.
+func runMerge(e env, args []string) error {
 	fs := flag.NewFlagSet("report merge", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var f runFlags
@@ -124,42 +124,40 @@ func runMerge(e env, args []string) int {
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	allowPartial := fs.Bool("allow-partial", false, "")
 	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(e.stdout, reportUsage)
-		return exitOK
-	}
-	if err == nil && len(paths) == 0 {
-		err = errors.New("want the records to merge")
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede report merge: %v\n", err)
-		return exitUsage
+		return nil
+	case err != nil:
+		return usagef("merge: %v", err)
+	case len(paths) == 0:
+		return usagef("merge: want the records to merge")
 	}
 	runs := make([]*reports.Run, len(paths))
 	for i, p := range paths {
 		if runs[i], err = reports.ReadRunFile(p); err != nil {
-			fmt.Fprintf(e.stderr, "stampede report merge: %s: %v\n", p, err)
-			return exitUsage
+			return fmt.Errorf("merge: %s: %w", p, err)
 		}
 	}
 	merged, err := reports.MergeRuns(runs...)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede report merge: %v\n", err)
-		return exitUsage
+		return fmt.Errorf("merge: %w", err)
 	}
 	missing := reports.MissingSegments(runs...)
 	if len(missing) > 0 && !*allowPartial {
-		fmt.Fprintf(e.stderr, "stampede report merge: segments %s missing: the records are part of a run; merge them all, or pass --allow-partial to merge these, marked partial\n", segmentList(missing))
-		return exitUsage
+		return usagef("merge: segments %s missing: the records are part of a run; merge them all, or pass --allow-partial to merge these, marked partial", segmentList(missing))
 	}
 	if len(missing) > 0 {
 		merged.Partial, merged.Missing = true, missing
 		fmt.Fprintf(e.stderr, "stampede report merge: warning: segments %s missing: the merged record is partial\n", segmentList(missing))
 	}
-	if code := finishRun(e, "stampede report merge", f, merged); code != exitInterrupted {
-		return code
+	if err := writeRun(e, "stampede report merge", f, merged); err != nil {
+		return err
 	}
-	return thresholdsCode(merged) // a segment was interrupted, not the merge
+	if merged.Interrupted { // a segment was, not the merge: the thresholds judge what it measured
+		return thresholdsVerdict(merged)
+	}
+	return runVerdict(merged)
 }
 
 // segmentList names segments as "2/3, 3/3".

@@ -34,7 +34,7 @@ func TestReportRenders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, stdout, errb := testEnv(nil)
-			require.Equal(t, exitOK, runReport(t.Context(), e, tc.args), "stderr: %s", errb.String())
+			require.Equal(t, exitOK, runCmd(t.Context(), e, "report", tc.args), "stderr: %s", errb.String())
 			got := stdout.String()
 			for i, a := range tc.args {
 				if a == "-o" || a == "--out" {
@@ -69,7 +69,7 @@ func TestReportRenderErrors(t *testing.T) {
 		{[]string{"missing.json"}, "no such file"},
 	} {
 		e, stdout, errb := testEnv(nil)
-		assert.Equal(t, exitUsage, runReport(t.Context(), e, tc.args), "%v", tc.args)
+		assert.Equal(t, exitUsage, runCmd(t.Context(), e, "report", tc.args), "%v", tc.args)
 		assert.Contains(t, errb.String(), tc.want, "%v", tc.args)
 		assert.Empty(t, stdout.String(), "%v", tc.args)
 	}
@@ -90,7 +90,7 @@ func TestRunAndCheckWriteHTML(t *testing.T) {
 	dir := t.TempDir()
 	page, rec := filepath.Join(dir, "run.html"), filepath.Join(dir, "run.json")
 	e, _, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "2", "--duration", "2s", "--target", hs.URL,
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "2", "--duration", "2s", "--target", hs.URL,
 		"--html", page, "--out", rec, "--quiet", "--secret", "s3cret"})
 	require.Contains(t, []int{exitOK, exitFailed}, code, "stderr: %s", errb.String())
 	b, err := os.ReadFile(page)

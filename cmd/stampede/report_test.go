@@ -24,7 +24,7 @@ func runSegments(t *testing.T) (dir string, parts []string) {
 	for _, seg := range []string{"1/2", "2/2"} {
 		out := filepath.Join(dir, "part-"+seg[:1]+".json")
 		e, _, errb := testEnv(nil)
-		code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "4", "--duration", "2s", "--target", hs.URL,
+		code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "4", "--duration", "2s", "--target", hs.URL,
 			"--segment", seg, "--out", out, "--quiet"})
 		require.Contains(t, []int{exitOK, exitFailed}, code, "segment %s: %s", seg, errb.String())
 		parts = append(parts, out)
@@ -43,7 +43,7 @@ func TestReportMerge(t *testing.T) {
 	}
 	out := filepath.Join(dir, "merged.json")
 	e, stdout, errb := testEnv(nil)
-	code := runReport(t.Context(), e, append([]string{"merge", "--out", out}, parts...))
+	code := runCmd(t.Context(), e, "report", append([]string{"merge", "--out", out}, parts...))
 	require.Equal(t, exitOK, code, "stderr: %s", errb.String())
 	assert.Contains(t, stdout.String(), "stampede run echo-baseline", "the merged summary")
 	merged := readRunFile(t, out)
@@ -64,7 +64,7 @@ func TestReportMerge(t *testing.T) {
 	require.NoError(t, reports.WriteRunJSON(f, first))
 	require.NoError(t, f.Close())
 	e, stdout, errb = testEnv(nil)
-	assert.Equal(t, exitFailed, runReport(t.Context(), e, []string{"merge", failing, parts[1], "--quiet"}), "stderr: %s", errb.String())
+	assert.Equal(t, exitFailed, runCmd(t.Context(), e, "report", []string{"merge", failing, parts[1], "--quiet"}), "stderr: %s", errb.String())
 	assert.Empty(t, stdout.String(), "--quiet")
 }
 
@@ -88,13 +88,13 @@ func TestReportBadInputExits2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e, out, errb := testEnv(nil)
-		code := runReport(t.Context(), e, tt.args)
+		code := runCmd(t.Context(), e, "report", tt.args)
 		assert.Equal(t, exitUsage, code, "args %v: %s", tt.args, errb.String())
 		assert.Contains(t, errb.String(), tt.message, "args %v", tt.args)
 		assert.Empty(t, out.String(), "args %v", tt.args)
 	}
 	e, out, _ := testEnv(nil)
-	assert.Equal(t, exitOK, runReport(t.Context(), e, []string{"--help"}))
+	assert.Equal(t, exitOK, runCmd(t.Context(), e, "report", []string{"--help"}))
 	assert.Contains(t, out.String(), "stampede report merge")
 }
 
@@ -107,14 +107,14 @@ func TestReportMergeMissingSegment(t *testing.T) {
 	dir, parts := runSegments(t)
 	out := filepath.Join(dir, "merged.json")
 	e, stdout, errb := testEnv(nil)
-	require.Equal(t, exitUsage, runReport(t.Context(), e, []string{"merge", parts[0], "--out", out}))
+	require.Equal(t, exitUsage, runCmd(t.Context(), e, "report", []string{"merge", parts[0], "--out", out}))
 	assert.Contains(t, errb.String(), "segments 2/2 missing")
 	assert.Contains(t, errb.String(), "--allow-partial")
 	assert.Empty(t, stdout.String())
 	assert.NoFileExists(t, out)
 
 	e, stdout, errb = testEnv(nil)
-	code := runReport(t.Context(), e, []string{"merge", parts[0], "--out", out, "--allow-partial"})
+	code := runCmd(t.Context(), e, "report", []string{"merge", parts[0], "--out", out, "--allow-partial"})
 	assert.Contains(t, []int{exitOK, exitFailed}, code, "stderr: %s", errb.String())
 	first, _, _ := strings.Cut(stdout.String(), "\n")
 	assert.Equal(t, "PARTIAL RUN: segments 2/2 missing: every figure below lacks their clients", first)
@@ -128,7 +128,7 @@ func TestReportMergeMissingSegment(t *testing.T) {
 
 	// Both segments: not partial.
 	e, stdout, errb = testEnv(nil)
-	require.Contains(t, []int{exitOK, exitFailed}, runReport(t.Context(), e, []string{"merge", parts[0], parts[1], "--out", out, "--allow-partial"}), errb.String())
+	require.Contains(t, []int{exitOK, exitFailed}, runCmd(t.Context(), e, "report", []string{"merge", parts[0], parts[1], "--out", out, "--allow-partial"}), errb.String())
 	assert.NotContains(t, stdout.String(), "PARTIAL")
 	assert.False(t, readRunFile(t, out).Partial)
 }

@@ -99,7 +99,7 @@ Examples:
 var runCommand = command{
 	summary: "run a load scenario against a server",
 	usage:   runUsage,
-	run:     runRun,
+	runE:    runRun,
 }
 
 type runFlags struct {
@@ -115,15 +115,14 @@ type runFlags struct {
 	live                         simulator.ProgressFunc // feeds --metrics-addr; nil without it
 }
 
-func runRun(ctx context.Context, e env, args []string) int {
+func runRun(ctx context.Context, e env, args []string) error {
 	f, scenarioArg, seg, err := parseRunFlags(args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, runUsage)
-			return exitOK
+			return nil
 		}
-		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
-		return exitUsage
+		return usagef("%v", err)
 	}
 	sets := f.sets
 	if f.target != "" {
@@ -131,31 +130,26 @@ func runRun(ctx context.Context, e env, args []string) int {
 	}
 	s, errs := prepareScenario(scenarioArg, sets, f.vus, f.duration)
 	if len(errs) > 0 {
-		printScenarioErrors(e.stderr, "stampede run", errs)
-		return exitUsage
+		return errs
 	}
 	if err := simulator.ReadHostLimits().Check(s.Peak(), f.perWorker, seg); err != nil {
-		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
-		return exitUsage
+		return err
 	}
 	secret, _, _, noSecret := resolveSecret(e, f.secret, false) // Run says whether the scenario needs one
 	if f.out != "" {
 		if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
-			fmt.Fprintf(e.stderr, "stampede run: --out: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("--out: %w", err)
 		}
 	}
 	if f.debugAddr != "" {
 		if err := serveDebug(f.debugAddr); err != nil {
-			fmt.Fprintf(e.stderr, "stampede run: --debug-addr: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("--debug-addr: %w", err)
 		}
 	}
 	if f.metricsAddr != "" {
 		live, stop, err := serveRunMetrics(f.metricsAddr)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "stampede run: --metrics-addr: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("--metrics-addr: %w", err)
 		}
 		defer stop()
 		f.live = live
@@ -170,15 +164,13 @@ func runRun(ctx context.Context, e env, args []string) int {
 			TLSConfig: insecureTLS(f.insecure),
 		})
 	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede run: %v\n", err)
-		if errors.Is(err, context.Canceled) {
-			return exitInterrupted // before the start: nothing to write
-		}
-		if errors.Is(err, simulator.ErrNoSecret) && noSecret != nil {
-			fmt.Fprintf(e.stderr, "stampede run: %v\n", noSecret)
-		}
-		return exitUsage
+	switch {
+	case errors.Is(err, context.Canceled):
+		return withCode(exitInterrupted, err) // before the start: nothing to write
+	case errors.Is(err, simulator.ErrNoSecret) && noSecret != nil:
+		return fmt.Errorf("%w; %w", err, noSecret) // what it needs, then where it looked
+	case err != nil:
+		return err
 	}
 	if !f.worker {
 		rec.Command = commandLine("run", args)
@@ -241,9 +233,22 @@ func parseSegment(v string) (simulator.Segment, error) {
 	return simulator.Segment{I: i, N: n}, nil
 }
 
-// finishRun writes the record, prints the summary and picks the exit code;
-// name prefixes its error messages.
-func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
+// finishRun writes the record, prints the summary and judges the run; name
+// prefixes its notices. A worker's record is judged by its parent, merged.
+func finishRun(e env, name string, f runFlags, rec *reports.Run) error {
+	if err := writeRun(e, name, f, rec); err != nil {
+		return err
+	}
+	if f.worker {
+		return nil
+	}
+	return runVerdict(rec)
+}
+
+// writeRun writes the record to --out and --html and prints the summary,
+// unless --quiet; a summary that cannot be printed is a notice, not the
+// run's failure.
+func writeRun(e env, name string, f runFlags, rec *reports.Run) error {
 	for _, out := range []struct {
 		path  string
 		write reports.RunReporter
@@ -252,8 +257,7 @@ func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
 			continue
 		}
 		if err := writeFile(out.path, func(w io.Writer) error { return out.write(w, rec) }); err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-			return exitUsage
+			return err
 		}
 	}
 	if !f.quiet && !f.worker {
@@ -261,14 +265,20 @@ func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
 			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		}
 	}
+	return nil
+}
+
+// runVerdict judges a run's record: exitInterrupted when a signal cut it
+// short, exitFailed when it failed whatever its thresholds (runFailure) or
+// when one of its thresholds failed.
+func runVerdict(rec *reports.Run) error {
 	if rec.Interrupted {
-		return exitInterrupted
+		return withCode(exitInterrupted, errors.New("interrupted: the partial results were written"))
 	}
-	if why := runFailure(rec); why != "" && !f.worker { // the parent judges the merged record
-		fmt.Fprintf(e.stderr, "%s: FAIL: %s\n", name, why)
-		return exitFailed
+	if why := runFailure(rec); why != "" {
+		return withCode(exitFailed, errors.New("FAIL: "+why))
 	}
-	return thresholdsCode(rec)
+	return thresholdsVerdict(rec)
 }
 
 // runFailure is why a run failed whatever its thresholds say, or "": no
@@ -295,15 +305,19 @@ func runFailure(rec *reports.Run) string {
 	return ""
 }
 
-// thresholdsCode is exitFailed when one of rec's thresholds failed, else
-// exitOK.
-func thresholdsCode(rec *reports.Run) int {
+// thresholdsVerdict is exitFailed, naming them, when some of rec's
+// thresholds failed.
+func thresholdsVerdict(rec *reports.Run) error {
+	var failed []string
 	for _, t := range rec.Thresholds {
 		if !t.OK {
-			return exitFailed
+			failed = append(failed, fmt.Sprintf("%s (actual %s)", t.Expr, t.Actual))
 		}
 	}
-	return exitOK
+	if len(failed) > 0 {
+		return withCode(exitFailed, fmt.Errorf("FAIL: %d of %d thresholds failed: %s", len(failed), len(rec.Thresholds), strings.Join(failed, ", ")))
+	}
+	return nil
 }
 
 // runProgress is where the live progress goes: JSON lines for the parent

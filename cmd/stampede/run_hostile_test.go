@@ -78,7 +78,7 @@ func TestRunHostileServerOutputIsEscaped(t *testing.T) {
 	})
 	for _, target := range []string{raw, body} {
 		e, out, errb := testEnv(nil)
-		code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "2", "--duration", "1s", "--target", target})
+		code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "2", "--duration", "1s", "--target", target})
 		assert.NotEqual(t, exitOK, code, "target %s", target)
 		assertTerminalSafe(t, "stdout", out.String())
 		assertTerminalSafe(t, "stderr", errb.String())
@@ -132,7 +132,7 @@ func TestRunWithoutThresholdsFailsWhenNothingWorked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e, out, errb := testEnv(nil)
-		code := runRun(t.Context(), e, []string{noThresholds(t, tt.event), "--target", tt.target})
+		code := runCmd(t.Context(), e, "run", []string{noThresholds(t, tt.event), "--target", tt.target})
 		assert.Equal(t, tt.want, code, "%s: stderr %s\nstdout %s", tt.name, errb.String(), out.String())
 		if tt.stderr != "" {
 			assert.Contains(t, errb.String(), tt.stderr, tt.name)
@@ -160,7 +160,7 @@ func TestRunTargetDiesMidRun(t *testing.T) {
 	time.AfterFunc(2*time.Second, kill)
 	out := filepath.Join(t.TempDir(), "dead.json")
 	e, stdout, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "5s", "--target", hs.URL, "--out", out})
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "5", "--duration", "5s", "--target", hs.URL, "--out", out})
 	assert.Equal(t, exitFailed, code, "stderr %s", errb.String())
 	assert.Contains(t, stdout.String(), "target "+hs.URL+" died mid-run")
 	rec := readRunFile(t, out)
@@ -202,7 +202,7 @@ func TestRunSlowUserTemplateExits2(t *testing.T) {
 	t.Parallel()
 	hs := refServer(t)
 	e, _, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret"})
+	code := runCmd(t.Context(), e, "run", []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret"})
 	assert.Equal(t, exitUsage, code, "stderr %s", errb.String())
 	assert.Contains(t, errb.String(), "auth.user")
 	assert.Contains(t, errb.String(), "took longer than")
@@ -217,7 +217,7 @@ func TestRunInterruptedWhileMintingExits3(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
 	e, _, errb := testEnv(nil)
-	code := runRun(ctx, e, []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret", "--out", out})
+	code := runCmd(ctx, e, "run", []string{slowUser(t), "--target", hs.URL, "--secret", "run-test-secret", "--out", out})
 	assert.Equal(t, exitInterrupted, code, "stderr %s", errb.String())
 	assert.True(t, readRunFile(t, out).Interrupted)
 }

@@ -36,7 +36,7 @@ func TestRunMetricsAddr(t *testing.T) {
 		scrapes <- bodies
 	}()
 	e, stdout, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "4s", "--target", hs.URL,
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "5", "--duration", "4s", "--target", hs.URL,
 		"--quiet", "--metrics-addr", addr})
 	require.Equal(t, exitOK, code, "stderr: %s\nstdout: %s", errb.String(), stdout.String())
 	bodies := <-scrapes
@@ -78,7 +78,7 @@ func sampleValue(t *testing.T, body, name string) float64 {
 func TestRunMetricsAddrTaken(t *testing.T) {
 	hs := refServer(t)
 	e, _, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "1", "--duration", "1s", "--target", hs.URL,
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "1", "--duration", "1s", "--target", hs.URL,
 		"--metrics-addr", "256.0.0.1:1"})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errb.String(), "--metrics-addr")

@@ -53,7 +53,7 @@ func TestRunBadInputExits2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e, out, errb := testEnv(nil)
-		code := runRun(t.Context(), e, tt.args)
+		code := runCmd(t.Context(), e, "run", tt.args)
 		assert.Equal(t, exitUsage, code, "args %v: %s", tt.args, errb.String())
 		assert.Contains(t, errb.String(), tt.message, "args %v", tt.args)
 		assert.Empty(t, out.String(), "args %v", tt.args)
@@ -63,7 +63,7 @@ func TestRunBadInputExits2(t *testing.T) {
 func TestRunHelp(t *testing.T) {
 	t.Parallel()
 	e, out, _ := testEnv(nil)
-	assert.Equal(t, exitOK, runRun(t.Context(), e, []string{"--help"}))
+	assert.Equal(t, exitOK, runCmd(t.Context(), e, "run", []string{"--help"}))
 	assert.Contains(t, out.String(), "--clients-per-worker")
 	assert.NotContains(t, out.String(), "--worker ", "hidden")
 }
@@ -73,7 +73,7 @@ func TestRunWithoutSecretExits2(t *testing.T) {
 	t.Parallel()
 	hs := refServer(t)
 	e, _, errb := testEnv(map[string]string{"STAMPEDE_SECRET_FILE": filepath.Join(t.TempDir(), "none")})
-	code := runRun(t.Context(), e, []string{"connect-storm", "--target", hs.URL, "--vus", "2", "--duration", "1s"})
+	code := runCmd(t.Context(), e, "run", []string{"connect-storm", "--target", hs.URL, "--vus", "2", "--duration", "1s"})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errb.String(), "no secret")
 	assert.Contains(t, errb.String(), "--secret")
@@ -117,7 +117,7 @@ func TestRunEchoBaselineEndToEnd(t *testing.T) {
 	hs := refServer(t)
 	out := filepath.Join(t.TempDir(), "results", "echo.json")
 	e, stdout, errb := testEnv(nil)
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "3s", "--target", hs.URL, "--out", out, "--progress"})
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "5", "--duration", "3s", "--target", hs.URL, "--out", out, "--progress"})
 	require.Equal(t, exitOK, code, "stderr: %s\nstdout: %s", errb.String(), stdout.String())
 	assert.Contains(t, stdout.String(), "stampede run echo-baseline: "+hs.URL)
 	assert.Contains(t, errb.String(), "clients 5", "the live progress")
@@ -158,7 +158,7 @@ func TestRunSplitsOverWorkers(t *testing.T) {
 		}
 		workerCmdline <- ""
 	}()
-	code := runRun(t.Context(), e, []string{"echo-baseline", "--vus", "5", "--duration", "3s", "--target", hs.URL,
+	code := runCmd(t.Context(), e, "run", []string{"echo-baseline", "--vus", "5", "--duration", "3s", "--target", hs.URL,
 		"--clients-per-worker", "3", "--out", out, "--quiet", "--debug-addr", debug})
 	require.Equal(t, exitOK, code, "stderr: %s", errb.String())
 	assert.Empty(t, stdout.String(), "--quiet")
@@ -218,7 +218,7 @@ func TestRunWorkerProcess(t *testing.T) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	require.Equal(t, "run", args[0])
-	os.Exit(runRun(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, args[1:]))
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, args))
 }
 
 // An interrupted run exits 3 and still writes its partial record.
@@ -229,7 +229,7 @@ func TestRunInterruptedExits3(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 	defer cancel()
 	e, stdout, errb := testEnv(nil)
-	code := runRun(ctx, e, []string{"echo-baseline", "--vus", "3", "--duration", "1m", "--target", hs.URL, "--out", out})
+	code := runCmd(ctx, e, "run", []string{"echo-baseline", "--vus", "3", "--duration", "1m", "--target", hs.URL, "--out", out})
 	require.Equal(t, exitInterrupted, code, "stderr: %s", errb.String())
 	assert.Contains(t, stdout.String(), "INTERRUPTED")
 	assert.True(t, readRunFile(t, out).Interrupted)
@@ -276,7 +276,7 @@ func TestRunDroppedStartsFail(t *testing.T) {
 		require.NoError(t, os.WriteFile(file, []byte(dropsScenario+tc.thresholds), 0o644))
 		out := filepath.Join(dir, tc.name+".json")
 		e, stdout, errb := testEnv(nil)
-		code := runRun(t.Context(), e, []string{file, "--target", hs.URL, "--out", out})
+		code := runCmd(t.Context(), e, "run", []string{file, "--target", hs.URL, "--out", out})
 		require.Equal(t, tc.code, code, "%s: stderr: %s\nstdout: %s", tc.name, errb.String(), stdout.String())
 		assert.True(t, strings.HasPrefix(stdout.String(), "DROPPED STARTS: 98 of 100 intended starts"), "%s: the summary leads with them:\n%s", tc.name, stdout.String())
 		rec := readRunFile(t, out)

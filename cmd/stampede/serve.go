@@ -90,7 +90,7 @@ Examples:
 var serveCommand = command{
 	summary: "run the reference Socket.IO server",
 	usage:   serveUsage,
-	run:     runServe,
+	runE:    runServe,
 }
 
 type serveFlags struct {
@@ -119,43 +119,34 @@ type serveFlags struct {
 	groupStatus bool // --group-status (internal): read the group's state from stdin, for /healthz
 }
 
-func runServe(ctx context.Context, e env, args []string) int {
+func runServe(ctx context.Context, e env, args []string) error {
 	cfg, sf, err := parseServe(e, args)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-			return exitUsage
-		}
-		return exitOK
+		return err // flag.ErrHelp: the usage was printed, exit 0
 	}
 	if !cfg.Lab {
 		if err := appSetup(e, &cfg, sf); err != nil {
-			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-			return exitUsage
+			return err
 		}
 	}
 	if eff, err := cfg.WithDefaults(); err == nil { // a bad config is New's to report
 		if err := checkProcesses(sf, eff.RedisURL != "", eff.Transports); err != nil {
-			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-			return exitUsage
+			return err
 		}
 	}
 	srv, err := refserver.New(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-		return exitUsage
+		return err
 	}
 	ln, err := listenServe(sf.addr, sf.reusePort || sf.processes > 1)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede serve: failed to listen: %v\n", err)
-		return exitUsage
+		return fmt.Errorf("failed to listen: %w", err)
 	}
 	var kids *children
 	if sf.processes > 1 {
 		if kids, err = startChildren(e, sf.processes-1, childArgs(args, ln.Addr().String()), cfg.Logger, srv.SetProcesses); err != nil {
 			ln.Close()
-			fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-			return exitUsage
+			return err
 		}
 		defer kids.stop(sf.drain + 2*time.Second)
 	}
@@ -165,8 +156,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if sf.debugAddr != "" {
 		if err := serveDebug(sf.debugAddr); err != nil {
 			ln.Close()
-			fmt.Fprintf(e.stderr, "stampede serve: --debug-addr: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("--debug-addr: %w", err)
 		}
 	}
 	c := srv.Config()
@@ -184,8 +174,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		fmt.Fprintf(e.stderr, "stampede serve: %v\n", err)
-		return exitUsage
+		return err
 	case <-ctx.Done():
 	}
 	drainCtx, cancel := context.WithTimeout(context.Background(), sf.drain)
@@ -194,7 +183,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		cfg.Logger.Warn("drain timed out; remaining sessions were dropped", "err", err)
 	}
 	<-served
-	return exitOK
+	return nil // stopped cleanly by a signal: exit 0
 }
 
 // parseServe reads flags, then the environment for flags not given.

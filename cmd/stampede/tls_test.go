@@ -43,7 +43,7 @@ func TestInsecureTLS(t *testing.T) {
 				args = append(args, "--insecure")
 			}
 			e, _, errb := testEnv(nil)
-			code := runRun(t.Context(), e, args)
+			code := runCmd(t.Context(), e, "run", args)
 			if code == exitUsage {
 				return code, nil, errb.String()
 			}

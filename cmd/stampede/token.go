@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -25,10 +26,10 @@ Examples:
 var tokenCommand = command{
 	summary: "mint a token for a user",
 	usage:   tokenUsage,
-	run:     runToken,
+	runE:    runToken,
 }
 
-func runToken(_ context.Context, e env, args []string) int {
+func runToken(_ context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	user := fs.String("user", "", "")
@@ -37,34 +38,29 @@ func runToken(_ context.Context, e env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, tokenUsage)
-			return exitOK
+			return nil
 		}
-		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
-		return exitUsage
+		return usagef("%v", err)
 	}
 	if *user == "" || fs.NArg() > 0 {
-		fmt.Fprint(e.stderr, "stampede token: --user is required and no arguments are taken\n\n"+tokenUsage)
-		return exitUsage
+		return usagef("--user is required and no arguments are taken\n\n%s", strings.TrimSuffix(tokenUsage, "\n"))
 	}
 	ttl := time.Duration(-1)
 	if *expires != "-1" {
 		d, err := time.ParseDuration(*expires)
 		if err != nil || d <= 0 {
-			fmt.Fprintf(e.stderr, "stampede token: --expires %q: want a positive duration or -1\n", *expires)
-			return exitUsage
+			return usagef("--expires %q: want a positive duration or -1", *expires)
 		}
 		ttl = d
 	}
 	secret, _, _, err := resolveSecret(e, *secretFlag, false)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
-		return exitUsage
+		return err
 	}
 	tok, err := webui.Mint(secret, *user, ttl, time.Now())
 	if err != nil {
-		fmt.Fprintf(e.stderr, "stampede token: %v\n", err)
-		return exitUsage
+		return err
 	}
 	fmt.Fprintln(e.stdout, tok)
-	return exitOK
+	return nil
 }

@@ -42,7 +42,7 @@ Examples:
 var validateCommand = command{
 	summary: "check a scenario file without running it",
 	usage:   validateUsage,
-	run:     runValidate,
+	runE:    runValidate,
 }
 
 // scenarioSets collects repeated --set key=value flags.
@@ -58,7 +58,7 @@ func (s *scenarioSets) Set(v string) error {
 	return nil
 }
 
-func runValidate(_ context.Context, e env, args []string) int {
+func runValidate(_ context.Context, e env, args []string) error {
 	var sets scenarioSets
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -66,47 +66,48 @@ func runValidate(_ context.Context, e env, args []string) int {
 	vus := fs.Int("vus", 0, "")
 	duration := fs.Duration("duration", 0, "")
 	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, validateUsage)
-			return exitOK
-		}
-		fmt.Fprintf(e.stderr, "stampede validate: %v\n", err)
-		return exitUsage
-	}
 	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(e.stdout, validateUsage)
+		return nil
+	case err != nil:
+		return usagef("%v", err)
 	case len(pos) != 1:
-		fmt.Fprint(e.stderr, "stampede validate: want one scenario file or built-in name\n\n"+validateUsage)
-		return exitUsage
+		return usagef("want one scenario file or built-in name\n\n%s", strings.TrimSuffix(validateUsage, "\n"))
 	case *vus < 0:
-		fmt.Fprintf(e.stderr, "stampede validate: --vus %d: want a positive number\n", *vus)
-		return exitUsage
+		return usagef("--vus %d: want a positive number", *vus)
 	case *duration < 0:
-		fmt.Fprintf(e.stderr, "stampede validate: --duration %v: want a positive duration\n", *duration)
-		return exitUsage
+		return usagef("--duration %v: want a positive duration", *duration)
 	}
 	s, errs := prepareScenario(pos[0], sets, *vus, *duration)
 	if len(errs) > 0 {
-		printScenarioErrors(e.stderr, "stampede validate", errs)
-		return exitUsage
+		return errs
 	}
 	if err := simulator.ReadHostLimits().Check(s.Peak(), 0, simulator.Segment{}); err != nil {
-		fmt.Fprintf(e.stderr, "stampede validate: %v\n", err)
-		return exitUsage
+		return err
 	}
 	fmt.Fprintf(e.stdout, "ok: %s (%d phases, %d flows)\n", s.Name, len(s.Phases), len(s.Flows))
-	return exitOK
+	return nil
 }
+
+// scenarioProblems are every problem found in a scenario, its file's and its
+// --set's; main prints them one per line (printScenarioErrors). They could
+// not run: exit 2.
+type scenarioProblems []error
+
+func (p scenarioProblems) Error() string { return errors.Join(p...).Error() }
+
+func (p scenarioProblems) Unwrap() []error { return p }
 
 // prepareScenario opens a scenario file or built-in, applies every --set,
 // scales it and validates it (thresholds included), returning
-// every problem found.
-func prepareScenario(arg string, sets []string, vus int, duration time.Duration) (*scenarios.Scenario, []error) {
+// every problem found, or nil.
+func prepareScenario(arg string, sets []string, vus int, duration time.Duration) (*scenarios.Scenario, scenarioProblems) {
 	s, err := scenarios.Open(arg)
 	if err != nil {
-		return nil, []error{err}
+		return nil, scenarioProblems{err}
 	}
-	var errs []error
+	var errs scenarioProblems
 	for _, kv := range sets {
 		k, v, _ := strings.Cut(kv, "=")
 		if err := scenarios.Set(s, k, v); err != nil {

@@ -103,7 +103,7 @@ thresholds:
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e, out, errb := testEnv(nil)
-			code := runValidate(context.Background(), e, tt.args)
+			code := runCmd(context.Background(), e, "validate", tt.args)
 			assert.Equal(t, tt.code, code, "stderr: %s", errb.String())
 			assert.Equal(t, tt.stdout, out.String())
 			if tt.stderr != nil {
@@ -119,16 +119,16 @@ func TestValidateCommandUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{nil, {"a.yaml", "b.yaml"}, {"--nope", "a.yaml"}} {
 		e, _, errb := testEnv(nil)
-		assert.Equal(t, exitUsage, runValidate(context.Background(), e, args), "args %v", args)
+		assert.Equal(t, exitUsage, runCmd(context.Background(), e, "validate", args), "args %v", args)
 		assert.NotEmpty(t, errb.String(), "args %v", args)
 	}
 	e, out, _ := testEnv(nil)
-	assert.Equal(t, exitOK, runValidate(context.Background(), e, []string{"--help"}))
+	assert.Equal(t, exitOK, runCmd(context.Background(), e, "validate", []string{"--help"}))
 	assert.Contains(t, out.String(), "connect-storm")
 	assert.Contains(t, out.String(), "Examples:")
 
 	e, out, _ = testEnv(nil)
-	assert.Equal(t, exitOK, runValidate(context.Background(), e, []string{"--", "echo-baseline"}))
+	assert.Equal(t, exitOK, runCmd(context.Background(), e, "validate", []string{"--", "echo-baseline"}))
 	assert.Equal(t, "ok: echo-baseline (2 phases, 2 flows)\n", out.String())
 }
 
@@ -144,7 +144,7 @@ func TestValidateEveryBuiltin(t *testing.T) {
 		n++
 		for _, arg := range []string{strings.TrimSuffix(entry.Name(), ".yaml"), "../../scenarios/" + entry.Name()} {
 			e, out, errb := testEnv(nil)
-			assert.Equal(t, exitOK, runValidate(context.Background(), e, []string{arg}), "%s: %s", arg, errb.String())
+			assert.Equal(t, exitOK, runCmd(context.Background(), e, "validate", []string{arg}), "%s: %s", arg, errb.String())
 			assert.True(t, strings.HasPrefix(out.String(), "ok: "+strings.TrimSuffix(entry.Name(), ".yaml")+" ("), out.String())
 		}
 	}

@@ -13,16 +13,15 @@ var version = "dev"
 var versionCommand = command{
 	summary: "print the version",
 	usage:   "Usage: stampede version\n\nPrints stampede's version, the Go version and the platform.\n",
-	run: func(_ context.Context, e env, args []string) int {
+	runE: func(_ context.Context, e env, args []string) error {
 		if len(args) > 0 {
-			fmt.Fprintln(e.stderr, "stampede version: takes no arguments")
-			return exitUsage
+			return usagef("takes no arguments")
 		}
 		v := version
 		if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
 		fmt.Fprintf(e.stdout, "stampede %s %s %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		return exitOK
+		return nil
 	},
 }
