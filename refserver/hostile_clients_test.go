@@ -18,6 +18,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/test/wstest"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -63,7 +64,7 @@ func newHostileRig(t *testing.T) *hostileRig {
 	}, refservertest.Drain(time.Second))
 	r := &hostileRig{srv: srv, base: base, path: srv.Config().Path + "/", logs: logs}
 	mint := func(id string) string {
-		tok, err := webui.Mint(srv.Secret(), id, time.Hour, time.Now())
+		tok, err := token.Mint(srv.Secret(), id, time.Hour, time.Now())
 		require.NoError(t, err)
 		return tok
 	}

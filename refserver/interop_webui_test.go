@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -164,7 +165,7 @@ func newWebuiRig(t *testing.T, mode webuiMode) *webuiRig {
 	t.Cleanup(tr.CloseIdleConnections)
 	r := &webuiRig{srv: srv, url: url, hc: &http.Client{Transport: tr, Timeout: 5 * time.Second}, tokens: map[string]string{}}
 	for _, id := range []string{webuiAdmin, webuiUserA, webuiUserB} {
-		tok, err := webui.Mint(srv.Secret(), id, time.Hour, time.Now())
+		tok, err := token.Mint(srv.Secret(), id, time.Hour, time.Now())
 		require.NoError(t, err)
 		r.tokens[id] = tok
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/test/redistest"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -89,7 +90,7 @@ func openTab(t *testing.T, base, user string) *tab {
 }
 
 func mint(t *testing.T, user string) string {
-	tok, err := webui.Mint(scaleSecret, user, time.Hour, time.Now())
+	tok, err := token.Mint(scaleSecret, user, time.Hour, time.Now())
 	require.NoError(t, err)
 	return tok
 }

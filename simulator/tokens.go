@@ -2,8 +2,6 @@ package simulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -11,8 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/scenarios"
 )
 
@@ -29,29 +26,13 @@ const adminTTL = 2 * time.Hour
 // the Env has no secret.
 var ErrNoSecret = errors.New("simulator: no secret to mint tokens (--secret or WEBUI_SECRET_KEY)")
 
-// claims are open-webui's token claims (PROTOCOL.md section 3): id, exp
-// (absent when the lifetime is negative), jti, iat.
-type claims struct {
-	ID string `json:"id"`
-	jwt.RegisteredClaims
-}
-
 // mintToken signs an HS256 token for user that expires after ttl (never
-// when ttl is negative), as open-webui's create_token does.
+// when ttl is negative), as open-webui's create_token does (token.Mint).
 func mintToken(secret []byte, user string, ttl time.Duration, now time.Time) (string, error) {
 	if len(secret) == 0 {
 		return "", ErrNoSecret
 	}
-	var jti [16]byte
-	_, _ = rand.Read(jti[:])
-	c := claims{ID: user, RegisteredClaims: jwt.RegisteredClaims{
-		ID:       hex.EncodeToString(jti[:]),
-		IssuedAt: jwt.NewNumericDate(now),
-	}}
-	if ttl >= 0 {
-		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
-	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+	tok, err := token.Mint(secret, user, ttl, now)
 	if err != nil {
 		return "", fmt.Errorf("failed to sign a token for %s: %w", user, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stampede-sio/stampede/refserver/webui"
+	"github.com/stampede-sio/stampede/internal/token"
 )
 
 const tokenUsage = `Usage: stampede token --user ID [--secret S] [--expires 1h]
@@ -57,7 +57,7 @@ func runToken(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := webui.Mint(secret, *user, ttl, time.Now())
+	tok, err := token.Mint(secret, *user, ttl, time.Now())
 	if err != nil {
 		return err
 	}

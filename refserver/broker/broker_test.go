@@ -13,6 +13,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/test/redistest"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/broker"
 	"github.com/stampede-sio/stampede/refserver/refservertest"
@@ -56,7 +57,7 @@ func events(t *testing.T, base, user string) (*client.Socket, func() []string) {
 		defer mu.Unlock()
 		got = append(got, ev.Name+" "+string(ev.Args[0]))
 	})
-	tok, err := webui.Mint(secret, user, time.Hour, time.Now())
+	tok, err := token.Mint(secret, user, time.Hour, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, sock.Connect(ctx, map[string]string{"token": tok}))
 	return sock, func() []string {

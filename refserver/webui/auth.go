@@ -28,7 +28,7 @@ var (
 	ErrRevoked      = fmt.Errorf("%w: revoked", ErrInvalidToken)
 )
 
-// Auth mints and verifies tokens against a population and a revocation store.
+// Auth verifies tokens (minted by package internal/token) against a population and a revocation store.
 type Auth struct {
 	secret  []byte
 	pop     *Population
@@ -53,16 +53,6 @@ const verifiedMax = 1 << 17
 // NewAuth returns an Auth signing with secret (WEBUI_SECRET_KEY).
 func NewAuth(secret []byte, pop *Population, revoked Revocations) *Auth {
 	return &Auth{secret: secret, pop: pop, revoked: revoked}
-}
-
-// Mint returns a signed token for user id, valid for ttl (never expiring when
-// ttl < 0, as JWT_EXPIRES_IN=-1).
-func Mint(secret []byte, id string, ttl time.Duration, now time.Time) (string, error) {
-	c := Claims{ID: id, RegisteredClaims: jwt.RegisteredClaims{ID: newJTI(), IssuedAt: jwt.NewNumericDate(now)}}
-	if ttl >= 0 {
-		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
 }
 
 func newJTI() string {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
@@ -136,7 +137,7 @@ func TestVerifyRevoked(t *testing.T) {
 	auth, rev := newTestAuth(secret)
 	now := time.Now()
 
-	tok, err := webui.Mint(secret, "u000002", time.Hour, now)
+	tok, err := token.Mint(secret, "u000002", time.Hour, now)
 	require.NoError(t, err)
 	_, c, err := auth.Verify(tok)
 	require.NoError(t, err)
@@ -145,7 +146,7 @@ func TestVerifyRevoked(t *testing.T) {
 	_, _, err = auth.Verify(tok)
 	assert.ErrorIs(t, err, webui.ErrRevoked)
 	assert.ErrorIs(t, err, webui.ErrInvalidToken)
-	other, err := webui.Mint(secret, "u000002", time.Hour, now)
+	other, err := token.Mint(secret, "u000002", time.Hour, now)
 	require.NoError(t, err)
 	_, _, err = auth.Verify(other)
 	assert.NoError(t, err, "revoking one jti leaves the user's other tokens valid")
@@ -163,7 +164,7 @@ func TestVerifyRevoked(t *testing.T) {
 	for i, tc := range tests {
 		id := webui.UserID(3 + i)
 		require.NoError(t, rev.RevokeUser(id, tc.revokedAt.Unix()))
-		tok, err := webui.Mint(secret, id, time.Hour, tc.iat)
+		tok, err := token.Mint(secret, id, time.Hour, tc.iat)
 		require.NoError(t, err)
 		_, _, err = auth.Verify(tok)
 		if tc.want == nil {
@@ -193,7 +194,7 @@ func TestVerifyAccepts(t *testing.T) {
 		{"no features.channels", "nochan01", time.Minute, webui.RoleUser},
 	}
 	for _, tc := range tests {
-		tok, err := webui.Mint(secret, tc.id, tc.ttl, now)
+		tok, err := token.Mint(secret, tc.id, tc.ttl, now)
 		require.NoError(t, err)
 		u, c, err := auth.Verify(tok)
 		require.NoError(t, err, tc.name)
@@ -216,7 +217,7 @@ func TestMint(t *testing.T) {
 	t.Parallel()
 	secret := []byte("mint-secret")
 	now := time.Unix(1_700_000_000, 0)
-	tok, err := webui.Mint(secret, "u000002", 90*time.Minute, now)
+	tok, err := token.Mint(secret, "u000002", 90*time.Minute, now)
 	require.NoError(t, err)
 
 	var c webui.Claims
@@ -231,7 +232,7 @@ func TestMint(t *testing.T) {
 	require.NotNil(t, c.ExpiresAt)
 	assert.Equal(t, now.Add(90*time.Minute).Unix(), c.ExpiresAt.Unix())
 
-	again, err := webui.Mint(secret, "u000002", 90*time.Minute, now)
+	again, err := token.Mint(secret, "u000002", 90*time.Minute, now)
 	require.NoError(t, err)
 	var c2 webui.Claims
 	_, err = jwt.ParseWithClaims(again, &c2, func(*jwt.Token) (any, error) { return secret, nil },
@@ -239,7 +240,7 @@ func TestMint(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, c.RegisteredClaims.ID, c2.RegisteredClaims.ID, "each token gets its own jti")
 
-	forever, err := webui.Mint(secret, "u000002", -1, now)
+	forever, err := token.Mint(secret, "u000002", -1, now)
 	require.NoError(t, err)
 	var c3 webui.Claims
 	_, err = jwt.ParseWithClaims(forever, &c3, func(*jwt.Token) (any, error) { return secret, nil })
@@ -255,7 +256,7 @@ func TestVerifyAcceptAny(t *testing.T) {
 	secret := []byte("auth-secret")
 	auth, rev := newTestAuth(secret)
 	auth.AcceptAny = true
-	revoked, err := webui.Mint(secret, "u000003", time.Hour, time.Now().Add(-time.Minute))
+	revoked, err := token.Mint(secret, "u000003", time.Hour, time.Now().Add(-time.Minute))
 	require.NoError(t, err)
 	require.NoError(t, rev.RevokeUser("u000003", time.Now().Unix()))
 
@@ -283,9 +284,9 @@ func TestVerifiedTokenCache(t *testing.T) {
 		pop := webui.Generate(webui.Sizes{Users: 5, Channels: 1, Notes: 1})
 		rev := webui.NewMemoryRevocations()
 		a := webui.NewAuth([]byte("k"), pop, rev)
-		tok, err := webui.Mint([]byte("k"), "u000002", time.Hour, time.Now())
+		tok, err := token.Mint([]byte("k"), "u000002", time.Hour, time.Now())
 		require.NoError(t, err)
-		other, err := webui.Mint([]byte("k"), "u000003", time.Hour, time.Now())
+		other, err := token.Mint([]byte("k"), "u000003", time.Hour, time.Now())
 		require.NoError(t, err)
 		for range 2 {
 			u, _, err := a.Verify(tok)

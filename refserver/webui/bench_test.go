@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -93,7 +94,7 @@ func connectMembers(b *testing.B, r *rig, n int, onTyping func(client.Event)) []
 				conns[i] = conn
 				s := conn.Socket("/")
 				s.On("events:channel", onTyping)
-				tok, err := webui.Mint(r.srv.Secret(), webui.UserID(i+1), time.Hour, time.Now())
+				tok, err := token.Mint(r.srv.Secret(), webui.UserID(i+1), time.Hour, time.Now())
 				if err == nil {
 					err = s.Connect(ctx, map[string]string{"token": tok})
 				}
@@ -142,7 +143,7 @@ func BenchmarkVerifyFirstSight(b *testing.B) {
 	toks := make([]string, 1000)
 	for i := range toks {
 		var err error
-		if toks[i], err = webui.Mint(secret, webui.UserID(i+1), time.Hour, time.Now()); err != nil {
+		if toks[i], err = token.Mint(secret, webui.UserID(i+1), time.Hour, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

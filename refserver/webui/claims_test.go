@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
@@ -78,7 +79,7 @@ func TestVerifyFutureIATAfterRevocation(t *testing.T) {
 	t.Parallel()
 	secret := []byte("auth-secret")
 	auth, rev := newTestAuth(secret)
-	future, err := webui.Mint(secret, "u000002", 2*time.Hour, time.Now().Add(time.Hour))
+	future, err := token.Mint(secret, "u000002", 2*time.Hour, time.Now().Add(time.Hour))
 	require.NoError(t, err)
 	require.NoError(t, rev.RevokeUser("u000002", time.Now().Unix()))
 	_, _, err = auth.Verify(future)

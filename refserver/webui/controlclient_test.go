@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -64,7 +65,7 @@ func ctlToken(t *testing.T, user any) string {
 	if !ok {
 		id = webui.UserID(user.(int))
 	}
-	tok, err := webui.Mint(ctlSecret, id, time.Hour, time.Now())
+	tok, err := token.Mint(ctlSecret, id, time.Hour, time.Now())
 	require.NoError(t, err)
 	return tok
 }

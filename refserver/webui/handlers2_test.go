@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -410,7 +411,7 @@ func TestUsagePool(t *testing.T) {
 func TestFaultAcceptBadTokens(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, refserver.Config{Faults: refserver.Faults{AcceptBadTokens: true}})
-	forged, err := webui.Mint([]byte("wrong-secret"), "u000002", time.Hour, time.Now())
+	forged, err := token.Mint([]byte("wrong-secret"), "u000002", time.Hour, time.Now())
 	require.NoError(t, err)
 	tb, err := r.open(t, map[string]string{"token": forged})
 	require.NoError(t, err, "the fault accepts a forged token")

@@ -21,6 +21,7 @@ import (
 	"github.com/stampede-sio/stampede/internal/client"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/refservertest"
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -80,7 +81,7 @@ func (r *rig) app() *webui.App { return r.srv.App() }
 // token mints a valid token for user id, signed with the rig's secret.
 func (r *rig) token(t testing.TB, id string) string {
 	t.Helper()
-	tok, err := webui.Mint(r.srv.Secret(), id, time.Hour, time.Now())
+	tok, err := token.Mint(r.srv.Secret(), id, time.Hour, time.Now())
 	require.NoError(t, err)
 	return tok
 }

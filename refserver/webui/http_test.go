@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -135,9 +136,9 @@ func TestHTTPAuthErrors(t *testing.T) {
 		{"POST", "/api/v1/channels/c0002/messages/post"},
 		{"POST", "/api/v1/notes/n0001/update"},
 	}
-	expired, err := webui.Mint(ctlSecret, webui.UserID(1), time.Hour, time.Now().Add(-2*time.Hour))
+	expired, err := token.Mint(ctlSecret, webui.UserID(1), time.Hour, time.Now().Add(-2*time.Hour))
 	require.NoError(t, err)
-	forged, err := webui.Mint([]byte("other"), webui.UserID(1), time.Hour, time.Now())
+	forged, err := token.Mint([]byte("other"), webui.UserID(1), time.Hour, time.Now())
 	require.NoError(t, err)
 	bad := map[string]string{
 		"none": "", "garbage": "not-a-jwt", "expired": expired, "forged": forged,
