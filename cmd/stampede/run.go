@@ -68,6 +68,10 @@ Flags (before or after the scenario):
                           summary still goes to stdout)
   --html FILE             write the HTML report to FILE at the end (one
                           self-contained page; stampede report renders it again)
+  --junit FILE            write the thresholds to FILE as JUnit XML at the end,
+                          one testcase per threshold (starts_dropped == 0
+                          among them unless the scenario set its own), a
+                          broken one failed with the observed value and limit
   --segment i/n           run only segment i of n of the run, for n machines;
                           each writes its --out record, and stampede report
                           merge merges them
@@ -111,6 +115,7 @@ var runCommand = command{
 type runFlags struct {
 	target, secret, out, segment string
 	html                         string // the HTML report, written at the end
+	junit                        string // the thresholds as JUnit test cases, written at the end
 	sets                         scenarioSets
 	vus, perWorker               int
 	seed                         uint64
@@ -205,6 +210,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.Var(&f.sets, "set", "")
 	fs.StringVar(&f.out, "out", "", "")
 	fs.StringVar(&f.html, "html", "", "")
+	fs.StringVar(&f.junit, "junit", "", "")
 	fs.StringVar(&f.segment, "segment", "", "")
 	fs.IntVar(&f.perWorker, "clients-per-worker", simulator.DefaultClientsPerWorker, "")
 	fs.Uint64Var(&f.seed, "seed", 0, "")
@@ -255,7 +261,7 @@ func finishRun(e env, name string, f runFlags, rec *reports.Run) int {
 	for _, out := range []struct {
 		path  string
 		write reports.RunReporter
-	}{{f.out, reports.WriteRunJSON}, {f.html, reports.WriteRunHTML}} {
+	}{{f.out, reports.WriteRunJSON}, {f.html, reports.WriteRunHTML}, {f.junit, reports.WriteRunJUnit}} {
 		if out.path == "" {
 			continue
 		}

@@ -52,7 +52,7 @@ func TestRunProgress(t *testing.T) {
 			t.Parallel()
 			e, _, errb := testEnv(nil)
 			e.terminal = func(w io.Writer) bool { return tc.terminal && w == e.stderr }
-			args := append([]string{"echo-baseline", "--vus", "3", "--duration", "3s", "--target", hs.URL}, tc.extra...)
+			args := append(append([]string{"echo-baseline", "--vus", "3", "--duration", "3s", "--target", hs.URL}, lenientLatency...), tc.extra...)
 			require.Equal(t, exitOK, runRun(t.Context(), e, args), "stderr: %q", errb.String())
 			tc.check(t, errb.String())
 		})
