@@ -130,6 +130,11 @@ func TestWriteCompareGolden(t *testing.T) {
 	assert.Contains(t, md, "| ack_p99{event:chat} | 4.96ms | 7.44ms (+2.48ms ×1.50) |")
 	assert.Contains(t, md, "| connections | 100 | 100 |", "no change: no parenthesis")
 	assert.NotContains(t, md, "_p90", "the Markdown keeps p50 and p99")
+	headline, details, ok := strings.Cut(md, "<details>")
+	require.True(t, ok, "the rest folds into a <details> block")
+	assert.Contains(t, headline, "| error_rate |")
+	assert.Contains(t, details, "| hold: ack_p99{event:chat} |", "phases in the fold")
+	assert.NotContains(t, headline, "hold:")
 	assert.Error(t, c.Write(&b, "yaml"))
 }
 

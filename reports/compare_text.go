@@ -173,30 +173,67 @@ func WriteCompareMarkdown(w io.Writer, c *Comparison) error {
 	for i, r := range c.Records {
 		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", recordLetter(i), mdCode(r.Name), mdEscape(r.Scenario), r.Start.Format(time.RFC3339), seconds(r.Seconds), r.Verdict)
 	}
-	fmt.Fprint(bw, "\n| metric |")
-	for i := range c.Records {
-		fmt.Fprintf(bw, " %s |", recordLetter(i))
-	}
-	fmt.Fprint(bw, "\n| --- |"+strings.Repeat(" ---: |", len(c.Records))+"\n")
+	var headline, more []CompareRow
 	for _, row := range c.Rows {
-		if !row.inMarkdown() {
-			continue
+		switch {
+		case !row.inMarkdown():
+		case c.headline(row):
+			headline = append(headline, row)
+		default:
+			more = append(more, row)
 		}
+	}
+	writeMarkdownRows(bw, len(c.Records), headline)
+	if len(more) > 0 {
+		fmt.Fprint(bw, "\n<details><summary>by phase, event and kind; the generator and the servers</summary>\n")
+		writeMarkdownRows(bw, len(c.Records), more)
+		fmt.Fprintln(bw, "\n</details>")
+	}
+	return bw.Flush()
+}
+
+// writeMarkdownRows writes one table of rows, each later record's cell
+// with its change to the first.
+func writeMarkdownRows(w io.Writer, records int, rows []CompareRow) {
+	fmt.Fprint(w, "\n| metric |")
+	for i := range records {
+		fmt.Fprintf(w, " %s |", recordLetter(i))
+	}
+	fmt.Fprint(w, "\n| --- |"+strings.Repeat(" ---: |", records)+"\n")
+	for _, row := range rows {
 		name := row.Name
 		if strings.HasPrefix(row.Section, sectionPhase) {
 			name = strings.TrimPrefix(row.Section, sectionPhase) + ": " + name
 		}
-		fmt.Fprintf(bw, "| %s |", mdEscape(name))
+		fmt.Fprintf(w, "| %s |", mdEscape(name))
 		for i := range row.Values {
 			cell := row.value(i)
 			if d, x := row.change(0, i); i > 0 && d != "-" && d != "±0" {
 				cell += " (" + strings.TrimSpace(d+" "+x) + ")"
 			}
-			fmt.Fprintf(bw, " %s |", mdEscape(cell))
+			fmt.Fprintf(w, " %s |", mdEscape(cell))
 		}
-		fmt.Fprintln(bw)
+		fmt.Fprintln(w)
 	}
-	return bw.Flush()
+}
+
+// markdownHeadline are the rows of the Markdown's first table besides
+// the latencies; the others fold into a <details> block.
+var markdownHeadline = []string{"connections", "errors", "error_rate", "lag_p99", "starts_dropped", "server_cpu_mean", "server_rss_max"}
+
+// headline reports whether row belongs to the Markdown's first table: the
+// whole run's latencies, the totals of throughput (a metric's only tag set
+// when it has no total), errors, lag p99, dropped starts, server CPU and
+// memory.
+func (c *Comparison) headline(row CompareRow) bool {
+	switch {
+	case row.Section == SectionLatency:
+		return true
+	case row.Section == SectionThroughput:
+		metric, _, tagged := strings.Cut(row.Name, "{")
+		return !tagged || !slices.ContainsFunc(c.Rows, func(r CompareRow) bool { return r.Name == metric })
+	}
+	return slices.Contains(markdownHeadline, row.Name)
 }
 
 // inMarkdown keeps latency rows of p50 and p99 only (the text and HTML
