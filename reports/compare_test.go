@@ -136,6 +136,9 @@ func TestWriteCompareGolden(t *testing.T) {
 	assert.Contains(t, headline, "| error_rate |")
 	assert.Contains(t, details, "| hold: ack_p99{event:chat} |", "phases in the fold")
 	assert.NotContains(t, headline, "hold:")
+	assert.NotContains(t, headline, "ramp:")
+	assert.False(t, c.headline(CompareRow{Section: sectionPhase + "hold", Name: "lag_p99"}), "a phase's lag folds too")
+	assert.True(t, c.headline(CompareRow{Section: SectionGenerator, Name: "lag_p99"}))
 	assert.Error(t, c.Write(&b, "yaml"))
 }
 

@@ -227,6 +227,8 @@ var markdownHeadline = []string{"connections", "errors", "error_rate", "lag_p99"
 // memory.
 func (c *Comparison) headline(row CompareRow) bool {
 	switch {
+	case strings.HasPrefix(row.Section, sectionPhase):
+		return false
 	case row.Section == SectionLatency:
 		return true
 	case row.Section == SectionThroughput:
