@@ -33,7 +33,8 @@ Works on the JSON records of stampede run (--out) and stampede check (--json).
           generator lag and dropped starts, the servers' scraped CPU and
           memory, and each phase's latencies, with every later record's
           difference and ratio to the first. text (tables), markdown (p50
-          and p99 only, to paste into a pull-request comment), json, or
+          and p99, phases and details folded, to paste into a pull-request
+          comment), json, or
           html (one page with the HDR distributions and the series of every
           record overlaid). --fail-if RULE, repeatable, checks every later
           record against the first: a threshold's metric and tags (as
