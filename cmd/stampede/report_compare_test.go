@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,10 +9,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/internal/threshold"
 )
 
 // twoRuns runs echo-baseline twice against one refserver, with 4 and then
-// 8 clients, and returns the records.
+// 8 clients, and returns the records. A run may break a threshold on
+// this loaded machine (a dropped start): the records are compared all the
+// same, with the counts they hold.
 func twoRuns(t *testing.T) (base, bigger string) {
 	t.Helper()
 	hs := refServer(t)
@@ -20,10 +25,7 @@ func twoRuns(t *testing.T) (base, bigger string) {
 		out := filepath.Join(dir, []string{"base.json", "bigger.json"}[i])
 		e, _, errb := testEnv(nil)
 		code := runRun(t.Context(), e, append([]string{"echo-baseline", "--vus", vus, "--duration", "2s", "--target", hs.URL, "--out", out, "--quiet"}, lenientLatency...))
-		if code != exitOK {
-			require.FileExists(t, out, "run with %s clients: %s", vus, errb.String())
-			t.Fatalf("run with %s clients: exit %d: %+v", vus, code, readRunFile(t, out).Thresholds)
-		}
+		require.Contains(t, []int{exitOK, exitFailed}, code, "run with %s clients: %s", vus, errb.String())
 	}
 	return filepath.Join(dir, "base.json"), filepath.Join(dir, "bigger.json")
 }
@@ -33,26 +35,33 @@ func twoRuns(t *testing.T) (base, bigger string) {
 func TestReportCompareEndToEnd(t *testing.T) {
 	t.Parallel()
 	base, bigger := twoRuns(t)
+	a, b := readRunFile(t, base).Counter(threshold.MetricConnections, nil), readRunFile(t, bigger).Counter(threshold.MetricConnections, nil)
+	require.Greater(t, b, a, "8 clients connected more often than 4")
 	compare := func(args ...string) (int, string, string) {
 		e, stdout, errb := testEnv(nil)
 		code := runReport(t.Context(), e, append([]string{"compare", base, bigger}, args...))
 		return code, stdout.String(), errb.String()
 	}
 
-	code, out, errs := compare("--fail-if", "connections > +150%", "--fail-if", "ack_p99 > +100000%")
+	code, out, errs := compare("--fail-if", fmt.Sprintf("connections > +%d", b-a), "--fail-if", "ack_p99 > +100000%")
 	require.Equal(t, exitOK, code, "stderr: %s", errs)
 	assert.Empty(t, errs)
 	for _, want := range []string{"stampede report compare: 2 records, A the baseline: PASS (2 rules held)", "base.json", "bigger.json",
 		"connections", "ack_p99{event:message-with-ack}", "push_p99{event:message-back}", "sio_connect_p99", "messages_sent_rate", "starts_dropped", "server_rss_max"} {
 		assert.Contains(t, out, want)
 	}
-	assert.Regexp(t, `\nconnections +4 +8 +\+4 +×2\.00\n`, out, "4 then 8 clients")
+	ratio := fmt.Sprintf("×%.2f", float64(b)/float64(a))
+	assert.Regexp(t, fmt.Sprintf(`\nconnections +%d +%d +\+%d +%s\n`, a, b, b-a, ratio), out, "4 then 8 clients")
 
-	code, out, errs = compare("--fail-if", "connections > +50%", "--fail-if", "errors > +1000", "--format", "markdown")
+	code, out, errs = compare("--fail-if", fmt.Sprintf("connections > +%d", b-a-1), "--fail-if", "errors > +1000", "--format", "markdown")
 	assert.Equal(t, exitFailed, code)
-	assert.Equal(t, "stampede report compare: FAIL: connections > +50% broke on bigger.json: 8 against 4: +100%\n", errs)
+	assert.Equal(t, fmt.Sprintf("stampede report compare: FAIL: connections > +%d broke on bigger.json: %d against %d: +%d\n", b-a-1, b, a, b-a), errs)
 	assert.Contains(t, out, "### stampede report compare: **FAIL (1 of 2 rules broke)**")
-	assert.Contains(t, out, "| connections | 4 | 8 (+4 ×2.00) |")
+	assert.Contains(t, out, fmt.Sprintf("| connections | %d | %d (+%d %s) |", a, b, b-a, ratio))
+
+	code, _, errs = compare("--fail-if", "connections > +10%")
+	assert.Equal(t, exitFailed, code, "a relative rule breaks too")
+	assert.Contains(t, errs, "connections > +10% broke on bigger.json: ")
 
 	dir := t.TempDir()
 	for _, name := range []string{"cmp.html", "cmp.md", "cmp.json", "cmp.txt"} {
