@@ -99,6 +99,11 @@ func WriteCheckJUnit(w io.Writer, c *Check) error {
 		root.Skipped += suite.Skipped
 		root.Suites = append(root.Suites, suite)
 	}
+	return writeJUnit(w, root)
+}
+
+// writeJUnit writes the XML header and root, indented.
+func writeJUnit(w io.Writer, root junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

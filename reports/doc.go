@@ -4,7 +4,13 @@
 // JSON and JUnit writers and ReadCheck; for load runs a Run record (schema-versioned JSON with
 // per-second series, each second with every timer's p50/p90/p99/max and the
 // errors by kind, and HDR histograms in compressed form), its text
-// summary, segment merging, and the evaluation of thresholds. Both render
+// summary, segment merging, the evaluation of thresholds, and their JUnit
+// XML (run_junit.go). Several run records compare side by side (Compare,
+// compare*.go): the same metrics with every later record's difference and
+// ratio to the first, and change rules (threshold.ParseChange, stampede
+// report compare --fail-if) checked on each later record, in text,
+// Markdown, JSON and HTML with the records' HDR distributions and series
+// overlaid. Run and check records both render
 // as text, JSON, Markdown (a summary to paste into a pull request) and one
 // self-contained HTML page (reporter.go maps formats to writers): the
 // page's stylesheet and script are embedded (html/), its plots are SVG

@@ -146,14 +146,22 @@ func assertRendered(t *testing.T, dom string, wantPlots int) {
 
 func TestRunReportInBrowser(t *testing.T) {
 	t.Parallel()
-	var want bytes.Buffer
 	run := sampleRun(t)
-	require.NoError(t, WriteRunHTML(&want, run))
-	page := writePage(t, "run.html", func(b *bytes.Buffer) error { return WriteRunHTML(b, run) })
-	shot := shotPath(t, "run-report.png")
+	assertPageInBrowser(t, "run", func(b *bytes.Buffer) error { return WriteRunHTML(b, run) }, 15)
+}
+
+// assertPageInBrowser renders a page with write, loads it in the browser
+// and checks that every plot drew, at least minLines lines in all, with
+// no console message and no request; its screenshot is name-report.png.
+func assertPageInBrowser(t *testing.T, name string, write func(*bytes.Buffer) error, minLines int) {
+	t.Helper()
+	var want bytes.Buffer
+	require.NoError(t, write(&want))
+	page := writePage(t, name+".html", write)
+	shot := shotPath(t, name+"-report.png")
 	got := browse(t, page, shot)
 	assertRendered(t, got.DOM, len(plotTag.FindAllString(want.String(), -1)))
-	assert.GreaterOrEqual(t, strings.Count(got.DOM, "<polyline"), 15, "the lines are in the DOM")
+	assert.GreaterOrEqual(t, strings.Count(got.DOM, "<polyline"), minLines, "the lines are in the DOM")
 	assert.Empty(t, got.Console, "console messages")
 	assert.Empty(t, got.Requests, "requests that left the browser")
 	info, err := os.Stat(shot)

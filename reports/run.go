@@ -252,10 +252,15 @@ func (g *Generator) FillMemory(series []Point) {
 	}
 }
 
+// OverloadLagP99 is the generator's lag p99, in milliseconds, above which
+// it counts as overloaded (Generator.Overloaded; the live progress line
+// applies it to each second).
+const OverloadLagP99 = 10.0
+
 // Overloaded reports whether the generator was saturated: its own lag p99
-// (timers that woke late) over 10 ms. Dropped starts alone do not say so:
-// clients of a dead or slow server drop theirs while they reconnect.
-func (g Generator) Overloaded() bool { return g.LagP99 > 10 }
+// (timers that woke late) over OverloadLagP99. Dropped starts alone do not
+// say so: clients of a dead or slow server drop theirs while they reconnect.
+func (g Generator) Overloaded() bool { return g.LagP99 > OverloadLagP99 }
 
 // ErrorSample counts one kind of error and keeps its first distinct messages.
 type ErrorSample struct {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"math"
@@ -32,6 +33,7 @@ var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#
 type line struct {
 	Name   string
 	Xs, Ys []float64
+	Colour string // "": the palette's, by the line's place
 }
 
 // band shades a stretch of the x axis: a phase of the run.
@@ -114,7 +116,7 @@ func (p *plot) svg() string {
 	legendX := padL
 	for i, l := range p.Lines {
 		xs, ys := downsample(l.Xs, l.Ys, maxLinePoints)
-		colour := palette[i%len(palette)]
+		colour := cmp.Or(l.Colour, palette[i%len(palette)])
 		var pts strings.Builder
 		for j := range xs {
 			fmt.Fprintf(&pts, "%s,%s ", num(sx(xs[j])), num(sy(ys[j])))

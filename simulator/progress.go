@@ -17,13 +17,15 @@ import (
 
 // Progress is one second of a run as the live progress line shows it.
 type Progress struct {
+	Phase       string        `json:"phase,omitempty"` // the phase in progress
 	Elapsed     time.Duration `json:"elapsed_ns"`
-	Clients     int64         `json:"clients"`      // connected now
-	Connects    int64         `json:"connects"`     // connections established in the last second
-	MessagesIn  int64         `json:"messages_in"`  // events received in the last second
-	MessagesOut int64         `json:"messages_out"` // events sent in the last second
-	AckP99      time.Duration `json:"ack_p99_ns"`   // over every ack since the start
-	Errors      int64         `json:"errors"`       // since the start
+	Total       time.Duration `json:"total_ns,omitempty"` // the phases' planned length
+	Clients     int64         `json:"clients"`            // connected now
+	Connects    int64         `json:"connects"`           // connections established in the last second
+	MessagesIn  int64         `json:"messages_in"`        // events received in the last second
+	MessagesOut int64         `json:"messages_out"`       // events sent in the last second
+	AckP99      time.Duration `json:"ack_p99_ns"`         // over every ack since the start
+	Errors      int64         `json:"errors"`             // since the start
 
 	// Totals since the start, which add up over worker processes however
 	// often their lines arrive (run --metrics-addr).
@@ -87,16 +89,59 @@ func progressOf(p reports.Point, snap metrics.Snapshot, errors, connects int64) 
 	return pr
 }
 
-// String is the live progress line:
+// String is the live progress line: the phase, elapsed / total, clients,
+// connects, messages in and out and errors per second, the last second's
+// ack and push p99, the errors since the start, and, when the last
+// second's generator lag p99 exceeds reports.OverloadLagP99, the marker
+// with its rule:
 //
-//	12s  clients 1500  connects/s 250  msgs/s in 5000 out 5000  ack p99 3.2ms  errors 0
+//	typing   12s/40s  clients 1000  connects/s 0  msgs/s in 20012 out 20  ack p99 -  push p99 12.3ms  errors 0  OVERLOADED (lag p99 23.0ms > 10ms)
 func (p Progress) String() string {
-	ack := "-"
-	if p.AckP99 > 0 {
-		ack = formatLatency(p.AckP99)
+	var b strings.Builder
+	if p.Phase != "" {
+		fmt.Fprintf(&b, "%-8s ", p.Phase)
 	}
-	return fmt.Sprintf("%4ds  clients %d  connects/s %d  msgs/s in %d out %d  ack p99 %s  errors %d",
-		int64(p.Elapsed.Round(time.Second)/time.Second), p.Clients, p.Connects, p.MessagesIn, p.MessagesOut, ack, p.Errors)
+	fmt.Fprintf(&b, "%4s", wholeSeconds(p.Elapsed))
+	if p.Total > 0 {
+		fmt.Fprintf(&b, "/%s", wholeSeconds(p.Total))
+	}
+	fmt.Fprintf(&b, "  clients %d  connects/s %d  msgs/s in %d out %d  ack p99 %s  push p99 %s  errors %d",
+		p.Clients, p.Connects, p.MessagesIn, p.MessagesOut,
+		p.intervalP99(threshold.MetricAck), p.intervalP99(threshold.MetricPush), p.Errors)
+	if lag, ok := p.lagP99(); ok && lag > reports.OverloadLagP99 {
+		fmt.Fprintf(&b, "  OVERLOADED (lag p99 %s > %gms)", formatLatency(time.Duration(lag*float64(time.Millisecond))), reports.OverloadLagP99)
+	}
+	return b.String()
+}
+
+func wholeSeconds(d time.Duration) string {
+	return fmt.Sprintf("%ds", int64(d.Round(time.Second)/time.Second))
+}
+
+// intervalP99 is the last second's p99 of metric over its tag sets (the
+// highest of theirs, an upper bound of the union's), "-" without samples.
+func (p Progress) intervalP99(metric string) string {
+	var top time.Duration
+	seen := false
+	for _, l := range p.Latency {
+		if l.Metric == metric && l.Count > 0 {
+			top, seen = max(top, l.P99), true
+		}
+	}
+	if !seen {
+		return "-"
+	}
+	return formatLatency(top)
+}
+
+// lagP99 is the last second's generator lag p99 in milliseconds.
+func (p Progress) lagP99() (float64, bool) {
+	for _, l := range p.Latency {
+		if l.Metric == threshold.MetricLag && l.Count > 0 {
+			return float64(l.P99) / float64(time.Millisecond), true
+		}
+	}
+	return 0, false
 }
 
 func formatLatency(d time.Duration) string {
@@ -106,7 +151,8 @@ func formatLatency(d time.Duration) string {
 	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 }
 
-// ProgressText writes each progress as a line of text to w (a terminal).
+// ProgressText writes each progress as a line of text to w, for a log or
+// a pipe (ProgressTerminal redraws one line on a terminal).
 func ProgressText(w io.Writer) ProgressFunc {
 	var mu sync.Mutex
 	return func(p Progress) {
@@ -114,6 +160,29 @@ func ProgressText(w io.Writer) ProgressFunc {
 		defer mu.Unlock()
 		fmt.Fprintln(w, p.String())
 	}
+}
+
+// ProgressTerminal redraws the progress on one line of the terminal w:
+// a carriage return, the line, and clear to its end. done ends that line
+// with a newline, once the run is over, if any progress was drawn.
+func ProgressTerminal(w io.Writer) (progress ProgressFunc, done func()) {
+	var mu sync.Mutex
+	drawn := false
+	progress = func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "\r%s\x1b[K", p.String())
+		drawn = true
+	}
+	done = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if drawn {
+			fmt.Fprintln(w)
+			drawn = false
+		}
+	}
+	return progress, done
 }
 
 // progressPrefix starts the machine-readable progress lines of a worker.
@@ -142,13 +211,17 @@ func ParseProgress(line string) (p Progress, ok bool) {
 }
 
 // sumProgress adds up the progress of several processes of one run:
-// levels, rates and errors add; the elapsed time and the ack p99 are the
+// levels, rates and errors add; the phase is that of the process furthest
+// on; the elapsed and total time and the ack p99 are the
 // largest (the p99 of the union is at most the largest p99 of its parts,
 // and about it when the parts see the same server).
 func sumProgress(parts []Progress) Progress {
 	var s Progress
 	for _, p := range parts {
-		s.Elapsed = max(s.Elapsed, p.Elapsed)
+		if p.Elapsed >= s.Elapsed && p.Phase != "" {
+			s.Phase = p.Phase // the phase of the process furthest on
+		}
+		s.Elapsed, s.Total = max(s.Elapsed, p.Elapsed), max(s.Total, p.Total)
 		s.Clients += p.Clients
 		s.Connects += p.Connects
 		s.MessagesIn += p.MessagesIn

@@ -142,6 +142,7 @@ func Run(ctx context.Context, cfg RunConfig) (*reports.Run, error) {
 	})
 
 	smp := newSampler(rec, plan.scraper, cfg.Progress, start)
+	smp.total = plan.scenario.Length()
 	sampling, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
 	sampled := make(chan struct{})
 	go func() {

@@ -22,6 +22,7 @@ type sampler struct {
 	scraper  *scraper // nil: no server figures
 	progress ProgressFunc
 	start    time.Time
+	total    time.Duration // the phases' planned length, for the progress line
 
 	series   []reports.Point
 	errors   int64 // since the start, for the progress line
@@ -66,7 +67,9 @@ func (s *sampler) sample() {
 	}
 	s.series = append(s.series, p)
 	if s.progress != nil {
-		s.progress(progressOf(p, snap, s.errors, s.connects))
+		pr := progressOf(p, snap, s.errors, s.connects)
+		pr.Phase, pr.Total = s.rec.Phase(), s.total
+		s.progress(pr)
 	}
 }
 

@@ -156,7 +156,8 @@ func TestRunRecordsOnePointPerSecond(t *testing.T) {
 		require.GreaterOrEqual(t, i, 0, "the second's ack quantiles: %+v", progress[1].Latency)
 		assert.EqualValues(t, 5, progress[1].Latency[i].Count)
 		progress[1].ConnectsTotal, progress[1].MessagesOutTotal, progress[1].Latency = 0, 0, nil
-		assert.Equal(t, Progress{Elapsed: 2 * time.Second, Clients: 4, Connects: 1, MessagesOut: 5}, progress[1])
+		assert.Equal(t, Progress{Phase: "phase-1", Elapsed: 2 * time.Second, Total: 3 * time.Second, Clients: 4, Connects: 1, MessagesOut: 5}, progress[1],
+			"the phase in progress and the phases' planned length")
 
 		assert.EqualValues(t, 4, run.Counter(threshold.MetricConnections, nil))
 		assert.EqualValues(t, 12, run.Counter(threshold.MetricMessagesSent, nil))

@@ -14,6 +14,8 @@ import (
 )
 
 var reportUsage = `Usage: stampede report RECORD.json [--format text|json|html|markdown] [-o|--out FILE]
+       stampede report compare A.json B.json [C.json...] [--format text|markdown|html|json]
+                               [-o|--out FILE] [--fail-if 'METRIC > +10%']...
        stampede report merge RECORD.json... [-o|--out FILE] [--quiet] [--allow-partial]
 
 Works on the JSON records of stampede run (--out) and stampede check (--json).
@@ -24,6 +26,28 @@ Works on the JSON records of stampede run (--out) and stampede check (--json).
           fetched from the network). The format defaults to the extension of
           --out (.html, .md, .json), else text. Writes to stdout without
           --out. Exits 0 when it wrote the report, 2 when it could not.
+
+  compare lays run records side by side, the first the baseline: every
+          timer's p50, p90, p99 and max (per event, and over all events),
+          connections, messages per second, errors by kind, error_rate,
+          generator lag and dropped starts, the servers' scraped CPU and
+          memory, and each phase's latencies, with every later record's
+          difference and ratio to the first. text (tables), markdown (p50
+          and p99, phases and details folded, to paste into a pull-request
+          comment), json, or
+          html (one page with the HDR distributions and the series of every
+          record overlaid). --fail-if RULE, repeatable, checks every later
+          record against the first: a threshold's metric and tags (as
+          scenarios write thresholds) with a change, relative in percent
+          or absolute in the metric's unit:
+            'push_p99{event:events:channel} > +10%'   p99 grew over 10%
+            'messages_received_rate < -5%'           throughput fell over 5%
+            'ack_p99 > +20ms'                        p99 grew over 20ms
+            'errors > +0'                            any more errors
+          A metric missing from a record breaks the rule (it cannot be
+          checked). Exits 0 when every rule held, 1 when one broke (the
+          message names the rule, the record and the change), 2 when the
+          records cannot be read or a rule cannot be parsed.
 
   merge   merges the records of one run's segments (stampede run --segment
           i/n on n machines) into the record of the whole run: counters and
@@ -39,9 +63,11 @@ Works on the JSON records of stampede run (--out) and stampede check (--json).
           "missing_segments".
 
 Flags (before or after the records):
-  --format F   report: text, json, html or markdown
+  --format F   report and compare: text, json, html or markdown
+  --fail-if RULE
+               compare: fail (exit 1) when a later record's change breaks RULE
   -o, --out FILE
-               report: write the report to FILE; merge: the merged record
+               report, compare: write the report to FILE; merge: the merged record
   --quiet      merge: no summary on stdout
   --allow-partial
                merge: merge an incomplete set of segments, marked partial
@@ -51,13 +77,14 @@ Examples:
   stampede report chat.json -o chat.html
   stampede report chat.json --format markdown >> pr-comment.md
   stampede check --target http://127.0.0.1:8080 --json check.json && stampede report check.json -o check.html
+  stampede report compare main.json pr.json --format markdown --fail-if 'push_p99 > +10%' > pr-comment.md
   stampede run room-fanout --segment 1/2 --out part-1.json   # on machine A
   stampede run room-fanout --segment 2/2 --out part-2.json   # on machine B
   stampede report merge part-1.json part-2.json --out room-fanout.json
 `
 
 var reportCommand = command{
-	summary: "render run and check records (text, JSON, Markdown, HTML); merge the segments of a run",
+	summary: "render run and check records (text, JSON, Markdown, HTML); compare runs; merge the segments of a run",
 	usage:   reportUsage,
 	runE:    runReport,
 }
@@ -65,6 +92,12 @@ var reportCommand = command{
 func runReport(_ context.Context, e env, args []string) error {
 	if len(args) > 0 && args[0] == "merge" {
 		return runMerge(e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "compare" {
+		if err := compareReport(e, args[1:]); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		return nil
 	}
 	return renderReport(e, args)
 }

@@ -79,7 +79,7 @@ func TestReportBadInputExits2(t *testing.T) {
 		message string
 	}{
 		{nil, "want one record, got 0 arguments"},
-		{[]string{"compare"}, "compare: open compare: no such file"}, // not a subcommand (yet): a record's name
+		{[]string{"compare"}, "stampede report: compare: want two records or more to compare, got 0"},
 		{[]string{"merge"}, "want the records to merge"},
 		{[]string{"merge", "--bogus", parts[0]}, "bogus"},
 		{[]string{"merge", filepath.Join(dir, "missing.json")}, "missing.json"},

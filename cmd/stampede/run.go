@@ -68,6 +68,10 @@ Flags (before or after the scenario):
                           summary still goes to stdout)
   --html FILE             write the HTML report to FILE at the end (one
                           self-contained page; stampede report renders it again)
+  --junit FILE            write the thresholds to FILE as JUnit XML at the end,
+                          one testcase per threshold (starts_dropped == 0
+                          among them unless the scenario set its own), a
+                          broken one failed with the observed value and limit
   --segment i/n           run only segment i of n of the run, for n machines;
                           each writes its --out record, and stampede report
                           merge merges them
@@ -76,8 +80,14 @@ Flags (before or after the scenario):
   --seed N                seed of the clients' random choices (flows, think
                           times, jitter); the same seed, the same choices (default 0)
   --progress              print the live progress line once a second even when
-                          stderr is not a terminal
-  --quiet                 no summary on stdout
+                          stderr is not a terminal (then as plain lines; on a
+                          terminal it is on by default, redrawn in place):
+                          phase, elapsed/total, clients, connects/s, msgs/s in
+                          and out, the last second's ack and push p99, errors,
+                          and OVERLOADED (lag p99 … > 10ms) when the generator's
+                          own lag says it is the bottleneck
+  --quiet                 no summary on stdout, and no progress line unless
+                          --progress
   --metrics-addr ADDR     serve the run's live figures in the Prometheus format
                           at http://ADDR/metrics while it runs: stampede_run_*
                           series (clients, connects, messages, errors by kind,
@@ -105,6 +115,7 @@ var runCommand = command{
 type runFlags struct {
 	target, secret, out, segment string
 	html                         string // the HTML report, written at the end
+	junit                        string // the thresholds as JUnit test cases, written at the end
 	sets                         scenarioSets
 	vus, perWorker               int
 	seed                         uint64
@@ -155,15 +166,17 @@ func runRun(ctx context.Context, e env, args []string) error {
 		f.live = live
 	}
 	var rec *reports.Run
+	progress, progressDone := runProgress(e, f)
 	if n := simulator.Workers(s.Peak(), f.perWorker, seg); n > 1 && !f.worker {
-		rec, err = runWorkers(ctx, e, f, scenarioArg, seg, n, secret)
+		rec, err = runWorkers(ctx, e, f, scenarioArg, seg, n, secret, progress)
 	} else {
 		rec, err = simulator.Run(ctx, simulator.RunConfig{
 			Scenario: s, Secret: secret, Segment: seg, Seed: f.seed,
-			Progress: simulator.TeeProgress(runProgress(e, f), f.live), Logger: runLogger(e), Version: stampedeVersion(),
+			Progress: simulator.TeeProgress(progress, f.live), Logger: runLogger(e), Version: stampedeVersion(),
 			TLSConfig: insecureTLS(f.insecure),
 		})
 	}
+	progressDone()
 	switch {
 	case errors.Is(err, context.Canceled):
 		return withCode(exitInterrupted, err) // before the start: nothing to write
@@ -189,6 +202,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.Var(&f.sets, "set", "")
 	fs.StringVar(&f.out, "out", "", "")
 	fs.StringVar(&f.html, "html", "", "")
+	fs.StringVar(&f.junit, "junit", "", "")
 	fs.StringVar(&f.segment, "segment", "", "")
 	fs.IntVar(&f.perWorker, "clients-per-worker", simulator.DefaultClientsPerWorker, "")
 	fs.Uint64Var(&f.seed, "seed", 0, "")
@@ -252,7 +266,7 @@ func writeRun(e env, name string, f runFlags, rec *reports.Run) error {
 	for _, out := range []struct {
 		path  string
 		write reports.RunReporter
-	}{{f.out, reports.WriteRunJSON}, {f.html, reports.WriteRunHTML}} {
+	}{{f.out, reports.WriteRunJSON}, {f.html, reports.WriteRunHTML}, {f.junit, reports.WriteRunJUnit}} {
 		if out.path == "" {
 			continue
 		}
@@ -321,15 +335,19 @@ func thresholdsVerdict(rec *reports.Run) error {
 }
 
 // runProgress is where the live progress goes: JSON lines for the parent
-// of a worker, text on a terminal or with --progress, else nowhere.
-func runProgress(e env, f runFlags) simulator.ProgressFunc {
+// of a worker; the progress line once a second on a terminal (unless
+// --quiet) or with --progress, redrawn in place on a terminal and as plain
+// lines elsewhere; else nowhere. done ends the redrawn line.
+func runProgress(e env, f runFlags) (progress simulator.ProgressFunc, done func()) {
 	switch {
 	case f.worker:
-		return simulator.ProgressJSON(e.stderr)
-	case f.progress || isTerminal(e.stderr):
-		return simulator.ProgressText(e.stderr)
+		return simulator.ProgressJSON(e.stderr), func() {}
+	case e.isTerminal(e.stderr) && (f.progress || !f.quiet):
+		return simulator.ProgressTerminal(e.stderr)
+	case f.progress:
+		return simulator.ProgressText(e.stderr), func() {}
 	}
-	return nil
+	return nil, func() {}
 }
 
 func runLogger(e env) *slog.Logger {
@@ -374,7 +392,7 @@ func workerDebugAddr(addr string, i int) string {
 // `stampede run` of the same scenario and flags with --worker, its share of
 // seg as --segment, and its own --out. The secret goes through the
 // environment, not the command line.
-func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg simulator.Segment, n int, secret []byte) (*reports.Run, error) {
+func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg simulator.Segment, n int, secret []byte, progress simulator.ProgressFunc) (*reports.Run, error) {
 	exe, prefix, environ, err := workerExecutable()
 	if err != nil {
 		return nil, fmt.Errorf("failed to start workers: %w", err)
@@ -398,10 +416,6 @@ func runWorkers(ctx context.Context, e env, f runFlags, scenarioArg string, seg 
 	environ = append(os.Environ(), environ...)
 	if len(secret) > 0 {
 		environ = append(environ, "WEBUI_SECRET_KEY="+string(secret))
-	}
-	progress := simulator.ProgressText(e.stderr)
-	if !f.progress && !isTerminal(e.stderr) {
-		progress = nil
 	}
 	return simulator.RunWorkers(ctx, simulator.WorkerConfig{
 		Segments: seg.Split(n), Whole: seg, Progress: simulator.TeeProgress(progress, f.live), Log: e.stderr,

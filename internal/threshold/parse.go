@@ -101,44 +101,62 @@ func isNameByte(c byte) bool {
 func Parse(expr string) (Threshold, error) {
 	p := &parser{expr: expr}
 	t := Threshold{Expr: expr}
-	p.skipSpace()
-	namePos := p.pos
-	name := p.span(isNameByte)
-	if name == "" {
-		return t, p.fail(namePos, "expected a metric name")
-	}
-	m, err := p.metric(&t, name, namePos)
+	m, err := p.head(&t)
 	if err != nil {
 		return t, err
 	}
-	p.skipSpace()
-	if p.pos < len(expr) && expr[p.pos] == '{' {
-		if t.Tags, err = p.tags(m); err != nil {
-			return t, err
-		}
-		p.skipSpace()
-	}
-	if t.Op, err = p.op(); err != nil {
+	v, unit, unitPos, err := p.number()
+	if err != nil {
 		return t, err
-	}
-	p.skipSpace()
-	numPos := p.pos
-	num := p.span(func(c byte) bool { return c >= '0' && c <= '9' || strings.IndexByte("+-.eE", c) >= 0 })
-	v, err := strconv.ParseFloat(num, 64)
-	if num == "" || err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return t, p.fail(numPos, "expected a number, found %s", found(expr[numPos:]))
-	}
-	unitPos := p.pos
-	unit := p.span(func(c byte) bool { return c != ' ' && c != '\t' })
-	p.skipSpace()
-	if p.pos < len(expr) {
-		return t, p.fail(p.pos, "unexpected %q after the value", expr[p.pos:])
 	}
 	t.Share = unit == "%" && t.Stat == "" && slices.Contains(shareMetrics, t.Metric)
 	if t.Value, err = p.value(t, m, v, unit, unitPos); err != nil {
 		return t, err
 	}
 	return t, nil
+}
+
+// number parses the value that ends an expression: a number and its
+// unit, if any, and where the unit starts.
+func (p *parser) number() (v float64, unit string, unitPos int, err error) {
+	p.skipSpace()
+	numPos := p.pos
+	num := p.span(func(c byte) bool { return c >= '0' && c <= '9' || strings.IndexByte("+-.eE", c) >= 0 })
+	v, err = strconv.ParseFloat(num, 64)
+	if num == "" || err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, "", 0, p.fail(numPos, "expected a number, found %s", found(p.expr[numPos:]))
+	}
+	unitPos = p.pos
+	unit = p.span(func(c byte) bool { return c != ' ' && c != '\t' })
+	p.skipSpace()
+	if p.pos < len(p.expr) {
+		return 0, "", 0, p.fail(p.pos, "unexpected %q after the value", p.expr[p.pos:])
+	}
+	return v, unit, unitPos, nil
+}
+
+// head parses what a threshold and a change rule (ParseChange) share:
+// the metric with its statistic, the tag filter and the operator.
+func (p *parser) head(t *Threshold) (Metric, error) {
+	p.skipSpace()
+	namePos := p.pos
+	name := p.span(isNameByte)
+	if name == "" {
+		return Metric{}, p.fail(namePos, "expected a metric name")
+	}
+	m, err := p.metric(t, name, namePos)
+	if err != nil {
+		return m, err
+	}
+	p.skipSpace()
+	if p.pos < len(p.expr) && p.expr[p.pos] == '{' {
+		if t.Tags, err = p.tags(m); err != nil {
+			return m, err
+		}
+		p.skipSpace()
+	}
+	t.Op, err = p.op()
+	return m, err
 }
 
 // found describes what the parser found instead of what it expected.

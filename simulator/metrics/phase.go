@@ -92,3 +92,14 @@ func minus(a, b *hdrhistogram.Histogram) *hdrhistogram.Histogram {
 	}
 	return hdrhistogram.Import(sa)
 }
+
+// Phase is the name of the phase in progress, "" before the first
+// BeginPhase (the live progress line shows it).
+func (r *Recorder) Phase() string {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	if r.phase == nil {
+		return ""
+	}
+	return r.phase.name
+}
