@@ -236,7 +236,7 @@ func TestChannelTyping(t *testing.T) {
 // socket no longer gets its own typing (its other tab still does).
 func TestChannelTypingFaultNoEcho(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, refserver.Config{Faults: refserver.Faults{EchoTypingToOthersOnly: true}})
+	r := newRig(t, refserver.Config{Faults: refserver.Faults{App: webui.Faults{EchoTypingToOthersOnly: true}}})
 	sender := r.join(t, "u000002")
 	senderTab2 := r.join(t, "u000002")
 	member := r.join(t, "u000005")
@@ -409,7 +409,7 @@ func TestUsagePool(t *testing.T) {
 // the wrong secret (or alg none) connects with a session.
 func TestFaultAcceptBadTokens(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, refserver.Config{Faults: refserver.Faults{AcceptBadTokens: true}})
+	r := newRig(t, refserver.Config{Faults: refserver.Faults{App: webui.Faults{AcceptBadTokens: true}}})
 	forged, err := webui.Mint([]byte("wrong-secret"), "u000002", time.Hour, time.Now())
 	require.NoError(t, err)
 	tb, err := r.open(t, map[string]string{"token": forged})

@@ -197,7 +197,7 @@ func TestUserJoinOtherUser(t *testing.T) {
 	}{
 		{"documented", documented, refserver.Faults{}, false},
 		{"open-webui", openWebUI, refserver.Faults{}, true},
-		{"documented with leak-user-rooms", documented, refserver.Faults{LeakUserRooms: true}, true},
+		{"documented with leak-user-rooms", documented, refserver.Faults{App: webui.Faults{LeakUserRooms: true}}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
