@@ -28,7 +28,7 @@ func newApp(cfg Config, sc *scale) (*webui.App, error) {
 		EnableWebsocket:   enableWS,
 		Version:           cfg.Version,
 		Logger:            cfg.Logger,
-		Faults:            appFaults(cfg.Faults),
+		Faults:            cfg.Faults.App,
 	}
 	if sc != nil {
 		sc.appStores(cfg, &wc)

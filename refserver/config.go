@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
+	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
@@ -29,17 +30,17 @@ type Config struct {
 	// Transports: "websocket" (default, as open-webui), "polling", or both
 	// ("polling,websocket": polling first, upgrade allowed). EIO-14.
 	Transports   []string
-	PingInterval time.Duration // default 25s; 300ms in lab mode (EIO-4)
-	PingTimeout  time.Duration // default 20s; 200ms in lab mode
-	MaxPayload   int           // default 1000000 bytes (EIO-10)
+	PingInterval time.Duration // default engine.DefaultPingInterval (25s); 300ms in lab mode (EIO-4)
+	PingTimeout  time.Duration // default engine.DefaultPingTimeout (20s); 200ms in lab mode
+	MaxPayload   int           // default engine.DefaultMaxPayload (1000000 bytes) (EIO-10)
 	CORSOrigins  []string      // EIO-12 allow-list; empty or "*" allows all
 
 	// Limits on broken and hostile clients (PROTOCOL.md section 12).
-	MaxAttachments    int           // LIM-1: attachments one packet may announce; default 16
-	ConnectTimeout    time.Duration // LIM-4: time to a first Socket.IO CONNECT; default 45s
-	ReadHeaderTimeout time.Duration // LIM-5: time to read a request's headers; default 10s
-	IdleTimeout       time.Duration // LIM-5: keep-alive connections idle this long close; default 60s
-	MaxQueue          int           // LIM-6: packets queued for one client before it is closed; default 4096
+	MaxAttachments    int           // LIM-1: attachments one packet may announce; default DefaultMaxAttachments
+	ConnectTimeout    time.Duration // LIM-4: time to a first Socket.IO CONNECT; default DefaultConnectTimeout
+	ReadHeaderTimeout time.Duration // LIM-5: time to read a request's headers; default DefaultReadHeaderTimeout
+	IdleTimeout       time.Duration // LIM-5: keep-alive connections idle this long close; default DefaultIdleTimeout
+	MaxQueue          int           // LIM-6: packets queued for one client before it is closed; default engine.DefaultMaxQueue
 	// Lab serves the echo contract as the whole server (PROTOCOL.md
 	// section 10): namespaces / and /custom, path /socket.io, both
 	// transports, pings 300ms/200ms, unless set otherwise above.
@@ -61,7 +62,7 @@ type Config struct {
 	// revocations and reaper locks live in Redis under RedisKeyPrefix.
 	RedisURL         string
 	RedisKeyPrefix   string        // REDIS_KEY_PREFIX; default "open-webui"
-	RedisLockTimeout time.Duration // WEBSOCKET_REDIS_LOCK_TIMEOUT; default 60s
+	RedisLockTimeout time.Duration // WEBSOCKET_REDIS_LOCK_TIMEOUT; default webui.DefaultLockTimeout (60s)
 	// RedisSharedChannel publishes every emit on the one channel "socketio"
 	// instead of a channel per room (WEBSOCKET_REDIS_ROOM_CHANNELS=false).
 	RedisSharedChannel bool
@@ -72,6 +73,16 @@ type Config struct {
 	Faults Faults
 	Logger *slog.Logger
 }
+
+// The defaults of section 12's limits that this package configures,
+// exported for the serve command's flags. Those of the engine (ping
+// interval and timeout, max payload, max queue) are engine.Default*.
+const (
+	DefaultMaxAttachments    = 16               // LIM-1
+	DefaultConnectTimeout    = 45 * time.Second // LIM-4
+	DefaultReadHeaderTimeout = 10 * time.Second // LIM-5
+	DefaultIdleTimeout       = 60 * time.Second // LIM-5
+)
 
 // ErrConfig is wrapped by every configuration error.
 var ErrConfig = errors.New("refserver: bad config")
@@ -110,10 +121,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.PingInterval = orDefault(c.PingInterval, 300*time.Millisecond)
 		c.PingTimeout = orDefault(c.PingTimeout, 200*time.Millisecond)
 	}
-	c.PingInterval = orDefault(c.PingInterval, 25*time.Second)
-	c.PingTimeout = orDefault(c.PingTimeout, 20*time.Second)
+	c.PingInterval = orDefault(c.PingInterval, engine.DefaultPingInterval)
+	c.PingTimeout = orDefault(c.PingTimeout, engine.DefaultPingTimeout)
 	if c.MaxPayload == 0 {
-		c.MaxPayload = 1000000
+		c.MaxPayload = engine.DefaultMaxPayload
 	}
 	if c.PingInterval < 0 || c.PingTimeout < 0 || c.MaxPayload < 0 {
 		return c, fmt.Errorf("%w: ping interval, ping timeout and max payload must be positive", ErrConfig)
@@ -131,7 +142,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.RedisChannel = "socketio"
 	}
 	if c.RedisLockTimeout == 0 {
-		c.RedisLockTimeout = 60 * time.Second
+		c.RedisLockTimeout = webui.DefaultLockTimeout
 	}
 	if c.RedisLockTimeout < time.Second {
 		return c, fmt.Errorf("%w: the Redis lock timeout must be at least 1s (Redis expiries are whole seconds)", ErrConfig)
@@ -153,14 +164,14 @@ func (c Config) withDefaults() (Config, error) {
 // limitDefaults fills in the defaults of section 12's limits.
 func (c *Config) limitDefaults() error {
 	if c.MaxAttachments == 0 {
-		c.MaxAttachments = 16
+		c.MaxAttachments = DefaultMaxAttachments
 	}
 	if c.MaxQueue == 0 {
-		c.MaxQueue = 4096
+		c.MaxQueue = engine.DefaultMaxQueue
 	}
-	c.ConnectTimeout = orDefault(c.ConnectTimeout, 45*time.Second)
-	c.ReadHeaderTimeout = orDefault(c.ReadHeaderTimeout, 10*time.Second)
-	c.IdleTimeout = orDefault(c.IdleTimeout, 60*time.Second)
+	c.ConnectTimeout = orDefault(c.ConnectTimeout, DefaultConnectTimeout)
+	c.ReadHeaderTimeout = orDefault(c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	c.IdleTimeout = orDefault(c.IdleTimeout, DefaultIdleTimeout)
 	if c.MaxAttachments < 0 || c.MaxQueue < 0 {
 		return fmt.Errorf("%w: max attachments and max queue must be positive", ErrConfig)
 	}

@@ -7,70 +7,120 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stampede-sio/stampede/refserver/broker"
+	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/sio"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
 // Faults are deliberate misbehaviours, off by default, for testing clients
-// and for showing that each conformance case can fail. Each names the
-// behaviour ID it breaks.
+// and for showing that each conformance case can fail. Each layer owns the
+// faults it acts on, documented there with the behaviour ID each breaks;
+// Faults composes them, and faultSetters below is the one table of their
+// --fault names. Adding a fault is a field in its layer's Faults and a line
+// in that table.
 type Faults struct {
-	AcceptBadTokens        bool          // AUTH-1, AUTH-3: any token naming a known user is accepted
-	DropAcks               bool          // SIO-4, AUTH-4, ECHO-4: no ack is ever sent
-	NoPing                 bool          // EIO-5: the server never pings
-	LeakUserRooms          bool          // AUTH-5, CHAT-1: user-join keeps the previous user's room
-	EchoTypingToOthersOnly bool          // CHAN-2: typing is not echoed to its sender
-	DelayEvents            time.Duration // latency: every incoming event waits this long before it is handled
-	App                    webui.Faults  // the open-webui layer's own faults (faults_app.go)
+	Engine engine.Faults // Engine.IO: EIO-5 … EIO-15, and the transport's limits LIM-3 and LIM-6
+	SIO    sio.Faults    // Socket.IO: SIO-4 (dropped acks), and a delay before every event
+	App    webui.Faults  // the open-webui layer: AUTH, SESS, CHAN, CHAT, DOC
+	Broker broker.Faults // Redis pub/sub between instances: SCALE-1, SCALE-3
 
-	// Engine.IO faults, one per conformance case they break (conformance/engineio).
-	LazyPongTimer        bool // EIO-6: on polling the pong timeout starts when a GET takes the ping, not when it is queued
-	EagerPoll            bool // EIO-8: a GET with nothing to send is answered at once with a noop, not held
-	EnforcePayload       int  // EIO-10: when positive, the size limit actually enforced, while maxPayload is announced
-	BinaryAsText         bool // EIO-11: binary messages go out as text messages carrying base64 (`4<base64>`)
-	AllowSecondWebsocket bool // EIO-15: a second websocket for an upgraded session is accepted and left open
-	RacyUpgrade          bool // EIO-9: `2probe` queues a noop with no GET pending; requests after the probe are not held
-	RacyPostClose        bool // EIO-8: a POST `1` with no GET pending ends the session at once
-	RacyPingTimeout      bool // EIO-5: the ping timeout is left to a late timer; a GET at the deadline takes the ping
-
-	// Redis-mode faults (faults_scale.go), one per SCALE or SESS-5 case.
-	Scale ScaleFaults
-	// Faults that remove a limit of section 12 (faults_limits.go).
+	// This package's own: the limits it configures (section 12), and the
+	// Redis mode's plumbing.
 	Limits LimitFaults
+	Scale  ScaleFaults
 }
 
-// faultSetters is the one list of fault names (serve --fault NAME[=ARG]).
+// LimitFaults each remove one limit of PROTOCOL.md section 12 that this
+// package configures, so that the conformance suite's `limits` layer can be
+// shown to fail. The transport's own (LIM-3, LIM-6) are in engine.Faults.
+type LimitFaults struct {
+	NoAttachmentLimit  bool // LIM-1: up to 65,536 attachments per packet, no total
+	NoPlaceholderCheck bool // LIM-2: placeholders are not checked on receipt
+	NoConnectTimeout   bool // LIM-4: sessions without a CONNECT live on
+	NoHTTPTimeouts     bool // LIM-5: no read-header or idle timeout
+}
+
+// ScaleFaults break the Redis mode's plumbing (SCALE-2, SESS-5), so that
+// the conformance suite's cases for several instances can be shown to fail.
+// The broker's own faults (SCALE-1, SCALE-3) are in broker.Faults.
+type ScaleFaults struct {
+	// LocalState keeps the session pool, usage pool, documents and
+	// revocations in process memory even with Redis (SCALE-2), and changes
+	// to users, channels and notes on the instance that made them.
+	LocalState bool
+	// LockOverwrite renews a reaper lock with SET XX whatever its value,
+	// taking back a lock another instance holds (SESS-5).
+	LockOverwrite bool
+}
+
+// faultSetters is the one table of fault names (serve --fault NAME[=ARG]),
+// grouped by the layer whose Faults each sets.
 var faultSetters = map[string]func(f *Faults, arg string) error{
-	"accept-bad-tokens":          flagFault(func(f *Faults) { f.AcceptBadTokens = true }),
-	"drop-acks":                  flagFault(func(f *Faults) { f.DropAcks = true }),
-	"no-ping":                    flagFault(func(f *Faults) { f.NoPing = true }),
-	"leak-user-rooms":            flagFault(func(f *Faults) { f.LeakUserRooms = true }),
-	"echo-typing-to-others-only": flagFault(func(f *Faults) { f.EchoTypingToOthersOnly = true }),
-	"lazy-pong-timer":            flagFault(func(f *Faults) { f.LazyPongTimer = true }),
-	"eager-poll":                 flagFault(func(f *Faults) { f.EagerPoll = true }),
-	"binary-as-text":             flagFault(func(f *Faults) { f.BinaryAsText = true }),
-	"allow-second-websocket":     flagFault(func(f *Faults) { f.AllowSecondWebsocket = true }),
-	"racy-upgrade":               flagFault(func(f *Faults) { f.RacyUpgrade = true }),
-	"racy-post-close":            flagFault(func(f *Faults) { f.RacyPostClose = true }),
-	"racy-ping-timeout":          flagFault(func(f *Faults) { f.RacyPingTimeout = true }),
-	"enforce-payload": func(f *Faults, arg string) error {
-		n, err := strconv.Atoi(arg)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("enforce-payload wants a positive byte count, e.g. enforce-payload=999999")
-		}
-		f.EnforcePayload = n
-		return nil
-	},
-	"delay-events": func(f *Faults, arg string) error {
-		d, err := time.ParseDuration(arg)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("delay-events wants a positive duration, e.g. delay-events=200ms")
-		}
-		f.DelayEvents = d
-		return nil
-	},
+	// Engine.IO (engine.Faults).
+	"no-ping":                on(func(f *Faults) { f.Engine.NoPing = true }),
+	"lazy-pong-timer":        on(func(f *Faults) { f.Engine.LazyPongTimer = true }),
+	"eager-poll":             on(func(f *Faults) { f.Engine.EagerPoll = true }),
+	"enforce-payload":        enforcePayload,
+	"binary-as-text":         on(func(f *Faults) { f.Engine.BinaryAsText = true }),
+	"allow-second-websocket": on(func(f *Faults) { f.Engine.AllowSecondWebsocket = true }),
+	"racy-upgrade":           on(func(f *Faults) { f.Engine.RacyUpgrade = true }),
+	"racy-post-close":        on(func(f *Faults) { f.Engine.RacyPostClose = true }),
+	"racy-ping-timeout":      on(func(f *Faults) { f.Engine.RacyPingTimeout = true }),
+	"accept-invalid-utf8":    on(func(f *Faults) { f.Engine.AcceptInvalidUTF8 = true }),
+	"no-queue-limit":         on(func(f *Faults) { f.Engine.NoQueueLimit = true }),
+
+	// Socket.IO (sio.Faults).
+	"drop-acks":    on(func(f *Faults) { f.SIO.DropAcks = true }),
+	"delay-events": delayEvents,
+
+	// The open-webui layer (webui.Faults).
+	"accept-bad-tokens":          on(func(f *Faults) { f.App.AcceptBadTokens = true }),
+	"leak-user-rooms":            on(func(f *Faults) { f.App.LeakUserRooms = true }),
+	"echo-typing-to-others-only": on(func(f *Faults) { f.App.EchoTypingToOthersOnly = true }),
+	"auth-bypass":                on(func(f *Faults) { f.App.AuthBypass = true }),
+	"keep-private-fields":        on(func(f *Faults) { f.App.KeepPrivateFields = true }),
+	"no-user-room":               on(func(f *Faults) { f.App.NoUserRoom = true }),
+	"no-revocation-disconnect":   on(func(f *Faults) { f.App.NoRevocationDisconnect = true }),
+	"payload-identity":           on(func(f *Faults) { f.App.PayloadIdentity = true }),
+	"wrong-api-shapes":           on(func(f *Faults) { f.App.WrongAPIShapes = true }),
+	"no-session-reaper":          on(func(f *Faults) { f.App.NoSessionReaper = true }),
+	"keep-session-on-disconnect": on(func(f *Faults) { f.App.KeepSessionOnDisconnect = true }),
+	"drop-event":                 dropEvent,
+	"channels-for-all":           on(func(f *Faults) { f.App.ChannelsForAll = true }),
+	"relay-any-channel-event":    on(func(f *Faults) { f.App.RelayAnyChannelEvent = true }),
+	"no-channel-messages":        on(func(f *Faults) { f.App.NoChannelMessages = true }),
+	"no-channel-leave":           on(func(f *Faults) { f.App.NoChannelLeave = true }),
+	"join-any-note":              on(func(f *Faults) { f.App.JoinAnyNote = true }),
+	"events-to-everyone":         on(func(f *Faults) { f.App.EventsToEveryone = true }),
+	"call-any-sid":               on(func(f *Faults) { f.App.CallAnySID = true }),
+	"call-no-ack":                on(func(f *Faults) { f.App.CallNoAck = true }),
+	"no-usage-reaper":            on(func(f *Faults) { f.App.NoUsageReaper = true }),
+	"doc-echo-to-sender":         on(func(f *Faults) { f.App.DocEchoToSender = true }),
+	"doc-relay-from-readers":     on(func(f *Faults) { f.App.DocRelayFromReaders = true }),
+	"doc-binary-relay":           on(func(f *Faults) { f.App.DocBinaryRelay = true }),
+	"no-save-debounce":           on(func(f *Faults) { f.App.NoSaveDebounce = true }),
+	"cancel-save-on-resync":      on(func(f *Faults) { f.App.CancelSaveOnResync = true }),
+	"no-doc-compaction":          on(func(f *Faults) { f.App.NoDocCompaction = true }),
+	"no-doc-clear":               on(func(f *Faults) { f.App.NoDocClear = true }),
+	"no-lock-renew":              on(func(f *Faults) { f.App.NoLockRenew = true }),
+
+	// The Redis broker (broker.Faults).
+	"redis-no-publish":     on(func(f *Faults) { f.Broker.NoPublish = true }),
+	"redis-sync-publish":   on(func(f *Faults) { f.Broker.SyncPublish = true }),
+	"redis-no-resubscribe": on(func(f *Faults) { f.Broker.NoResubscribe = true }),
+
+	// This package (LimitFaults, ScaleFaults).
+	"no-attachment-limit":  on(func(f *Faults) { f.Limits.NoAttachmentLimit = true }),
+	"no-placeholder-check": on(func(f *Faults) { f.Limits.NoPlaceholderCheck = true }),
+	"no-connect-timeout":   on(func(f *Faults) { f.Limits.NoConnectTimeout = true }),
+	"no-http-timeouts":     on(func(f *Faults) { f.Limits.NoHTTPTimeouts = true }),
+	"redis-local-state":    on(func(f *Faults) { f.Scale.LocalState = true }),
+	"lock-overwrite":       on(func(f *Faults) { f.Scale.LockOverwrite = true }),
 }
 
-func flagFault(set func(*Faults)) func(*Faults, string) error {
+// on is the setter of a fault that takes no argument.
+func on(set func(*Faults)) func(*Faults, string) error {
 	return func(f *Faults, arg string) error {
 		if arg != "" {
 			return fmt.Errorf("takes no argument")
@@ -80,19 +130,39 @@ func flagFault(set func(*Faults)) func(*Faults, string) error {
 	}
 }
 
+func enforcePayload(f *Faults, arg string) error {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("enforce-payload wants a positive byte count, e.g. enforce-payload=999999")
+	}
+	f.Engine.EnforcePayload = n
+	return nil
+}
+
+func delayEvents(f *Faults, arg string) error {
+	d, err := time.ParseDuration(arg)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("delay-events wants a positive duration, e.g. delay-events=200ms")
+	}
+	f.SIO.EventDelay = d
+	return nil
+}
+
+// dropEvent names an incoming event that gets no handler, e.g.
+// drop-event=heartbeat (SESS-2), drop-event=events:chat (CHAT-3),
+// drop-event=ydoc:document:state (DOC-4). Repeat it for several events.
+func dropEvent(f *Faults, arg string) error {
+	if strings.TrimSpace(arg) == "" {
+		return fmt.Errorf("drop-event wants an event name, e.g. drop-event=heartbeat")
+	}
+	f.App.DropEvents = append(f.App.DropEvents, arg)
+	return nil
+}
+
 // FaultNames lists the known fault names, sorted.
 func FaultNames() []string {
-	out := make([]string, 0, len(faultSetters)+len(appFaultSetters))
+	out := make([]string, 0, len(faultSetters))
 	for n := range faultSetters {
-		out = append(out, n)
-	}
-	for n := range appFaultSetters {
-		out = append(out, n)
-	}
-	for n := range scaleFaultSetters {
-		out = append(out, n)
-	}
-	for n := range limitFaultSetters {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -103,15 +173,6 @@ func FaultNames() []string {
 func (f *Faults) Set(v string) error {
 	name, arg, _ := strings.Cut(v, "=")
 	set, ok := faultSetters[name]
-	if !ok {
-		set, ok = appFaultSetters[name]
-	}
-	if !ok {
-		set, ok = scaleFaultSetters[name]
-	}
-	if !ok {
-		set, ok = limitFaultSetters[name]
-	}
 	if !ok {
 		return fmt.Errorf("%w: unknown fault %q (known: %s)", ErrConfig, name, strings.Join(FaultNames(), ", "))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/refserver/limit"
 )
 
@@ -98,7 +99,7 @@ func TestLimitPlaceholder(t *testing.T) {
 func TestLimitInvalidUTF8NotRelayed(t *testing.T) {
 	t.Parallel()
 	for _, fault := range []bool{false, true} {
-		_, hs := echoServer(t, labWith(LimitFaults{AcceptInvalidUTF8: fault}))
+		_, hs := echoServer(t, Config{Lab: true, Faults: Faults{Engine: engine.Faults{AcceptInvalidUTF8: fault}}})
 		var cs [2]*echoWS
 		for i := range cs {
 			cs[i] = dialEcho(t, hs.URL, "/socket.io/", true)
@@ -146,7 +147,7 @@ func TestLimitQueuePolling(t *testing.T) {
 	}
 	post := strings.Join(events, "\x1e")
 	for _, fault := range []bool{false, true} {
-		srv, hs := echoServer(t, Config{Lab: true, MaxQueue: 4, Faults: Faults{Limits: LimitFaults{NoQueueLimit: fault}}})
+		srv, hs := echoServer(t, Config{Lab: true, MaxQueue: 4, Faults: Faults{Engine: engine.Faults{NoQueueLimit: fault}}})
 		url := pollSession(t, hs)
 		httpDo(t, hs, "POST", url, "40/echo,")
 		_, body := httpDo(t, hs, "GET", url, "") // the CONNECT reply and the auth event

@@ -1,11 +1,16 @@
 package refserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stampede-sio/stampede/refserver/engine"
+	"github.com/stampede-sio/stampede/refserver/sio"
+	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
 func TestFaultParsing(t *testing.T) {
@@ -14,8 +19,11 @@ func TestFaultParsing(t *testing.T) {
 	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms"} {
 		require.NoError(t, f.Set(v), v)
 	}
-	assert.Equal(t, Faults{AcceptBadTokens: true, DropAcks: true, NoPing: true, LeakUserRooms: true,
-		EchoTypingToOthersOnly: true, DelayEvents: 150 * time.Millisecond}, f)
+	assert.Equal(t, Faults{
+		Engine: engine.Faults{NoPing: true},
+		SIO:    sio.Faults{DropAcks: true, EventDelay: 150 * time.Millisecond},
+		App:    webui.Faults{AcceptBadTokens: true, LeakUserRooms: true, EchoTypingToOthersOnly: true},
+	}, f)
 	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon"} {
 		assert.ErrorIs(t, f.Set(bad), ErrConfig, bad)
 	}
@@ -30,15 +38,17 @@ func TestLimitFaultNames(t *testing.T) {
 		require.NoError(t, f.Set(v), v)
 		assert.Contains(t, FaultNames(), v)
 	}
-	assert.Equal(t, LimitFaults{NoAttachmentLimit: true, NoPlaceholderCheck: true, AcceptInvalidUTF8: true,
-		NoConnectTimeout: true, NoHTTPTimeouts: true, NoQueueLimit: true}, f.Limits)
+	assert.Equal(t, Faults{
+		Engine: engine.Faults{AcceptInvalidUTF8: true, NoQueueLimit: true},
+		Limits: LimitFaults{NoAttachmentLimit: true, NoPlaceholderCheck: true, NoConnectTimeout: true, NoHTTPTimeouts: true},
+	}, f)
 	assert.ErrorIs(t, f.Set("no-queue-limit=1"), ErrConfig)
 }
 
 // drop-acks breaks SIO-4 / ECHO-4: message-with-ack gets no ACK.
 func TestFaultDropAcks(t *testing.T) {
 	t.Parallel()
-	_, hs := echoServer(t, Config{Faults: Faults{DropAcks: true}})
+	_, hs := echoServer(t, Config{Faults: Faults{SIO: sio.Faults{DropAcks: true}}})
 	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
 	c.connect(t, "/echo", "")
 	c.text(t) // the auth event (ECHO-2)
@@ -50,7 +60,7 @@ func TestFaultDropAcks(t *testing.T) {
 // no-ping breaks EIO-5: no ping arrives within pingInterval + pingTimeout.
 func TestFaultNoPing(t *testing.T) {
 	t.Parallel()
-	_, hs := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond, Faults: Faults{NoPing: true}})
+	_, hs := echoServer(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond, Faults: Faults{Engine: engine.Faults{NoPing: true}}})
 	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
 	time.Sleep(300 * time.Millisecond)
 	assert.Zero(t, c.Pings.Load(), "pings with the fault on")
@@ -63,7 +73,7 @@ func TestFaultNoPing(t *testing.T) {
 // delay-events holds every event before its handler, in order.
 func TestFaultDelayEvents(t *testing.T) {
 	t.Parallel()
-	_, hs := echoServer(t, Config{Faults: Faults{DelayEvents: 150 * time.Millisecond}})
+	_, hs := echoServer(t, Config{Faults: Faults{SIO: sio.Faults{EventDelay: 150 * time.Millisecond}}})
 	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
 	c.connect(t, "/echo", "")
 	c.text(t)
@@ -73,4 +83,20 @@ func TestFaultDelayEvents(t *testing.T) {
 	assert.Equal(t, `42/echo,["message-back",1]`, c.text(t))
 	assert.Equal(t, `42/echo,["message-back",2]`, c.text(t))
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "two events, each delayed 150ms")
+}
+
+// Every name of the table sets something, and no two names set the same
+// thing: the table is the one place that maps names to the layers' fields.
+func TestEveryFaultSetsItsOwnField(t *testing.T) {
+	t.Parallel()
+	args := map[string]string{"enforce-payload": "=999", "delay-events": "=1s", "drop-event": "=heartbeat"}
+	seen := map[string]string{}
+	for _, name := range FaultNames() {
+		var f Faults
+		require.NoError(t, f.Set(name+args[name]), name)
+		assert.NotEqual(t, Faults{}, f, "%s sets nothing", name)
+		got := fmt.Sprintf("%+v", f)
+		assert.NotContains(t, seen, got, "%s sets what %s sets", name, seen[got])
+		seen[got] = name
+	}
 }

@@ -47,7 +47,7 @@ func newScale(cfg Config) (*scale, error) {
 		Channel:      cfg.RedisChannel,
 		RoomChannels: !cfg.RedisSharedChannel,
 		Logger:       cfg.Logger.With("component", "broker"),
-		Faults:       cfg.Faults.Scale.Broker,
+		Faults:       cfg.Faults.Broker,
 	})
 	if err != nil {
 		client.Close()

@@ -74,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		nsps = append(nsps, s.webui.Namespace())
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
-	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents})
+	s.sio.SetFaults(cfg.Faults.SIO)
 	s.sio.SetLimits(s.sioLimits())
 	if s.scale != nil {
 		s.scale.broker.Attach(s.sio)
@@ -92,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engine.Config {
 	var writeTimeout time.Duration // the engine's default
-	if s.cfg.Faults.Limits.NoQueueLimit {
+	if s.cfg.Faults.Engine.NoQueueLimit {
 		// A server without LIM-6 has no write timeout either: the timeout
 		// would close a client that reads nothing just as the queue
 		// limit does, and the fault must leave nothing that does.
@@ -109,18 +109,7 @@ func (s *Server) engineConfig(onOpen func(*engine.Session) engine.Handler) engin
 		Logger:       s.log,
 		MaxQueue:     s.cfg.MaxQueue,
 		Limits:       s.limits,
-
-		NoQueueLimit:         s.cfg.Faults.Limits.NoQueueLimit,
-		AcceptInvalidUTF8:    s.cfg.Faults.Limits.AcceptInvalidUTF8,
-		NoPing:               s.cfg.Faults.NoPing,
-		LazyPongTimer:        s.cfg.Faults.LazyPongTimer,
-		EagerPoll:            s.cfg.Faults.EagerPoll,
-		EnforcePayload:       s.cfg.Faults.EnforcePayload,
-		BinaryAsText:         s.cfg.Faults.BinaryAsText,
-		AllowSecondWebsocket: s.cfg.Faults.AllowSecondWebsocket,
-		RacyUpgrade:          s.cfg.Faults.RacyUpgrade,
-		RacyPostClose:        s.cfg.Faults.RacyPostClose,
-		RacyPingTimeout:      s.cfg.Faults.RacyPingTimeout,
+		Faults:       s.cfg.Faults.Engine,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/sio"
 )
 
 // echoClient is the client section for the echo namespace (ECHO-*): no
@@ -66,7 +67,7 @@ flows:
 // before the loop's end as dropped.
 func TestOpenLoopMeasuresFromIntendedTime(t *testing.T) {
 	t.Parallel()
-	rt := startRef(t, refserver.Config{Faults: refserver.Faults{DelayEvents: 100 * time.Millisecond}})
+	rt := startRef(t, refserver.Config{Faults: refserver.Faults{SIO: sio.Faults{EventDelay: 100 * time.Millisecond}}})
 	env := testEnv(t, rt.url, echoClient+`
 flows:
   - steps:

@@ -144,8 +144,8 @@ func TestServeLimitFlags(t *testing.T) {
 	assert.Equal(t, 100, cfg.MaxQueue)
 	assert.Equal(t, []time.Duration{2 * time.Second, time.Second, 3 * time.Second},
 		[]time.Duration{cfg.ConnectTimeout, cfg.ReadHeaderTimeout, cfg.IdleTimeout})
-	assert.True(t, cfg.Faults.Limits.NoQueueLimit)
-	assert.True(t, cfg.Faults.Limits.AcceptInvalidUTF8)
+	assert.True(t, cfg.Faults.Engine.NoQueueLimit)
+	assert.True(t, cfg.Faults.Engine.AcceptInvalidUTF8)
 }
 
 // The Redis mode's settings (SCALE): WEBSOCKET_MANAGER=redis turns it on

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
 
@@ -197,14 +198,14 @@ func parseServe(e env, args []string) (refserver.Config, serveFlags, error) {
 	fs.StringVar(&sf.transports, "transports", "", "")
 	fs.DurationVar(&sf.pingInterval, "ping-interval", 0, "")
 	fs.DurationVar(&sf.pingTimeout, "ping-timeout", 0, "")
-	fs.IntVar(&sf.maxPayload, "max-payload", 1000000, "")
+	fs.IntVar(&sf.maxPayload, "max-payload", engine.DefaultMaxPayload, "")
 	fs.StringVar(&sf.cors, "cors-origins", "", "")
 	fs.DurationVar(&sf.drain, "drain-timeout", 5*time.Second, "")
-	fs.IntVar(&sf.maxAttachments, "max-attachments", 16, "")
-	fs.IntVar(&sf.maxQueue, "max-queue", 4096, "")
-	fs.DurationVar(&sf.connectTimeout, "connect-timeout", 45*time.Second, "")
-	fs.DurationVar(&sf.readHeaderTimeout, "read-header-timeout", 10*time.Second, "")
-	fs.DurationVar(&sf.idleTimeout, "idle-timeout", 60*time.Second, "")
+	fs.IntVar(&sf.maxAttachments, "max-attachments", refserver.DefaultMaxAttachments, "")
+	fs.IntVar(&sf.maxQueue, "max-queue", engine.DefaultMaxQueue, "")
+	fs.DurationVar(&sf.connectTimeout, "connect-timeout", refserver.DefaultConnectTimeout, "")
+	fs.DurationVar(&sf.readHeaderTimeout, "read-header-timeout", refserver.DefaultReadHeaderTimeout, "")
+	fs.DurationVar(&sf.idleTimeout, "idle-timeout", refserver.DefaultIdleTimeout, "")
 	fs.BoolVar(&sf.lab, "lab", false, "")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "")
 	fs.StringVar(&sf.debugAddr, "debug-addr", "", "")

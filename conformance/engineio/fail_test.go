@@ -15,6 +15,7 @@ import (
 
 	"github.com/stampede-sio/stampede/conformance/engineio"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/engine"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -40,7 +41,7 @@ func (m misbehaving) start(t *testing.T) string {
 
 // Ways of misbehaving shared by several cases.
 var (
-	noPing      = misbehaving{faults: refserver.Faults{NoPing: true}}
+	noPing      = misbehaving{faults: refserver.Faults{Engine: engine.Faults{NoPing: true}}}
 	wrongStatus = misbehaving{mw: statusAs(http.StatusBadRequest, http.StatusNotFound)}
 	// refuseUpgrade refuses every websocket for an existing session.
 	refuseUpgrade = misbehaving{mw: onRequest(func(w http.ResponseWriter, r *http.Request) bool {
@@ -52,9 +53,9 @@ var (
 	})}
 	// ignoreUnparsable drops what it cannot parse from POST bodies.
 	ignoreUnparsable = misbehaving{mw: dropPackets(unparsable)}
-	payloadOffByOne  = misbehaving{faults: refserver.Faults{EnforcePayload: maxPayload - 1}}
-	noPayloadLimit   = misbehaving{faults: refserver.Faults{EnforcePayload: 10 * maxPayload}}
-	binaryAsText     = misbehaving{faults: refserver.Faults{BinaryAsText: true}}
+	payloadOffByOne  = misbehaving{faults: refserver.Faults{Engine: engine.Faults{EnforcePayload: maxPayload - 1}}}
+	noPayloadLimit   = misbehaving{faults: refserver.Faults{Engine: engine.Faults{EnforcePayload: 10 * maxPayload}}}
+	binaryAsText     = misbehaving{faults: refserver.Faults{Engine: engine.Faults{BinaryAsText: true}}}
 	upgradeStatus    = misbehaving{mw: statusAs(http.StatusBadRequest, http.StatusUpgradeRequired)}
 )
 
@@ -122,10 +123,10 @@ var failing = map[string]misbehaving{
 	})},
 	"EIO-6/first-ping-timing":  noPing,
 	"EIO-6/client-ping":        {mw: dropPackets(func(p string) bool { return p == "2" })},
-	"EIO-6/pong-timer-polling": {faults: refserver.Faults{LazyPongTimer: true}},
+	"EIO-6/pong-timer-polling": {faults: refserver.Faults{Engine: engine.Faults{LazyPongTimer: true}}},
 	"EIO-7/message":            {mw: getBodies(bytes.ToUpper)},
 	"EIO-7/types":              {mw: getBodies(func(b []byte) []byte { return append(b, "\x1e7"...) })},
-	"EIO-8/get-held":           {faults: refserver.Faults{EagerPoll: true}},
+	"EIO-8/get-held":           {faults: refserver.Faults{Engine: engine.Faults{EagerPoll: true}}},
 	"EIO-8/batch":              {mw: getBodies(func(b []byte) []byte { return bytes.ReplaceAll(b, []byte{0x1e}, []byte("\n")) })},
 	"EIO-8/post-ok": {mw: rewrite(func(r *http.Request, status int, body []byte) (int, []byte) {
 		if r.Method == http.MethodPost && status == http.StatusOK {
@@ -155,13 +156,13 @@ var failing = map[string]misbehaving{
 	"EIO-14/websocket-only":         {transports: []string{"websocket"}, mw: wrongStatus.mw},
 	"EIO-14/polling-only":           {transports: []string{"polling"}, mw: wrongStatus.mw},
 	"EIO-14/both":                   refuseUpgrade,
-	"EIO-15/second-websocket":       {faults: refserver.Faults{AllowSecondWebsocket: true}},
+	"EIO-15/second-websocket":       {faults: refserver.Faults{Engine: engine.Faults{AllowSecondWebsocket: true}}},
 	"EIO-15/bad-type":               ignoreUnparsable,
 	// The race cases, each against the fault that puts its race back.
-	"EIO-5/race-get-at-timeout":      {faults: refserver.Faults{RacyPingTimeout: true}},
-	"EIO-8/race-post-close-with-get": {faults: refserver.Faults{RacyPostClose: true}},
-	"EIO-9/race-get-after-upgrade":   {faults: refserver.Faults{RacyUpgrade: true}},
-	"EIO-9/race-burst":               {faults: refserver.Faults{RacyUpgrade: true}},
+	"EIO-5/race-get-at-timeout":      {faults: refserver.Faults{Engine: engine.Faults{RacyPingTimeout: true}}},
+	"EIO-8/race-post-close-with-get": {faults: refserver.Faults{Engine: engine.Faults{RacyPostClose: true}}},
+	"EIO-9/race-get-after-upgrade":   {faults: refserver.Faults{Engine: engine.Faults{RacyUpgrade: true}}},
+	"EIO-9/race-burst":               {faults: refserver.Faults{Engine: engine.Faults{RacyUpgrade: true}}},
 }
 
 // wsAnyTransport treats every websocket handshake as transport=websocket.

@@ -49,7 +49,7 @@ func demos() map[string]demo {
 		"ECHO-3/message-back":                  {f: truncateMessageBack},
 		"ECHO-4/ack-same-args":                 {f: truncateAckArgs},
 		"ECHO-5/exact-bytes":                   {f: spacedConnectError},
-		"ECHO-7/join-ack":                      {cfg: func(c *refserver.Config) { c.Faults.DropAcks = true }},
+		"ECHO-7/join-ack":                      {cfg: func(c *refserver.Config) { c.Faults.SIO.DropAcks = true }},
 		"ECHO-7/shout-members":                 {f: dropShouted},
 		"ECHO-7/shout-sender-included":         {f: dropOwnShout},
 		"ECHO-7/non-member-excluded":           {f: leakShouts},

@@ -43,7 +43,8 @@ type Config struct {
 	Faults       Faults
 }
 
-// Faults break the broker for the conformance suite's SCALE cases.
+// Faults break the broker for the conformance suite's SCALE cases; the
+// refserver's --fault names for them are in refserver/faults.go.
 type Faults struct {
 	NoPublish     bool // SCALE-1: nothing is published; other instances' sockets miss every emit
 	SyncPublish   bool // SCALE-3: each publication waits for Redis on the emitting goroutine, unbounded, so a stalled Redis stalls the instance's event handling

@@ -7,21 +7,36 @@
 // polling), a read budget the layer above may set (LIM-1), and the outgoing
 // queue bound (LIM-6: "slow consumer").
 //
-// Concurrency: each websocket session has exactly one persistent goroutine,
-// its read loop (gorilla/websocket allows one concurrent reader). The read
-// loop hands each packet to a small shared pool of goroutines and waits for
-// it to be handled (handleDeep), so that the handlers' deep stacks are not
-// kept by every idle session; for the handlers nothing changes. Writes go
-// through a per-session queue; Send never blocks the caller: it starts a
-// short-lived drain goroutine when no write is in flight, so a broadcaster is
-// never held up by a slow client. Reply writes on the calling goroutine and
-// is meant for the session's own read loop (Handler.OnMessage), where waiting
-// on this client's socket only delays this client. A polling session has no
-// goroutine of its own: the HTTP handlers of its GET and POST requests do the
-// work. Handler callbacks for one session never run concurrently and arrive
-// in order. Requests of one session that reach the server on different
-// connections are answered as if handled in the order the client sent
-// them (order.go): a polling request during an upgrade waits for `5`, the
-// POST `1` that closes a session waits for the GET sent just before it,
-// and a GET past the ping deadline is refused before the timer has run.
+// Concurrency, by design: one read goroutine per websocket session and no
+// write goroutine. The read loop is the session's one persistent goroutine
+// (gorilla/websocket allows one concurrent reader); it hands each packet to
+// a small shared pool of goroutines and waits for it to be handled
+// (handleDeep), so that the handlers' deep stacks are not kept by every idle
+// session; for the handlers nothing changes. Handler callbacks for one
+// session never run concurrently and arrive in order.
+//
+// Which goroutine may write (gorilla/websocket allows one concurrent
+// writer): outgoing frames go through the session's queue, and whichever
+// call finds no write in flight takes the writer's role under the session's
+// lock (the writing flag) and drains the queue until it is empty; the
+// others only append to the queue. Reply, meant for the session's own
+// handler (Handler.OnMessage), takes the role on the calling goroutine,
+// where waiting on this client's socket only delays this client. Send
+// never blocks its caller, so a broadcaster is never held up by a slow
+// client: it hands the role to a new short-lived goroutine that ends when
+// the queue is empty, so a session with nothing to send holds no write
+// goroutine. The handshake's HTTP handler writes the OPEN packet the same
+// way before the read loop starts, and the upgrade's goroutine writes
+// `3probe` before its websocket carries the session, then drains what
+// polling had queued. Close frames go out with WriteControl, which
+// gorilla/websocket allows from any goroutine.
+//
+// A polling session has no goroutine of its own: the HTTP handlers of its
+// GET and POST requests do the work, and the one GET in flight takes the
+// whole queue and writes it as its response. Requests of one session that
+// reach the server on different connections are answered as if handled in
+// the order the client sent them (order.go): a polling request during an
+// upgrade waits for `5`, the POST `1` that closes a session waits for the
+// GET sent just before it, and a GET past the ping deadline is refused
+// before the timer has run.
 package engine

@@ -18,7 +18,7 @@ import (
 func TestFaultLazyPongTimer(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{Transports: []string{"polling"}, PingInterval: 50 * time.Millisecond,
-		PingTimeout: 50 * time.Millisecond, LazyPongTimer: true})
+		PingTimeout: 50 * time.Millisecond, Faults: Faults{LazyPongTimer: true}})
 	p := openPolling(t, ts, nil)
 	time.Sleep(300 * time.Millisecond) // well past pingInterval + pingTimeout
 	r := p.get(t)
@@ -29,7 +29,7 @@ func TestFaultLazyPongTimer(t *testing.T) {
 // eager-poll breaks EIO-8: a GET with nothing to send is answered at once.
 func TestFaultEagerPoll(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{Transports: []string{"polling"}, EagerPoll: true})
+	ts := newTestServer(t, Config{Transports: []string{"polling"}, Faults: Faults{EagerPoll: true}})
 	p := openPolling(t, ts, nil)
 	r := await(t, p.getAsync())
 	assert.Equal(t, "6", r.body)
@@ -38,7 +38,7 @@ func TestFaultEagerPoll(t *testing.T) {
 // enforce-payload breaks EIO-10: the limit applied is not the one announced.
 func TestFaultEnforcePayload(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, MaxPayload: 100, EnforcePayload: 50})
+	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, MaxPayload: 100, Faults: Faults{EnforcePayload: 50}})
 	c := dialWS(t, ts.url("ws", "EIO=4&transport=websocket"), nil, true)
 	assert.Equal(t, 100, c.open(t).MaxPayload, "announced")
 	c.send(t, "4"+strings.Repeat("x", 50))
@@ -52,7 +52,7 @@ func TestFaultEnforcePayload(t *testing.T) {
 // binary-as-text breaks EIO-11: binary goes out as a base64 text message.
 func TestFaultBinaryAsText(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, BinaryAsText: true})
+	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, Faults: Faults{BinaryAsText: true}})
 	c := dialWS(t, ts.url("ws", "EIO=4&transport=websocket"), nil, true)
 	c.open(t)
 	require.NoError(t, c.write(websocket.BinaryMessage, "\x00\x01"))
@@ -68,7 +68,7 @@ func TestFaultBinaryAsText(t *testing.T) {
 // session stays open.
 func TestFaultAllowSecondWebsocket(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, AllowSecondWebsocket: true})
+	ts := newTestServer(t, Config{Transports: []string{"polling", "websocket"}, Faults: Faults{AllowSecondWebsocket: true}})
 	p := openPolling(t, ts, nil)
 	ws := ts.url("ws", "EIO=4&transport=websocket&sid="+p.sid)
 	first := dialWS(t, ws, nil, true)

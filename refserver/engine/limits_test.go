@@ -27,7 +27,7 @@ func TestWebsocketInvalidUTF8(t *testing.T) {
 	assert.ErrorIs(t, ts.closeReason(t).reason, ErrInvalidUTF8)
 	assert.Equal(t, uint64(1), lim.Count(limit.UTF8))
 
-	loose := newTestServer(t, Config{AcceptInvalidUTF8: true})
+	loose := newTestServer(t, Config{Faults: Faults{AcceptInvalidUTF8: true}})
 	c = openWS(t, loose)
 	c.send(t, "4bad \xff\xfe")
 	assert.Equal(t, "4bad \xff\xfe", c.nextText(t), "the fault relays it raw")
@@ -46,7 +46,7 @@ func TestPollingInvalidUTF8(t *testing.T) {
 	assert.Equal(t, uint64(1), lim.Count(limit.UTF8))
 	ts.drained(t)
 
-	loose := newTestServer(t, Config{Transports: pollingOnly, AcceptInvalidUTF8: true})
+	loose := newTestServer(t, Config{Transports: pollingOnly, Faults: Faults{AcceptInvalidUTF8: true}})
 	p = openPolling(t, loose, nil)
 	code, body := p.post(t, "4bad \xff")
 	assert.Equal(t, http.StatusOK, code, body)
@@ -84,7 +84,7 @@ func TestPollingPostOverflowsQueue(t *testing.T) {
 	assert.ErrorIs(t, ts.closeReason(t).reason, ErrSlowConsumer)
 	assert.Equal(t, uint64(1), lim.Count(limit.Queue))
 
-	loose := newTestServer(t, Config{Transports: pollingOnly, MaxQueue: 3, NoQueueLimit: true})
+	loose := newTestServer(t, Config{Transports: pollingOnly, MaxQueue: 3, Faults: Faults{NoQueueLimit: true}})
 	p = openPolling(t, loose, nil)
 	code, body := p.post(t, "4a\x1e4b\x1e4c\x1e4d")
 	assert.Equal(t, http.StatusOK, code, body)

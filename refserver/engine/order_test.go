@@ -14,7 +14,7 @@ import (
 func TestGetAfterUpgradeRefused(t *testing.T) {
 	t.Parallel()
 	for _, racy := range []bool{false, true} {
-		ts := newTestServer(t, Config{Transports: bothTransports, RacyUpgrade: racy})
+		ts := newTestServer(t, Config{Transports: bothTransports, Faults: Faults{RacyUpgrade: racy}})
 		refused := 0
 		for range 20 {
 			p := openPolling(t, ts, nil)

@@ -20,9 +20,9 @@ import (
 // Config sets up a Server. The zero value of every field is its documented
 // default.
 type Config struct {
-	PingInterval time.Duration // default 25s (EIO-4)
-	PingTimeout  time.Duration // default 20s
-	MaxPayload   int           // bytes, default 1000000 (EIO-10)
+	PingInterval time.Duration // default DefaultPingInterval, 25s (EIO-4)
+	PingTimeout  time.Duration // default DefaultPingTimeout, 20s
+	MaxPayload   int           // bytes, default DefaultMaxPayload, 1000000 (EIO-10)
 	// Transports the server accepts: "websocket", "polling" or both, in which
 	// case polling sessions may upgrade (EIO-14). Default: websocket only.
 	Transports []string
@@ -31,54 +31,14 @@ type Config struct {
 	// WriteTimeout bounds one websocket write; default 10s.
 	WriteTimeout time.Duration
 	// MaxQueue is how many frames may wait for a slow client before the
-	// session is closed as a slow consumer (LIM-6); default 4096.
+	// session is closed as a slow consumer (LIM-6); default DefaultMaxQueue, 4096.
 	MaxQueue int
 	// Limits counts and logs the limits this server applies (LIM-3, LIM-6);
 	// nil counts nothing.
 	Limits *limit.Reporter
-	// NoQueueLimit (removes LIM-6): the outgoing queue is unbounded.
-	NoQueueLimit bool
-	// AcceptInvalidUTF8 (removes LIM-3): text that is not UTF-8 is accepted.
-	AcceptInvalidUTF8 bool
-	// NoPing is the no-ping fault (breaks EIO-5): the server never pings,
-	// so a client's ping-timeout detection fires.
-	NoPing bool
-	// The faults below break one conformance case each, so that the suite
-	// can show the case failing (conformance/engineio). All off by default.
-	//
-	// LazyPongTimer (breaks EIO-6): on polling, the pong timeout runs only
-	// once a GET has taken the ping, not from when the ping is queued.
-	LazyPongTimer bool
-	// EagerPoll (breaks EIO-8): a GET with nothing to send is answered at
-	// once with a noop instead of being held.
-	EagerPoll bool
-	// EnforcePayload (breaks EIO-10), when positive, is the limit actually
-	// applied to websocket messages and POST bodies, while the OPEN packet
-	// still announces MaxPayload.
-	EnforcePayload int
-	// BinaryAsText (breaks EIO-11): binary messages go out as text message
-	// packets carrying base64 ("4<base64>") on both transports.
-	BinaryAsText bool
-	// AllowSecondWebsocket (breaks EIO-15): a second websocket for a session
-	// that has upgraded is accepted and left open, unused, instead of closed.
-	AllowSecondWebsocket bool
-	// The race faults put back the orderings that socket.io's official test
-	// suites caught (EIO-5, EIO-8, EIO-9: requests of one session answered
-	// as if handled in the order the client sent them).
-	//
-	// RacyUpgrade (breaks EIO-9): `2probe` queues a noop even with no GET
-	// pending, and a polling request that reaches the session after the
-	// probe is handled at once, not held for the upgrade: a GET sent after
-	// `5` that lands before the server has read it gets 200 "6".
-	RacyUpgrade bool
-	// RacyPostClose (breaks EIO-8): a POST `1` with no GET pending ends the
-	// session at once, so a GET the client sent just before it that lands
-	// just after gets 400 or `1` instead of `6`.
-	RacyPostClose bool
-	// RacyPingTimeout (breaks EIO-5): the ping timeout is left to a timer
-	// that runs late, as on a loaded server, and nothing else looks at the
-	// deadline: a GET at pingInterval + pingTimeout takes the ping.
-	RacyPingTimeout bool
+	// Faults are off by default; they break one conformance case or
+	// remove one limit each (faults.go).
+	Faults
 	// OnOpen is called for every new session and returns its Handler.
 	OnOpen func(*Session) Handler
 	Logger *slog.Logger
@@ -113,22 +73,22 @@ var writeBufferPool sync.Pool
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 25 * time.Second
+		cfg.PingInterval = DefaultPingInterval
 	}
 	if cfg.PingTimeout <= 0 {
-		cfg.PingTimeout = 20 * time.Second
+		cfg.PingTimeout = DefaultPingTimeout
 	}
 	if cfg.MaxPayload <= 0 {
-		cfg.MaxPayload = 1000000
+		cfg.MaxPayload = DefaultMaxPayload
 	}
 	if len(cfg.Transports) == 0 {
 		cfg.Transports = []string{engineio.TransportWebsocket}
 	}
 	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = 10 * time.Second
+		cfg.WriteTimeout = defaultWriteTimeout
 	}
 	if cfg.MaxQueue <= 0 {
-		cfg.MaxQueue = 4096
+		cfg.MaxQueue = DefaultMaxQueue
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -13,4 +13,12 @@
 // broadcast, which never wait on another client. Rooms live in a Hub split
 // into shards, each with its own lock, so a broadcast to a large room holds
 // only that room's shard, and only for reading.
+//
+// Which goroutine may write: this package starts no writer of its own and
+// never writes to a socket directly; every packet goes through the engine
+// session's queue (see package engine for who drains it). Answers to a
+// connection's own packets (CONNECT replies, acks: Event.Ack, Event.AckRaw)
+// use Session.Reply and must come from that connection's handler, which
+// may then write inline; emits, broadcasts and disconnects, from any
+// goroutine, use Session.Send, which never blocks.
 package sio

@@ -94,10 +94,12 @@ func (s *Server) DisconnectSID(nsp, sid string) bool {
 	return false
 }
 
-// Faults are deliberate misbehaviours for tests (see refserver.Faults).
+// Faults are the Socket.IO layer's deliberate misbehaviours, off by
+// default; the refserver's --fault names for them are in
+// refserver/faults.go.
 type Faults struct {
-	DropAcks   bool          // SIO-4: no ack is sent, ever
-	EventDelay time.Duration // each event waits this long before its handler runs
+	DropAcks   bool          // SIO-4 (and ECHO-4, AUTH-4 through it): no ack is sent, ever
+	EventDelay time.Duration // latency: each event waits this long before its handler runs
 }
 
 // SetFaults switches faults on; call it before serving.

@@ -39,7 +39,7 @@ type Config struct {
 	// (SCALE-1); nil for a single instance.
 	Cluster Cluster
 	// LockTimeout is the reaper locks' lifetime (WEBSOCKET_REDIS_LOCK_TIMEOUT,
-	// default 60s); they are renewed at half of it.
+	// default DefaultLockTimeout); they are renewed at half of it.
 	LockTimeout time.Duration
 	// EnableWebsocket is served as features.enable_websocket (CLIENT-2).
 	EnableWebsocket bool
@@ -60,6 +60,10 @@ type Cluster interface {
 
 // Namespace is the open-webui namespace.
 const Namespace = "/"
+
+// DefaultLockTimeout is Config.LockTimeout's default, open-webui's
+// WEBSOCKET_REDIS_LOCK_TIMEOUT (60s); refserver.Config reads it too.
+const DefaultLockTimeout = 60 * time.Second
 
 // App is the open-webui application layer.
 type App struct {
@@ -115,7 +119,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Revocations = NewMemoryRevocations()
 	}
 	if cfg.LockTimeout <= 0 {
-		cfg.LockTimeout = 60 * time.Second
+		cfg.LockTimeout = DefaultLockTimeout
 	}
 	a := &App{
 		cfg: cfg, log: cfg.Logger, pop: cfg.Population, revoked: cfg.Revocations,

@@ -13,7 +13,7 @@ import (
 
 // Faults are this layer's fault injections, each breaking the behaviour ID
 // it names, so that conformance cases can be shown to fail. All are off by
-// default; the refserver's --fault names are in refserver/faults_app.go.
+// default; the refserver's --fault names for them are in refserver/faults.go.
 type Faults struct {
 	AcceptBadTokens        bool // AUTH-1, AUTH-3: every token naming a known user passes
 	LeakUserRooms          bool // AUTH-5, CHAT-1: user-join never leaves the previous user's room

@@ -1,8 +1,10 @@
 package webui_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/token"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/refserver/webui"
 )
@@ -197,7 +200,7 @@ func TestUserJoinOtherUser(t *testing.T) {
 	}{
 		{"documented", documented, refserver.Faults{}, false},
 		{"open-webui", openWebUI, refserver.Faults{}, true},
-		{"documented with leak-user-rooms", documented, refserver.Faults{LeakUserRooms: true}, true},
+		{"documented with leak-user-rooms", documented, refserver.Faults{App: webui.Faults{LeakUserRooms: true}}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,4 +284,96 @@ func TestIdentityFromSession(t *testing.T) {
 	sender.wait(t, "events", 1)
 	victim.sync(t)
 	assert.Empty(t, victim.got("events"), "the user named in the payload gets nothing")
+}
+
+// The fault accept-bad-tokens breaks AUTH-1 and AUTH-3: a token signed with
+// the wrong secret (or alg none) connects with a session.
+func TestFaultAcceptBadTokens(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, refserver.Config{Faults: refserver.Faults{App: webui.Faults{AcceptBadTokens: true}}})
+	forged, err := token.Mint([]byte("wrong-secret"), "u000002", time.Hour, time.Now())
+	require.NoError(t, err)
+	tb, err := r.open(t, map[string]string{"token": forged})
+	require.NoError(t, err, "the fault accepts a forged token")
+	tb.sync(t)
+	e, ok := r.session(t, tb)
+	require.True(t, ok)
+	assert.Equal(t, "u000002", e.ID)
+	assert.Equal(t, []string{"user:u000002"}, r.rooms(tb))
+
+	ack := tb.userJoin(t, forged)
+	require.Len(t, ack.Args, 1, "user-join accepts it too")
+
+	for _, bt := range badTokens(t, []byte("wrong-secret")) {
+		if bt.name == "alg none" {
+			_, err := r.open(t, map[string]string{"token": bt.token})
+			assert.NoError(t, err, "alg none connects under the fault")
+		}
+	}
+}
+
+// Bad inputs to every handler: no panic, an ack with no arguments where a
+// handler exists, no ack for an unknown event; the connection stays (a
+// following user-join works) and another client is unaffected.
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []string{documented, openWebUI} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, refserver.Config{Profile: profile})
+			tb := r.join(t, "u000002")
+			bystander := r.join(t, "u000005")
+			tok := r.token(t, "u000002")
+			cases := []struct {
+				event string
+				args  []any
+			}{
+				{"user-join", []any{"a string"}},
+				{"user-join", []any{42}},
+				{"user-join", []any{[]any{authArg(tok)}}},
+				{"user-join", []any{nil}},
+				{"user-join", nil},
+				{"user-join", []any{map[string]any{}}},
+				{"user-join", []any{map[string]any{"auth": "not an object"}}},
+				{"user-join", []any{map[string]any{"auth": map[string]any{"token": 42}}}},
+				{"user-join", []any{map[string]any{"auth": map[string]any{"token": nil}}}},
+				{"user-join", []any{map[string]any{"auth": map[string]any{}}}},
+				{"heartbeat", []any{"x", 1, nil}},
+				{"join-channels", []any{"x"}},
+				{"join-channels", nil},
+				{"join-channel", []any{map[string]any{"auth": 5}}},
+				{"join-note", []any{authArg(tok)}}, // no note_id
+				{"join-note", []any{map[string]any{"auth": map[string]string{"token": tok}, "note_id": 7}}},
+				{"join-note", nil},
+				{"events:channel", []any{map[string]any{"channel_id": "c0003"}}}, // no data
+				{"events:channel", []any{map[string]any{"channel_id": "c0003", "data": "typing"}}},
+				{"events:channel", []any{map[string]any{"channel_id": 3, "data": map[string]any{"type": "typing"}}}},
+				{"events:channel", []any{map[string]any{"channel_id": "c0003", "data": map[string]any{"type": 1}}}},
+				{"events:channel", []any{[]any{1, 2}}},
+				{"events:chat", []any{"x"}},
+				{"events:chat", []any{map[string]any{"chat_id": 1, "data": map[string]any{"type": "last_read_at"}}}},
+				{"usage", []any{map[string]any{"model": 1}}},
+				{"usage", nil},
+			}
+			for i, tc := range cases {
+				ack := tb.ack(t, tc.event, tc.args...)
+				assert.Empty(t, ack.Args, "case %d: %s %v acks []", i, tc.event, tc.args)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			_, err := tb.sock.EmitWithAck(ctx, "no-such-event", map[string]any{"x": 1})
+			cancel()
+			assert.True(t, errors.Is(err, client.ErrAckTimeout) || errors.Is(err, context.DeadlineExceeded),
+				"unknown event: no ack (SIO-4), got %v", err)
+
+			assert.True(t, tb.sock.Connected(), "the connection stays")
+			ack := tb.userJoin(t, tok)
+			require.Len(t, ack.Args, 1, "user-join still works")
+			assert.JSONEq(t, `{"id":"u000002","name":"User 2"}`, string(ack.Args[0]))
+			assert.Equal(t, []string{"channel:c0001", "channel:c0003", "user:u000002"}, r.rooms(tb))
+			assert.NotContains(t, fmt.Sprint(r.rooms(tb)), "note:", "no note joined")
+			bystander.none(t, "bystander saw nothing")
+			assert.Len(t, bystander.userJoin(t, r.token(t, "u000005")).Args, 1, "another client is unaffected")
+			assert.Len(t, r.sessions(t), 2)
+		})
+	}
 }

@@ -345,3 +345,11 @@ func (tb *tab) reset() {
 
 // connected reports whether the socket is still connected.
 func (tb *tab) connected() bool { return tb.sock.Connected() }
+
+// must returns v, failing on a store error (the memory stores have none).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
