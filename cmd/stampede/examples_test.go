@@ -53,11 +53,13 @@ func TestExampleWorkflowCommands(t *testing.T) {
 			cmds = append(cmds, stampedeCommands(t, st.Run)...)
 		}
 	}
-	assert.ElementsMatch(t, []string{"serve", "check", "run", "report"}, subcommands(cmds))
+	assert.ElementsMatch(t, []string{"serve", "check", "run", "report", "report"}, subcommands(cmds))
 	for _, args := range cmds {
 		checkCommandLine(t, args)
 	}
 	assert.Contains(t, string(b), "--junit results/check.xml", "check writes JUnit")
+	assert.Contains(t, string(b), "--junit results/run.xml", "run writes its thresholds as JUnit")
+	assert.Contains(t, string(b), "stampede report compare .stampede/baseline.json results/run.json", "the gate compares against the baseline")
 	assert.Contains(t, string(b), "actions/upload-artifact", "the JSON reports are kept")
 }
 
@@ -251,7 +253,7 @@ func checkCommandLine(t *testing.T, args []string) {
 		assert.Equal(t, exitOK, code, "%q: %s", args, errb.String())
 	case "report":
 		require.Greater(t, len(args), 1)
-		require.Equal(t, "merge", args[1], "%q", args)
+		require.Contains(t, []string{"merge", "compare"}, args[1], "%q", args)
 		code := runCmd(t.Context(), e, "report", args[1:])
 		assert.Equal(t, exitUsage, code)
 		assert.Contains(t, errb.String(), "no such file", "%q: the flags parsed, the records were looked for", args)
