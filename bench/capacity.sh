@@ -7,19 +7,30 @@
 # second) and rss-series.txt (each second: t, simulator KiB, servers KiB,
 # and the CPU time both have used so far, in 1/100 s).
 # Usage: bench/capacity.sh [VUS]   (default 50000)
+# SERVERS=N refservers on 8181... (default 3; each holds at most ~19,000 sockets),
+# RATE=N arrivals per second (default the scenario's 5,000), PER_WORKER=N
+# clients per simulator process (default 17000). The 100,000-client run of
+# issue 16: SERVERS=6 RATE=1700 PER_WORKER=16700 bench/capacity.sh 100000
 # PROFILE=1 also profiles the ramp: each refserver's CPU (pprof, via
 # --debug-addr 127.0.0.1:619x) into bench/out/serve-818x.cpu.pprof, and the
 # simulator processes (perf, when installed) into bench/out/sim.perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vus=${1:-50000}
+servers=${SERVERS:-3}
+rate=${RATE:-5000}
+arrive=$(( (vus + rate - 1) / rate ))   # seconds of arrivals
+peak_at=$(( arrive + 15 ))               # inside the hold: everyone connected
+span=$(( arrive + 45 ))                  # the series: arrivals and the 40 s hold
+ports=$(seq 8181 $((8180 + servers)))
+targets=$(for port in $ports; do printf 'http://127.0.0.1:%s,' "$port"; done); targets=${targets%,}
 mkdir -p bench/out
 go build -o bin/stampede ./cmd/stampede
 secret=capacity-bench-secret
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-for port in 8181 8182 8183; do
+for port in $ports; do
   env ${SERVE_ENV:-} ./bin/stampede serve --addr 127.0.0.1:$port --secret $secret --users $((vus + 10)) --channels 10 --notes 10 \
     --log-level error --debug-addr 127.0.0.1:$((port - 2000 + 10)) > bench/out/serve-$port.log 2>&1 &
   pids+=($!)
@@ -27,7 +38,7 @@ done
 sleep 2
 if [ -n "${PROFILE:-}" ]; then
   ( sleep 1   # the arrival phase: 10 s from about 1 s in
-    for port in 8181 8182 8183; do
+    for port in $ports; do
       curl -s -o bench/out/serve-$port.cpu.pprof "http://127.0.0.1:$((port - 2000 + 10))/debug/pprof/profile?seconds=10" &
     done
     if command -v perf > /dev/null; then
@@ -38,13 +49,13 @@ fi
 # CPU ticks (1/100 s, user+system) of the processes whose command line
 # matches $1, summed.
 ticks() { for pid in $(pgrep -f "$1"); do awk '{sub(/^.*\) /, ""); print $12 + $13}' /proc/$pid/stat 2>/dev/null; done | awk '{n += $1} END {print n+0}'; }
-( for t in $(seq 1 55); do   # RSS and CPU of the simulator and of the servers, once a second
+( for t in $(seq 1 "$span"); do   # RSS and CPU of the simulator and of the servers, once a second
     sleep 1
     sim=$(ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb+0}')
     srv=$(ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb+0}')
     echo "$t $sim $srv $(ticks 'stampede run') $(ticks 'stampede serve --addr 127.0.0.1:818')"
   done > bench/out/rss-series.txt ) &
-( sleep 25   # inside the hold: everyone connected
+( sleep "$peak_at"   # inside the hold: everyone connected
   ps -eo rss=,args= | awk '/stampede run/ && !/awk/ {kb += $1} END {print kb}' > bench/out/sim-rss-kb.txt
   ps -eo rss=,args= | awk '/stampede serve --addr 127.0.0.1:818/ && !/awk/ {kb += $1} END {print kb}' > bench/out/serve-rss-kb.txt
 ) &
@@ -56,8 +67,8 @@ sampler=$!
 # RUN_ENV environment for the simulator (e.g. GODEBUG=adaptivestackstart=0),
 # SERVE_ENV for the refservers (e.g. GOGC=200).
 env ${RUN_ENV:-} /usr/bin/time -v ./bin/stampede run bench/capacity-50k.yaml --vus "$vus" --secret $secret \
-  --clients-per-worker 17000 ${RUN_ARGS:-} \
-  --target http://127.0.0.1:8181,http://127.0.0.1:8182,http://127.0.0.1:8183 \
+  --clients-per-worker "${PER_WORKER:-17000}" --set phases.0.rate="$rate" --set phases.0.duration="${arrive}s" ${RUN_ARGS:-} \
+  --target "$targets" \
   --out bench/out/capacity.json > bench/out/capacity.txt 2> bench/out/capacity.time || status=$?
 wait "$sampler"
 sim_kb=$(cat bench/out/sim-rss-kb.txt); srv_kb=$(cat bench/out/serve-rss-kb.txt)
