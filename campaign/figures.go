@@ -9,25 +9,11 @@ import (
 	"github.com/stampede-sio/stampede/scenarios"
 )
 
-// The figures of one run (Result.Figures), by key. Each is absent when the
-// run could not measure it.
+// The steady window of the per-client costs (watchFigures).
 const (
-	FigClients      = "clients"               // most clients connected at once (generator side)
-	FigAckP99       = "ack_p99_ms"            // acked round trips, every event
-	FigPushP99      = "push_p99_ms"           // pushed events, every event
-	FigErrorRate    = "error_rate_pct"        // errors per operation, percent
-	FigLagP99       = "lag_p99_ms"            // the generator's own lag
-	FigDropped      = "starts_dropped"        // starts the generator gave up on
-	FigServerCPU    = "server_cpu_max"        // cores, most in one second (scraped)
-	FigServerRSS    = "server_rss_max_mib"    // MiB (scraped)
-	FigCPUPer1k     = "server_cpu_per_1k"     // cores per 1,000 connected clients, steady state
-	FigRSSPer1k     = "server_rss_per_1k_mib" // MiB above the idle server per 1,000 clients
-	FigBytesPerMin  = "bytes_per_client_min"  // Engine.IO payload bytes both ways per client per minute
-	FigVanishConn   = "vanished_connected_s"  // how long vanished clients stayed connected (the last one)
-	FigVanishCount  = "vanished_counted_s"    // how long they stayed in the session pool (the last one)
-	steadyMargin    = 500 * time.Millisecond  // skipped after the population peaks
-	steadyMinWindow = time.Second             // shortest window the per-client costs are taken over
-	peakShare       = 0.98                    // the population counts as arrived at this share of its peak
+	steadyMargin    = 500 * time.Millisecond // skipped after the population peaks
+	steadyMinWindow = time.Second            // shortest window the costs are taken over
+	peakShare       = 0.98                   // the population counts as arrived at this share of its peak
 )
 
 // Figures are a run's measured values by key (the Fig constants); Open
@@ -60,23 +46,23 @@ func RecordFigures(rec *reports.Run) Figures {
 			rss, hasRSS = math.Max(rss, float64(*p.ServerRSS)/(1<<20)), true
 		}
 	}
-	f.set(FigClients, float64(clients))
+	f.set(reports.FigClients, float64(clients))
 	if hasCPU {
-		f.set(FigServerCPU, cpu)
+		f.set(reports.FigServerCPU, cpu)
 	}
 	if hasRSS {
-		f.set(FigServerRSS, rss)
+		f.set(reports.FigServerRSS, rss)
 	}
-	for _, m := range []struct{ metric, key string }{{threshold.MetricAck, FigAckP99}, {threshold.MetricPush, FigPushP99}} {
+	for _, m := range []struct{ metric, key string }{{threshold.MetricAck, reports.FigAckP99}, {threshold.MetricPush, reports.FigPushP99}} {
 		if h, unit, ok := rec.Aggregate(m.metric, nil); ok && h.TotalCount() > 0 && unit == reports.UnitMicroseconds {
 			f.set(m.key, float64(h.ValueAtQuantile(99))/1e3)
 		}
 	}
 	if r, ok := rec.ErrorRate(nil); ok {
-		f.set(FigErrorRate, r*100)
+		f.set(reports.FigErrorRate, r*100)
 	}
-	f.set(FigLagP99, rec.Generator.LagP99)
-	f.set(FigDropped, float64(rec.Generator.StartsDropped))
+	f.set(reports.FigLagP99, rec.Generator.LagP99)
+	f.set(reports.FigDropped, float64(rec.Generator.StartsDropped))
 	return f
 }
 
@@ -104,8 +90,8 @@ func watchFigures(f *Figures, samples []Sample, s *scenarios.Scenario, start, en
 		key   string
 		level func(Sample) float64
 	}{
-		{FigVanishConn, func(s Sample) float64 { return s.Sessions }},
-		{FigVanishCount, func(s Sample) float64 { return s.Pool }},
+		{reports.FigVanishConn, func(s Sample) float64 { return s.Sessions }},
+		{reports.FigVanishCount, func(s Sample) float64 { return s.Pool }},
 	} {
 		if v.level(base) < 0 {
 			continue
@@ -159,14 +145,33 @@ func steadyCosts(f *Figures, samples []Sample, start, until time.Time) {
 		return
 	}
 	if a.CPU >= 0 && b.CPU >= a.CPU {
-		f.set(FigCPUPer1k, (b.CPU-a.CPU)/secs/clients*1000)
+		busy := (b.CPU-a.CPU)/secs - idleCPU(samples, start)
+		f.set(reports.FigCPUPer1k, max(0, busy)/clients*1000)
 	}
 	if b.RSS >= 0 && samples[0].RSS >= 0 {
-		f.set(FigRSSPer1k, (b.RSS-samples[0].RSS)/(1<<20)/clients*1000)
+		f.set(reports.FigRSSPer1k, (b.RSS-samples[0].RSS)/(1<<20)/clients*1000)
 	}
 	if a.Bytes >= 0 && b.Bytes >= a.Bytes {
-		f.set(FigBytesPerMin, (b.Bytes-a.Bytes)/secs*60/clients)
+		f.set(reports.FigBytesPerMin, (b.Bytes-a.Bytes)/secs*60/clients)
 	}
+}
+
+// idleCPU is the server's CPU rate (cores) before start, while it had no
+// client but the watch polling it; 0 without two samples a tenth of a
+// second apart.
+func idleCPU(samples []Sample, start time.Time) float64 {
+	first, last := samples[0], samples[0]
+	for _, s := range samples {
+		if !s.At.Before(start) {
+			break
+		}
+		last = s
+	}
+	secs := last.At.Sub(first.At).Seconds()
+	if secs < 0.1 || first.CPU < 0 || last.CPU < first.CPU {
+		return 0
+	}
+	return (last.CPU - first.CPU) / secs
 }
 
 // goneAfter is how long after at the level fell back to base (the vanished

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
@@ -18,6 +19,11 @@ import (
 // ErrScenario wraps a scenario that cannot be prepared with a run's
 // settings (a bad --set or --vary value): the caller's input is wrong.
 var ErrScenario = errors.New("campaign: bad scenario")
+
+// IdleWindow is how long a managed server is watched before the clients
+// start: its idle CPU (the watch's own polling included) is subtracted
+// from the clients' cost.
+const IdleWindow = time.Second
 
 // ErrTooBig is a run with more clients than one simulator process holds.
 var ErrTooBig = errors.New("campaign: too many clients for one run")
@@ -34,6 +40,7 @@ type Runner struct {
 	Serve     bool
 	ServeArgs []string
 	Exe       string
+	ExeEnv    []string // added to the server's environment
 	// Target is the --target URL list of runs that do not Serve; "": the
 	// scenario's own.
 	Target string
@@ -85,7 +92,7 @@ func (r *Runner) Run(ctx context.Context, sets []string) (*Result, error) {
 	case r.Serve:
 		procs := ProcessesFor(s.Peak(), r.PerProcess)
 		args := append(append([]string(nil), r.ServeArgs...), SettingsArgs(s.Server)...)
-		srv, err = StartServer(ctx, ServerConfig{Exe: r.Exe, Args: args, Secret: secret, Processes: procs, Log: r.ServerLog})
+		srv, err = StartServer(ctx, ServerConfig{Exe: r.Exe, Env: r.ExeEnv, Args: args, Secret: secret, Processes: procs, Log: r.ServerLog})
 		if err != nil {
 			return nil, err
 		}
@@ -103,6 +110,12 @@ func (r *Runner) Run(ctx context.Context, sets []string) (*Result, error) {
 	var w *Watch
 	if base != "" {
 		w = StartWatch(ctx, base, secret)
+		if srv != nil { // the idle server's own cost, subtracted from the clients'
+			select {
+			case <-ctx.Done():
+			case <-time.After(IdleWindow):
+			}
+		}
 	}
 	rec, err := simulator.Run(ctx, simulator.RunConfig{
 		Scenario: s, Targets: targets, Secret: secret, Seed: r.Seed, Logger: r.Logger,

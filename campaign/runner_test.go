@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
 )
 
@@ -46,13 +47,13 @@ func TestRunnerManaged(t *testing.T) {
 	assert.Contains(t, rec.Server.Args, "--users=500")
 	assert.Equal(t, 1, rec.Server.Processes)
 	f := res.Figures.Values
-	assert.EqualValues(t, 40, f[FigClients])
-	assert.Positive(t, f[FigBytesPerMin], "heartbeats and pings went over the wire")
-	assert.Contains(t, f, FigCPUPer1k)
-	assert.Contains(t, f, FigRSSPer1k)
+	assert.EqualValues(t, 40, f[reports.FigClients])
+	assert.Positive(t, f[reports.FigBytesPerMin], "heartbeats and pings went over the wire")
+	assert.Contains(t, f, reports.FigCPUPer1k)
+	assert.Contains(t, f, reports.FigRSSPer1k)
 	// Every client vanished at 5s (10s of 16s, scaled to 8s): the server
 	// drops each within ping interval + timeout (1s), and the pool with it.
-	for _, k := range []string{FigVanishConn, FigVanishCount} {
+	for _, k := range []string{reports.FigVanishConn, reports.FigVanishCount} {
 		require.Contains(t, f, k)
 		assert.False(t, res.Figures.Open[k], k)
 		assert.Greater(t, f[k], 0.3, k)

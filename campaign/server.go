@@ -35,8 +35,10 @@ const (
 
 // ServerConfig is how to start one managed refserver.
 type ServerConfig struct {
-	// Exe is the stampede binary; "": this program (os.Executable).
+	// Exe is the stampede binary; "": this program (os.Executable). Env
+	// is added to its environment.
 	Exe string
+	Env []string
 	// Args are serve's flags, as --name=value (Settings.Args). --addr is
 	// added (127.0.0.1:0) unless present, and --log-level=warn unless
 	// present.
@@ -88,7 +90,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	}
 	args := serveArgs(cfg.Args, cfg.Processes, strconv.FormatInt(time.Now().UnixNano(), 36))
 	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "WEBUI_SECRET_KEY="+string(cfg.Secret))
+	cmd.Env = append(append(os.Environ(), cfg.Env...), "WEBUI_SECRET_KEY="+string(cfg.Secret))
 	cmd.SysProcAttr = childAttr()
 	tail := &tailBuffer{max: 4 << 10}
 	cmd.Stderr = tail

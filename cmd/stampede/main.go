@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"report":   reportCommand,
 		"run":      runCommand,
 		"serve":    serveCommand,
+		"sweep":    sweepCommand,
 		"token":    tokenCommand,
 		"validate": validateCommand,
 		"version":  versionCommand,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -28,6 +29,13 @@ func (a *serveArgs) Set(v string) error {
 	return nil
 }
 
+// serveExecutable is the binary of managed servers (run --serve, sweep,
+// capacity, demo) and what its environment needs; tests replace it.
+var serveExecutable = func() (exe string, environ []string, err error) {
+	exe, err = os.Executable()
+	return exe, nil, err
+}
+
 // managedServer starts the refserver of run --serve with the --serve-arg
 // flags, then the scenario's server settings, on a free port, and points s
 // at it; the secret signs its tokens and the clients'. It returns the
@@ -35,7 +43,11 @@ func (a *serveArgs) Set(v string) error {
 func managedServer(ctx context.Context, e env, s *scenarios.Scenario, args []string, secret []byte) (*campaign.Server, *reports.Server, error) {
 	procs := campaign.ProcessesFor(s.Peak(), 0)
 	all := append(slices.Clone(args), campaign.SettingsArgs(s.Server)...)
-	srv, err := campaign.StartServer(ctx, campaign.ServerConfig{Args: all, Secret: secret, Processes: procs, Log: e.stderr})
+	exe, exeEnv, err := serveExecutable()
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := campaign.StartServer(ctx, campaign.ServerConfig{Exe: exe, Env: exeEnv, Args: all, Secret: secret, Processes: procs, Log: e.stderr})
 	if err != nil {
 		return nil, nil, err
 	}
