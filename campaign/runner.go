@@ -32,8 +32,9 @@ var ErrTooBig = errors.New("campaign: too many clients for one run")
 // or against Target.
 type Runner struct {
 	// Prepare returns the scenario with sets applied (key=value, as
-	// --set), scaled and validated. Required.
-	Prepare func(sets []string) (*scenarios.Scenario, error)
+	// --set), scaled (to vus clients at the peak when vus > 0, else as the
+	// caller sized it) and validated. Required.
+	Prepare func(sets []string, vus int) (*scenarios.Scenario, error)
 	// Serve starts a refserver for each run, with ServeArgs and then the
 	// scenario's server settings (which win); Exe is the stampede binary
 	// ("": this program).
@@ -54,6 +55,9 @@ type Runner struct {
 	ServerLog io.Writer
 	Progress  simulator.ProgressFunc
 	Version   string
+	// MaxConnecting bounds the clients of arrival phases connecting at
+	// once (the generator's dial slots); 0: the simulator's default.
+	MaxConnecting int
 	// PerProcess is how many sessions one managed server process is given
 	// (ProcessesFor); 0: SessionsPerProcess.
 	PerProcess int
@@ -73,7 +77,13 @@ type Result struct {
 // interrupted run (ctx done mid-run) returns its partial result with
 // Record.Interrupted set.
 func (r *Runner) Run(ctx context.Context, sets []string) (*Result, error) {
-	s, err := r.Prepare(sets)
+	return r.RunSized(ctx, sets, 0)
+}
+
+// RunSized is Run with the population scaled to vus clients at the peak
+// (0: as Prepare sizes it).
+func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result, error) {
+	s, err := r.Prepare(sets, vus)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrScenario, err)
 	}
@@ -119,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, sets []string) (*Result, error) {
 	}
 	rec, err := simulator.Run(ctx, simulator.RunConfig{
 		Scenario: s, Targets: targets, Secret: secret, Seed: r.Seed, Logger: r.Logger,
-		Progress: r.Progress, Version: r.Version,
+		Progress: r.Progress, Version: r.Version, MaxConnecting: r.MaxConnecting,
 	})
 	var samples []Sample
 	if w != nil {

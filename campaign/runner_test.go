@@ -15,8 +15,12 @@ import (
 
 // prepareBuiltin is a Runner's Prepare for a built-in scenario scaled to
 // vus clients and d.
-func prepareBuiltin(name string, vus int, d time.Duration, base ...string) func([]string) (*scenarios.Scenario, error) {
-	return func(sets []string) (*scenarios.Scenario, error) {
+func prepareBuiltin(name string, vus int, d time.Duration, base ...string) func([]string, int) (*scenarios.Scenario, error) {
+	return func(sets []string, size int) (*scenarios.Scenario, error) {
+		n := vus
+		if size > 0 {
+			n = size
+		}
 		s, err := scenarios.Builtin(name)
 		if err != nil {
 			return nil, err
@@ -27,7 +31,7 @@ func prepareBuiltin(name string, vus int, d time.Duration, base ...string) func(
 				return nil, err
 			}
 		}
-		s = scenarios.Scale(s, vus, d)
+		s = scenarios.Scale(s, n, d)
 		return s, s.Validate()
 	}
 }
@@ -51,7 +55,7 @@ func TestRunnerManaged(t *testing.T) {
 	assert.Positive(t, f[reports.FigBytesPerMin], "heartbeats and pings went over the wire")
 	assert.Contains(t, f, reports.FigCPUPer1k)
 	assert.Contains(t, f, reports.FigRSSPer1k)
-	// Every client vanished at 5s (10s of 16s, scaled to 8s): the server
+	// Every client vanished at 5.3s (12s of 18s, scaled to 8s): the server
 	// drops each within ping interval + timeout (1s), and the pool with it.
 	for _, k := range []string{reports.FigVanishConn, reports.FigVanishCount} {
 		require.Contains(t, f, k)
@@ -75,7 +79,7 @@ func TestVanishAt(t *testing.T) {
 	require.NoError(t, err)
 	at, ok := VanishAt(s)
 	assert.True(t, ok)
-	assert.Equal(t, 10*time.Second, at)
+	assert.Equal(t, 12*time.Second, at)
 	s, err = scenarios.Builtin("room-fanout")
 	require.NoError(t, err)
 	_, ok = VanishAt(s)

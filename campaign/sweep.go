@@ -68,7 +68,7 @@ type BuiltinSweep struct {
 // interval × ping timeout × client heartbeat → server CPU and memory per
 // 1,000 clients, bytes per client per minute, and how long a vanished
 // client stays connected and counted. Its defaults run 8 combinations of
-// 16 s each (a little over two minutes here).
+// 18 s each (about three minutes here).
 var BuiltinSweeps = map[string]BuiltinSweep{
 	"ping-settings": {Scenario: "ping-settings", Serve: true, Vary: []Vary{
 		{Key: "server.ping_interval", Values: []string{"1s", "4s"}},
@@ -112,7 +112,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*reports.Sweep, error) {
 	combos := Combinations(cfg.Vary)
 	// Every combination must prepare before anything runs.
 	for _, c := range combos {
-		if _, err := cfg.Runner.Prepare(cfg.sets(c)); err != nil {
+		if _, err := cfg.Runner.Prepare(cfg.sets(c), 0); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrScenario, strings.Join(cfg.pairs(c), " "), err)
 		}
 	}

@@ -20,7 +20,11 @@ type Faults struct {
 	LeakUserRooms          bool          // AUTH-5, CHAT-1: user-join keeps the previous user's room
 	EchoTypingToOthersOnly bool          // CHAN-2: typing is not echoed to its sender
 	DelayEvents            time.Duration // latency: every incoming event waits this long before it is handled
-	App                    webui.Faults  // the open-webui layer's own faults (faults_app.go)
+	// DelayEventsAbove limits DelayEvents to the times when more than this
+	// many Socket.IO sockets are connected (0: always): a server that
+	// slows down past a population, for capacity searches to find.
+	DelayEventsAbove int64
+	App              webui.Faults // the open-webui layer's own faults (faults_app.go)
 
 	// Engine.IO faults, one per conformance case they break (conformance/engineio).
 	LazyPongTimer        bool // EIO-6: on polling the pong timeout starts when a GET takes the ping, not when it is queued
@@ -58,6 +62,14 @@ var faultSetters = map[string]func(f *Faults, arg string) error{
 			return fmt.Errorf("enforce-payload wants a positive byte count, e.g. enforce-payload=999999")
 		}
 		f.EnforcePayload = n
+		return nil
+	},
+	"delay-events-above": func(f *Faults, arg string) error {
+		n, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("delay-events-above wants a positive socket count, e.g. delay-events-above=500")
+		}
+		f.DelayEventsAbove = n
 		return nil
 	},
 	"delay-events": func(f *Faults, arg string) error {

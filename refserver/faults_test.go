@@ -11,12 +11,12 @@ import (
 func TestFaultParsing(t *testing.T) {
 	t.Parallel()
 	var f Faults
-	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms"} {
+	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms", "delay-events-above=10"} {
 		require.NoError(t, f.Set(v), v)
 	}
 	assert.Equal(t, Faults{AcceptBadTokens: true, DropAcks: true, NoPing: true, LeakUserRooms: true,
-		EchoTypingToOthersOnly: true, DelayEvents: 150 * time.Millisecond}, f)
-	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon"} {
+		EchoTypingToOthersOnly: true, DelayEvents: 150 * time.Millisecond, DelayEventsAbove: 10}, f)
+	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon", "delay-events-above=0", "delay-events-above=x"} {
 		assert.ErrorIs(t, f.Set(bad), ErrConfig, bad)
 	}
 }
@@ -73,4 +73,26 @@ func TestFaultDelayEvents(t *testing.T) {
 	assert.Equal(t, `42/echo,["message-back",1]`, c.text(t))
 	assert.Equal(t, `42/echo,["message-back",2]`, c.text(t))
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "two events, each delayed 150ms")
+}
+
+// delay-events-above: the delay only while more sockets than the bound
+// are connected.
+func TestFaultDelayEventsAbove(t *testing.T) {
+	t.Parallel()
+	_, hs := echoServer(t, Config{Faults: Faults{DelayEvents: 200 * time.Millisecond, DelayEventsAbove: 1}})
+	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c.connect(t, "/echo", "")
+	c.text(t)
+	start := time.Now()
+	c.send(t, `42/echo,["message",1]`)
+	assert.Equal(t, `42/echo,["message-back",1]`, c.text(t))
+	assert.Less(t, time.Since(start), 150*time.Millisecond, "one socket: not above the bound")
+
+	c2 := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c2.connect(t, "/echo", "")
+	c2.text(t)
+	start = time.Now()
+	c.send(t, `42/echo,["message",2]`)
+	assert.Equal(t, `42/echo,["message-back",2]`, c.text(t))
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "two sockets: above it, delayed")
 }

@@ -74,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		nsps = append(nsps, s.webui.Namespace())
 	}
 	s.sio = sio.New(cfg.Logger, nsps...)
-	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents})
+	s.sio.SetFaults(sio.Faults{DropAcks: cfg.Faults.DropAcks, EventDelay: cfg.Faults.DelayEvents, EventDelayAbove: cfg.Faults.DelayEventsAbove})
 	s.sio.SetLimits(s.sioLimits())
 	if s.scale != nil {
 		s.scale.broker.Attach(s.sio)

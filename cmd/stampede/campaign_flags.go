@@ -64,8 +64,11 @@ func (c *campaignFlags) runner(e env, scenarioArg string) (*campaign.Runner, err
 		return nil, err
 	}
 	return &campaign.Runner{
-		Prepare: func(sets []string) (*scenarios.Scenario, error) {
-			s, errs := prepareScenario(scenarioArg, append(append([]string(nil), c.sets...), sets...), c.vus, c.duration)
+		Prepare: func(sets []string, vus int) (*scenarios.Scenario, error) {
+			if vus <= 0 {
+				vus = c.vus
+			}
+			s, errs := prepareScenario(scenarioArg, append(append([]string(nil), c.sets...), sets...), vus, c.duration)
 			return s, errors.Join(errs...)
 		},
 		Serve: c.serve, ServeArgs: c.serveArgs, Exe: exe, ExeEnv: exeEnv, Target: c.target, Secret: secret, Seed: c.seed,

@@ -48,7 +48,9 @@ type command struct {
 // commands is the one explicit map of subcommands.
 func commands() map[string]command {
 	return map[string]command{
+		"capacity": capacityCommand,
 		"check":    checkCommand,
+		"demo":     demoCommand,
 		"report":   reportCommand,
 		"run":      runCommand,
 		"serve":    serveCommand,

@@ -33,7 +33,7 @@ Built-in sweeps (a NAME without --vary): ` + strings.Join(slices.Sorted(maps.Key
   ping-settings  server ping interval × ping timeout × client heartbeat →
                  server CPU and RSS per 1,000 clients, bytes per client per
                  minute, and how long a client that vanishes without closing
-                 TCP stays connected and counted (8 runs of 16s; implies --serve)
+                 TCP stays connected and counted (8 runs of 18s; implies --serve)
 
 Exit codes: 0 every run held its thresholds, 1 a run failed one or did not
 run, 2 could not start (bad flags, scenario or --vary), 3 interrupted (the

@@ -98,6 +98,9 @@ func (s *Server) DisconnectSID(nsp, sid string) bool {
 type Faults struct {
 	DropAcks   bool          // SIO-4: no ack is sent, ever
 	EventDelay time.Duration // each event waits this long before its handler runs
+	// EventDelayAbove: EventDelay applies only while more sockets than
+	// this are connected (0: always).
+	EventDelayAbove int64
 }
 
 // SetFaults switches faults on; call it before serving.
