@@ -85,6 +85,7 @@ func watchFigures(f *Figures, samples []Sample, s *scenarios.Scenario, start, en
 		return
 	}
 	base := samples[0]
+	base.Pool = 0 // read from shortly before the vanish on; the fresh server had none
 	at := start.Add(vanish)
 	for _, v := range []struct {
 		key   string

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stampede-sio/stampede/reports"
@@ -127,10 +128,15 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 			}
 		}
 	}
+	progress, stopPool := r.Progress, func() {}
+	if vanish, ok := VanishAt(s); ok && w != nil {
+		progress, stopPool = poolBefore(w, vanish, r.Progress)
+	}
 	rec, err := simulator.Run(ctx, simulator.RunConfig{
 		Scenario: s, Targets: targets, Secret: secret, Seed: r.Seed, Logger: r.Logger,
-		Progress: r.Progress, Version: r.Version, MaxConnecting: r.MaxConnecting,
+		Progress: progress, Version: r.Version, MaxConnecting: r.MaxConnecting,
 	})
+	stopPool()
 	var samples []Sample
 	if w != nil {
 		samples = w.Stop()
@@ -142,6 +148,36 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 	res := &Result{Sets: sets, Scenario: s, Record: rec, Figures: RecordFigures(rec)}
 	watchFigures(&res.Figures, samples, s, rec.Environment.Start, rec.Environment.End)
 	return res, nil
+}
+
+// poolLead is how long before the clients vanish the watch starts
+// reading the session pool.
+const poolLead = 200 * time.Millisecond
+
+// poolBefore wraps next so that the first progress report (which says how
+// long the run has gone) schedules w.PollPool for poolLead before the
+// clients vanish; stop cancels it.
+func poolBefore(w *Watch, vanish time.Duration, next simulator.ProgressFunc) (simulator.ProgressFunc, func()) {
+	var once sync.Once
+	var mu sync.Mutex
+	var timer *time.Timer
+	f := func(p simulator.Progress) {
+		once.Do(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			timer = time.AfterFunc(vanish-p.Elapsed-poolLead, w.PollPool)
+		})
+		if next != nil {
+			next(p)
+		}
+	}
+	return f, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if timer != nil {
+			timer.Stop()
+		}
+	}
 }
 
 // baseURL is the scheme and host of the first target (or the scenario's

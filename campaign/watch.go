@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stampede-sio/stampede/refserver/webui"
@@ -44,6 +45,7 @@ type Watch struct {
 	client *http.Client
 	cancel context.CancelFunc
 	done   chan struct{}
+	pool   atomic.Bool // read the session pool too (PollPool)
 
 	mu      sync.Mutex
 	samples []Sample
@@ -51,7 +53,10 @@ type Watch struct {
 
 // StartWatch starts polling the server at base (http://host:port). With a
 // secret it mints an admin token (user u000001 of the generated
-// population) to read the session pool; without one Pool stays unknown.
+// population) to read the session pool once PollPool is called; until
+// then, and without a secret, Pool stays unknown. (The pool is the
+// sessions' JSON: reading it ten times a second costs the server CPU in
+// proportion to the clients, so it is read only when it is wanted.)
 func StartWatch(ctx context.Context, base string, secret []byte) *Watch {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watch{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: time.Second}, cancel: cancel, done: make(chan struct{})}
@@ -61,6 +66,9 @@ func StartWatch(ctx context.Context, base string, secret []byte) *Watch {
 	go w.run(ctx)
 	return w
 }
+
+// PollPool makes every later poll read the session pool as well.
+func (w *Watch) PollPool() { w.pool.Store(true) }
 
 // Stop ends the polling and returns the samples, oldest first.
 func (w *Watch) Stop() []Sample {
@@ -101,7 +109,7 @@ func (w *Watch) poll(ctx context.Context) Sample {
 		parseMetrics(body, &s)
 		body.Close()
 	}
-	if w.token == "" {
+	if w.token == "" || !w.pool.Load() {
 		return s
 	}
 	if body, ok := w.get(ctx, "/api/control/sessions", w.token); ok {
