@@ -23,8 +23,8 @@ refserver); an SLO holds when it holds over the run's last phase (the
 hold: its latencies; counts over the whole run). SLOs are thresholds:
 'push_p99 < 250ms', 'ack_p99{event:heartbeat} < 100ms', 'error_rate < 0.1%'.
 
-The search stops early when the generator itself saturates (its lag p99
-past --max-lag, or starts it had to drop): the load it applied was not
+The search stops early when the generator itself saturates (its lag p90
+over the hold past --max-lag, or starts it had to drop): the load it applied was not
 the load asked for, so it says so instead of blaming the server, and the
 answer is a lower bound. --budget bounds the whole search, the step in
 progress included; when it runs out the answer is the largest value that
@@ -51,7 +51,8 @@ Flags:
   --duration D            length of each step's run (default: the scenario's)
   --precision F           narrow until the gap is at most this share of the
                           answer (default 0.1)
-  --max-lag D             generator lag p99 that counts as saturated (default 50ms)
+  --max-lag D             generator lag p90 over the hold that counts as
+                          saturated (default 50ms)
   --max-connecting N      the generator's dial slots (default the simulator's 128)
   --set key=value         a scenario field, repeatable
   --serve                 each step on a fresh refserver of this binary

@@ -100,7 +100,7 @@ func TestCapacityGeneratorSaturated(t *testing.T) {
 	code := run(context.Background(), e, args)
 	assert.Equal(t, exitFailed, code, errb.String())
 	assert.Regexp(t, `(?m)^20 +raise +generator saturated `, out.String())
-	assert.Contains(t, out.String(), "stopped: the generator saturated at 20 (generator lag p99")
+	assert.Contains(t, out.String(), "stopped: the generator saturated at 20 (generator lag p90")
 	assert.Contains(t, out.String(), "this machine's load generator, not the server, is the limit here")
 	assert.True(t, strings.HasSuffix(out.String(), "\ncapacity: none\n"), out.String())
 }
