@@ -40,6 +40,10 @@ type CapacityConfig struct {
 	// counts as the generator saturated, not the server; 0:
 	// DefaultMaxLag. Dropped starts count so as well.
 	MaxLag time.Duration
+	// Confirm is how many times a value that broke an SLO is run again:
+	// it broke only when every run did (one run disturbed by the
+	// machine's other work does not decide); 0: once.
+	Confirm int
 	// OnStep hears about each step as it ends, and may return the name it
 	// gave the step's record (res nil when the run failed to start).
 	OnStep func(step *reports.CapacityStep, res *Result) string
@@ -167,12 +171,36 @@ func (s *search) run() error {
 	return nil
 }
 
-// step runs value v and records it. A nil step with a nil error means
-// the search is over (generator saturated, budget out): finish was called.
+// step runs value v (again, Confirm times at most, while it breaks: one
+// run disturbed by the machine's other work does not decide) and records
+// it. A nil step with a nil error means the search is over (generator
+// saturated, budget out): finish was called.
 func (s *search) step(v int, stage string) (*reports.CapacityStep, error) {
+	for try := 0; ; try++ {
+		st, res, err := s.attempt(v, stage)
+		switch {
+		case err != nil || st == nil:
+			return nil, err
+		case st.Held:
+			s.good = max(s.good, v)
+			return st, nil
+		case try < s.cfg.Confirm:
+			stage = "confirm"
+			continue
+		}
+		if s.bad == 0 || v < s.bad {
+			s.bad = v
+			s.c.Limit = Limiting(res, st)
+		}
+		return st, nil
+	}
+}
+
+// attempt is one run of value v, recorded; nil when the search is over.
+func (s *search) attempt(v int, stage string) (*reports.CapacityStep, *Result, error) {
 	if left, ok := s.budget.Deadline(); ok && s.longest > 0 && time.Until(left) < s.longest {
 		s.finish(fmt.Sprintf("the budget had %s left, less than a step takes (%s)", time.Until(left).Round(time.Second), s.longest.Round(time.Second)), true)
-		return nil, nil
+		return nil, nil, nil
 	}
 	sets, vus := s.sets(v)
 	started := time.Now()
@@ -188,7 +216,7 @@ func (s *search) step(v int, stage string) (*reports.CapacityStep, error) {
 			step.Note = err.Error()
 			s.cfg.OnStep(step, nil)
 		}
-		return nil, err
+		return nil, nil, err
 	default:
 		s.judge(step, res)
 	}
@@ -199,23 +227,16 @@ func (s *search) step(v int, stage string) (*reports.CapacityStep, error) {
 	switch {
 	case s.ctx.Err() != nil:
 		s.finish("interrupted", true)
-		return nil, s.ctx.Err()
+		return nil, nil, s.ctx.Err()
 	case step.Cut:
 		s.finish("the budget ran out during the step at "+strconv.Itoa(v), true)
-		return nil, nil
+		return nil, nil, nil
 	case step.Saturated:
 		s.c.Saturated = true
 		s.finish(fmt.Sprintf("the generator saturated at %d (%s), before the server broke an SLO: this machine's load generator, not the server, is the limit here", v, step.Note), true)
-		return nil, nil
-	case step.Held:
-		s.good = max(s.good, v)
-	default:
-		if s.bad == 0 || v < s.bad {
-			s.bad = v
-			s.c.Limit = Limiting(res, step)
-		}
+		return nil, nil, nil
 	}
-	return step, nil
+	return step, res, nil
 }
 
 // judge decides a step from its run: saturated, held or broke.

@@ -51,6 +51,9 @@ Flags:
   --duration D            length of each step's run (default: the scenario's)
   --precision F           narrow until the gap is at most this share of the
                           answer (default 0.1)
+  --confirm N             run a value that broke an SLO N times more; it broke
+                          only when every run did, so that one run disturbed by
+                          other work on the machine does not decide (default 1)
   --max-lag D             generator lag p90 over the hold that counts as
                           saturated (default 50ms)
   --max-connecting N      the generator's dial slots (default the simulator's 128)
@@ -83,6 +86,7 @@ type capacityFlags struct {
 	maxLag        time.Duration
 	maxConnecting int
 	precision     float64
+	confirm       int
 }
 
 func runCapacity(ctx context.Context, e env, args []string) error {
@@ -105,7 +109,7 @@ func runCapacity(ctx context.Context, e env, args []string) error {
 	steps := 0
 	c, err := campaign.Capacity(ctx, campaign.CapacityConfig{
 		Runner: runner, Scenario: scenarioArg, SLOs: f.slos, By: f.by, Min: f.min, Max: f.max,
-		Budget: f.budget, MaxLag: f.maxLag, Precision: f.precision,
+		Budget: f.budget, MaxLag: f.maxLag, Precision: f.precision, Confirm: f.confirm,
 		OnStep: func(step *reports.CapacityStep, res *campaign.Result) string {
 			steps++
 			return capacityProgress(e, f, steps, step, res)
@@ -142,6 +146,7 @@ func parseCapacityFlags(args []string) (f capacityFlags, scenarioArg string, err
 	fs.DurationVar(&f.maxLag, "max-lag", campaign.DefaultMaxLag, "")
 	fs.IntVar(&f.maxConnecting, "max-connecting", 0, "")
 	fs.Float64Var(&f.precision, "precision", campaign.DefaultPrecision, "")
+	fs.IntVar(&f.confirm, "confirm", 1, "")
 	pos, err := parseInterleaved(fs, args)
 	switch {
 	case err != nil:
@@ -150,8 +155,8 @@ func parseCapacityFlags(args []string) (f capacityFlags, scenarioArg string, err
 		return f, "", usagef("want one scenario file or built-in name\n\n%s", capacityUsage)
 	case f.vus != 0:
 		return f, "", usagef("--vus: capacity sets the population itself (--min, --max)")
-	case f.budget <= 0 || f.maxLag <= 0 || f.maxConnecting < 0 || f.precision <= 0 || f.precision >= 1:
-		return f, "", usagef("--budget and --max-lag must be positive, --max-connecting not negative, --precision between 0 and 1")
+	case f.budget <= 0 || f.maxLag <= 0 || f.maxConnecting < 0 || f.confirm < 0 || f.precision <= 0 || f.precision >= 1:
+		return f, "", usagef("--budget and --max-lag must be positive, --max-connecting and --confirm not negative, --precision between 0 and 1")
 	}
 	lo, hi := 100, 10000
 	if f.by == reports.ByRate {

@@ -33,7 +33,7 @@ func TestCapacityFindsLimit(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	e, out, errb := testEnv(nil)
-	code := run(context.Background(), e, capacityArgs("100", "--min", "50", "--max", "400", "--precision", "0.25", "--out", dir))
+	code := run(context.Background(), e, capacityArgs("100", "--min", "50", "--max", "400", "--precision", "0.25", "--confirm", "0", "--out", dir))
 	require.Equal(t, exitOK, code, "stderr: %s\nstdout: %s", errb.String(), out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	m := capacityLine.FindStringSubmatch(lines[len(lines)-1])
@@ -65,6 +65,7 @@ func TestCapacityNone(t *testing.T) {
 	assert.Equal(t, exitFailed, code, errb.String())
 	assert.True(t, strings.HasSuffix(out.String(), "\ncapacity: none\n"), out.String())
 	assert.Contains(t, out.String(), "stopped: an SLO broke at --min 40")
+	assert.Regexp(t, `(?m)^40 +raise +BROKE [^\n]*\n40 +confirm +BROKE `, out.String(), "a break is confirmed by a second run")
 	assert.Contains(t, errb.String(), "stampede capacity: no value held every SLO")
 }
 
