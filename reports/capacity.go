@@ -94,7 +94,10 @@ func capacityTable(c *Capacity) (header []string, rows [][]string) {
 	figs := []FigureInfo{}
 	for _, f := range Figures {
 		switch f.Key {
-		case FigClients, FigErrorRate, FigLagP99, FigDropped, FigServerCPU, FigServerRSS:
+		case FigClients:
+			f.Label = "connected" // beside the value asked for
+			figs = append(figs, f)
+		case FigErrorRate, FigLagP99, FigDropped, FigServerCPU, FigServerRSS:
 			figs = append(figs, f)
 		}
 	}
@@ -220,18 +223,19 @@ func capacityPlots(c *Capacity) []*plot {
 	steps := sortedSteps(c.Steps)
 	var out []*plot
 	for _, expr := range c.SLOs {
-		p := &plot{ID: "knee " + expr, Title: expr + " against " + c.unit(), XLabel: c.unit(), YUnit: sloUnit(expr)}
+		unit, scale := sloUnit(expr)
+		p := &plot{ID: "knee " + expr, Title: expr + " against " + c.unit(), XLabel: c.unit(), YUnit: unit}
 		measured := line{Name: "measured"}
 		limit := line{Name: "SLO"}
 		for _, s := range steps {
 			for _, r := range s.SLOs {
 				if r.Expr == expr && r.Actual != "no data" && r.Err == "" {
-					measured.Xs, measured.Ys = append(measured.Xs, float64(s.Value)), append(measured.Ys, r.Value)
+					measured.Xs, measured.Ys = append(measured.Xs, float64(s.Value)), append(measured.Ys, r.Value*scale)
 				}
 			}
 		}
 		if t, err := threshold.Parse(expr); err == nil && len(measured.Xs) > 0 {
-			limit.Xs, limit.Ys = []float64{measured.Xs[0], measured.Xs[len(measured.Xs)-1]}, []float64{t.Value, t.Value}
+			limit.Xs, limit.Ys = []float64{measured.Xs[0], measured.Xs[len(measured.Xs)-1]}, []float64{t.Value * scale, t.Value * scale}
 		}
 		p.Lines = []line{measured, limit}
 		if !p.empty() {
@@ -273,14 +277,19 @@ func sortedSteps(steps []CapacityStep) []CapacityStep {
 	return out
 }
 
-// sloUnit is the unit an SLO's value is in, for the plot's axis.
-func sloUnit(expr string) string {
+// sloUnit is the unit an SLO's value is plotted in, and what its value
+// is multiplied by for it: times in ms, rates and shares in percent.
+func sloUnit(expr string) (string, float64) {
 	t, err := threshold.Parse(expr)
 	if err != nil {
-		return ""
+		return "", 1
 	}
-	if m, ok := threshold.LookupMetric(t.Metric); ok && m.Kind == threshold.KindTimer && t.Stat != "count" && t.Stat != "rate" {
-		return "ms"
+	m, _ := threshold.LookupMetric(t.Metric)
+	switch {
+	case m.Kind == threshold.KindTimer && t.Stat != "count" && t.Stat != "rate":
+		return "ms", 1
+	case m.Kind == threshold.KindRate || t.Share:
+		return "%", 100
 	}
-	return ""
+	return "", 1
 }
