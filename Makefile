@@ -4,7 +4,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 NODE_DEPS := testdata/node/node_modules/.package-lock.json
 
-.PHONY: all build test test-short bench fuzz serve vet vuln fmt clean node-deps
+.PHONY: all build test test-short bench fuzz serve demo vet vuln fmt clean node-deps
 
 all: build
 
@@ -14,6 +14,10 @@ build:
 ## serve: the main job on the embedded default: the reference server on 127.0.0.1:8080.
 serve: build
 	./bin/stampede serve
+
+## demo: serve + check + a mix of scenarios + a small capacity search, one HTML report in ./stampede-demo/.
+demo: build
+	./bin/stampede demo
 
 ## test: vet, then every test with the race detector (needs Node for the interop tests, Redis on 127.0.0.1:6379,
 ## python3-socketio and Chromium). The limits layer's tests flood their servers (LIM-6 sends 64 MiB), so they

@@ -71,8 +71,9 @@ var faultSetters = map[string]func(f *Faults, arg string) error{
 	"no-queue-limit":         on(func(f *Faults) { f.Engine.NoQueueLimit = true }),
 
 	// Socket.IO (sio.Faults).
-	"drop-acks":    on(func(f *Faults) { f.SIO.DropAcks = true }),
-	"delay-events": delayEvents,
+	"drop-acks":          on(func(f *Faults) { f.SIO.DropAcks = true }),
+	"delay-events":       delayEvents,
+	"delay-events-above": delayEventsAbove,
 
 	// The open-webui layer (webui.Faults).
 	"accept-bad-tokens":          on(func(f *Faults) { f.App.AcceptBadTokens = true }),
@@ -145,6 +146,17 @@ func delayEvents(f *Faults, arg string) error {
 		return fmt.Errorf("delay-events wants a positive duration, e.g. delay-events=200ms")
 	}
 	f.SIO.EventDelay = d
+	return nil
+}
+
+// delayEventsAbove limits delay-events to the times when more than N
+// Socket.IO sockets are connected.
+func delayEventsAbove(f *Faults, arg string) error {
+	n, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("delay-events-above wants a positive socket count, e.g. delay-events-above=500")
+	}
+	f.SIO.EventDelayAbove = n
 	return nil
 }
 

@@ -16,15 +16,15 @@ import (
 func TestFaultParsing(t *testing.T) {
 	t.Parallel()
 	var f Faults
-	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms"} {
+	for _, v := range []string{"accept-bad-tokens", "drop-acks", "no-ping", "leak-user-rooms", "echo-typing-to-others-only", "delay-events=150ms", "delay-events-above=10"} {
 		require.NoError(t, f.Set(v), v)
 	}
 	assert.Equal(t, Faults{
 		Engine: engine.Faults{NoPing: true},
-		SIO:    sio.Faults{DropAcks: true, EventDelay: 150 * time.Millisecond},
+		SIO:    sio.Faults{DropAcks: true, EventDelay: 150 * time.Millisecond, EventDelayAbove: 10},
 		App:    webui.Faults{AcceptBadTokens: true, LeakUserRooms: true, EchoTypingToOthersOnly: true},
 	}, f)
-	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon"} {
+	for _, bad := range []string{"nope", "drop-acks=1", "delay-events", "delay-events=-1s", "delay-events=soon", "delay-events-above=0", "delay-events-above=x"} {
 		assert.ErrorIs(t, f.Set(bad), ErrConfig, bad)
 	}
 }
@@ -89,7 +89,7 @@ func TestFaultDelayEvents(t *testing.T) {
 // thing: the table is the one place that maps names to the layers' fields.
 func TestEveryFaultSetsItsOwnField(t *testing.T) {
 	t.Parallel()
-	args := map[string]string{"enforce-payload": "=999", "delay-events": "=1s", "drop-event": "=heartbeat"}
+	args := map[string]string{"enforce-payload": "=999", "delay-events": "=1s", "delay-events-above": "=10", "drop-event": "=heartbeat"}
 	seen := map[string]string{}
 	for _, name := range FaultNames() {
 		var f Faults
@@ -99,4 +99,26 @@ func TestEveryFaultSetsItsOwnField(t *testing.T) {
 		assert.NotContains(t, seen, got, "%s sets what %s sets", name, seen[got])
 		seen[got] = name
 	}
+}
+
+// delay-events-above: the delay only while more sockets than the bound
+// are connected.
+func TestFaultDelayEventsAbove(t *testing.T) {
+	t.Parallel()
+	_, hs := echoServer(t, Config{Faults: Faults{SIO: sio.Faults{EventDelay: 200 * time.Millisecond, EventDelayAbove: 1}}})
+	c := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c.connect(t, "/echo", "")
+	c.text(t)
+	start := time.Now()
+	c.send(t, `42/echo,["message",1]`)
+	assert.Equal(t, `42/echo,["message-back",1]`, c.text(t))
+	assert.Less(t, time.Since(start), 150*time.Millisecond, "one socket: not above the bound")
+
+	c2 := dialEcho(t, hs.URL, "/ws/socket.io/", true)
+	c2.connect(t, "/echo", "")
+	c2.text(t)
+	start = time.Now()
+	c.send(t, `42/echo,["message",2]`)
+	assert.Equal(t, `42/echo,["message-back",2]`, c.text(t))
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "two sockets: above it, delayed")
 }

@@ -22,8 +22,12 @@ import (
 // RunSchema is the version of the Run JSON; it grows only by new fields
 // (with omitempty, so that records written before them still load: phases,
 // series[].errors_by_kind, series[].messages_out_by_event,
-// series[].latency, command).
-const RunSchema = 1
+// series[].latency, command). Schema 2 added server (the settings of a
+// managed server); records of schema 1 still load, and keep their number.
+const RunSchema = 2
+
+// oldestRunSchema is the oldest schema ReadRun and MergeRuns accept.
+const oldestRunSchema = 1
 
 // ErrRunSchema is returned by ReadRun for a record of another schema.
 var ErrRunSchema = errors.New("reports: unsupported run schema")
@@ -70,6 +74,23 @@ type Run struct {
 	// whose clients' load and figures are absent from every total.
 	Partial bool      `json:"partial,omitempty"`
 	Missing []Segment `json:"missing_segments,omitempty"`
+	// Server is the server the run had when stampede started it (run
+	// --serve, sweep, capacity, demo): absent for a run against a target
+	// someone else runs, and in records of schema 1.
+	Server *Server `json:"server,omitempty"`
+}
+
+// Server is a managed refserver's settings for one run: each run of a
+// sweep or capacity search has a fresh one.
+type Server struct {
+	// Settings are the scenario's server.* keys as given (ping_interval:
+	// 1s), after --set and --vary.
+	Settings map[string]string `json:"settings,omitempty"`
+	// Args are every serve flag the server ran with, --serve-arg's
+	// included.
+	Args []string `json:"args"`
+	// Processes is how many refserver processes served the run.
+	Processes int `json:"processes"`
 }
 
 // TargetDown is a target that stopped answering during the run.
@@ -330,8 +351,8 @@ func ReadRun(r io.Reader) (*Run, error) {
 	switch {
 	case probe.Schema == nil:
 		return nil, fmt.Errorf("%w: no schema field (not a stampede run record?)", ErrRunSchema)
-	case *probe.Schema != RunSchema:
-		return nil, fmt.Errorf("%w: the record has schema %d, this stampede reads %d", ErrRunSchema, *probe.Schema, RunSchema)
+	case *probe.Schema < oldestRunSchema || *probe.Schema > RunSchema:
+		return nil, fmt.Errorf("%w: the record has schema %d, this stampede reads %d to %d", ErrRunSchema, *probe.Schema, oldestRunSchema, RunSchema)
 	}
 	var run Run
 	dec := json.NewDecoder(bytes.NewReader(data))

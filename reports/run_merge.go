@@ -41,10 +41,10 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 	first := runs[0]
 	out := &Run{
 		Schema: RunSchema, Scenario: first.Scenario, Config: first.Config,
-		Environment: first.Environment,
+		Environment: first.Environment, Server: first.Server,
 	}
 	for i, r := range runs {
-		if r.Schema != RunSchema {
+		if r.Schema < oldestRunSchema || r.Schema > RunSchema {
 			return nil, fmt.Errorf("failed to merge runs: run %d: %w: schema %d", i+1, ErrRunSchema, r.Schema)
 		}
 		if r.Scenario != first.Scenario {

@@ -53,6 +53,8 @@ func sampleRun(t *testing.T) *Run {
 		Config:   json.RawMessage(`"name: chat-stream\nphases: []\n"`),
 		Targets:  []string{"http://127.0.0.1:8080"},
 		Segments: []Segment{{I: 1, N: 2}},
+		Server: &Server{Settings: map[string]string{"ping_interval": "1s"},
+			Args: []string{"--ping-interval=1s", "--addr=127.0.0.1:0"}, Processes: 1},
 		Environment: Environment{Host: "lab", GOOS: "linux", GOARCH: "amd64", CPUs: 2,
 			GoVersion: "go1.26.8", Version: "v0.1.0", Start: start, End: start.Add(10 * time.Second)},
 		Histograms: []HistogramRecord{
@@ -151,10 +153,23 @@ func TestWriteRunJSON(t *testing.T) {
 	assert.True(t, h.Equals(newHist(spread(200, 500, 5_000)...)), "the HDR encoding keeps every count")
 }
 
+// A record of schema 1 (before server) still loads, as written.
+func TestReadRunSchema1(t *testing.T) {
+	t.Parallel()
+	run, err := ReadRunFile("testdata/run-schema1.json")
+	require.NoError(t, err)
+	assert.Equal(t, 1, run.Schema)
+	assert.Nil(t, run.Server)
+	assert.Equal(t, "chat-stream", run.Scenario)
+	merged, err := MergeRuns(run)
+	require.NoError(t, err)
+	assert.Equal(t, RunSchema, merged.Schema)
+}
+
 func TestReadRunErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, doc, want string }{
-		{"newer schema", `{"schema": 2}`, "reports: unsupported run schema: the record has schema 2, this stampede reads 1"},
+		{"newer schema", `{"schema": 3}`, "reports: unsupported run schema: the record has schema 3, this stampede reads 1 to 2"},
 		{"no schema", `{"scenario": "x"}`, "reports: unsupported run schema: no schema field (not a stampede run record?)"},
 		{"not json", `schema: 1`, "failed to read run: invalid character 's' looking for beginning of value"},
 		{"bad histogram", `{"schema": 1, "histograms": [{"metric": "ack", "tags": {"event": "x"}, "hdr": "AAAA"}]}`,

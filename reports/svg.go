@@ -44,12 +44,18 @@ type band struct {
 
 // plot is one chart: lines over a shared x axis, y from zero.
 type plot struct {
-	ID     string // data-plot: what it shows
-	Title  string
-	YUnit  string
-	HDR    bool // x is percentile on the HDR log scale (x values in decades)
-	Lines  []line
-	Bands  []band
+	ID    string // data-plot: what it shows
+	Title string
+	YUnit string
+	HDR   bool // x is percentile on the HDR log scale (x values in decades)
+	Lines []line
+	Bands []band
+	// XLabel names the x axis (default: seconds since the start); XUnit
+	// is its ticks' unit. XTicks, when set, label x = 0, 1, … instead:
+	// a categorical axis (a sweep's settings).
+	XLabel string
+	XUnit  string
+	XTicks []string
 	points int // drawn, set by svg
 }
 
@@ -151,6 +157,9 @@ func (p *plot) bounds() (x0, x1, y1 float64) {
 	if p.HDR {
 		x1 = hdrDecades
 	}
+	if p.XTicks != nil { // categories, half a step of margin each side
+		x0, x1 = -0.5, float64(len(p.XTicks))-0.5
+	}
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
@@ -169,14 +178,23 @@ func (p *plot) axes(b *strings.Builder, x0, x1, y1 float64, sx, sy func(float64)
 		label string
 	}
 	var ticks []tick
-	if p.HDR {
+	switch {
+	case p.HDR:
 		for d := 0; d <= hdrDecades; d++ {
 			ticks = append(ticks, tick{float64(d), hdrPercentileLabel(d)})
 		}
-	} else {
+	case p.XTicks != nil:
+		for i, l := range p.XTicks {
+			ticks = append(ticks, tick{float64(i), html.EscapeString(l)})
+		}
+	default:
+		unit := "s"
+		if p.XLabel != "" {
+			unit = p.XUnit
+		}
 		step := niceCeil((x1 - x0) / 8)
 		for x := math.Ceil(x0/step) * step; x <= x1; x += step {
-			ticks = append(ticks, tick{x, formatValue(x, "s")})
+			ticks = append(ticks, tick{x, formatValue(x, unit)})
 		}
 	}
 	for _, t := range ticks {
@@ -185,10 +203,13 @@ func (p *plot) axes(b *strings.Builder, x0, x1, y1 float64, sx, sy func(float64)
 	}
 	fmt.Fprintf(b, `<line class="axis" x1="%s" x2="%s" y1="%s" y2="%s"/>`, num(padL), num(padL+innerW), num(padT+innerH), num(padT+innerH))
 	xLabel := "seconds since the start"
-	if p.HDR {
+	switch {
+	case p.HDR:
 		xLabel = "percentile"
+	case p.XLabel != "":
+		xLabel = p.XLabel
 	}
-	fmt.Fprintf(b, `<text class="axis-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(padL+innerW/2), num(plotH-3), xLabel)
+	fmt.Fprintf(b, `<text class="axis-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(padL+innerW/2), num(plotH-3), html.EscapeString(xLabel))
 }
 
 // hdrPercentile is the percentile at x on the HDR axis, whose x is the

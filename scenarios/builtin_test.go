@@ -10,7 +10,7 @@ import (
 )
 
 // The names CLI.md promises.
-var cliBuiltins = []string{"chat-stream", "collab-doc", "connect-storm", "echo-baseline", "echo-fanout", "heartbeat-load", "reconnect-backoff", "room-burst", "room-fanout"}
+var cliBuiltins = []string{"chat-stream", "collab-doc", "connect-storm", "echo-baseline", "echo-fanout", "heartbeat-load", "ping-settings", "reconnect-backoff", "room-burst", "room-fanout"}
 
 func TestBuiltins(t *testing.T) {
 	t.Parallel()
@@ -46,7 +46,7 @@ func TestBuiltinUnknown(t *testing.T) {
 	}
 	_, err := Builtin("nope")
 	assert.EqualError(t, err, `scenarios: unknown built-in scenario "nope" (want a file, or one of `+
-		`chat-stream, collab-doc, connect-storm, echo-baseline, echo-fanout, heartbeat-load, reconnect-backoff, room-burst, room-fanout)`)
+		`chat-stream, collab-doc, connect-storm, echo-baseline, echo-fanout, heartbeat-load, ping-settings, reconnect-backoff, room-burst, room-fanout)`)
 }
 
 func TestBuiltinsAreFormatted(t *testing.T) {

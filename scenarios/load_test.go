@@ -29,7 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		want []string // the whole message, one line per problem
 	}{
 		{"unknown top-level key", minimal + "treshold: [a]\n",
-			[]string{`f.yaml:7: treshold: unknown field (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data)`}},
+			[]string{`f.yaml:7: treshold: unknown field (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data, server)`}},
 		{"unknown nested key", "client:\n  reconnect:\n    delay_maxx: 1s\n",
 			[]string{`f.yaml:3: client.reconnect.delay_maxx: unknown field (want one of enabled, delay, delay_max, randomization, attempts, overflow_bug)`}},
 		{"bad duration", "flows:\n  - steps:\n      - think: {fixed: 1s}\n      - emit: {event: x}\n      - emit_with_ack:\n          event: x\n          timeout: 5 seconds\n",
@@ -237,7 +237,7 @@ func TestLoadFileAndOpen(t *testing.T) {
 	assert.Equal(t, "t", s.Name)
 
 	_, err = LoadFile(bad)
-	assert.EqualError(t, err, bad+`:1: nme: unknown field (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data)`)
+	assert.EqualError(t, err, bad+`:1: nme: unknown field (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data, server)`)
 
 	s, err = Open(good)
 	require.NoError(t, err)

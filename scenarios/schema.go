@@ -39,6 +39,11 @@ type Scenario struct {
 	// Data maps a name to a CSV file with a header row; client i gets row
 	// i mod rows as {{.Data.name.column}}.
 	Data map[string]string `yaml:"data"`
+	// Server holds settings of the server, for runs on a managed
+	// refserver (stampede run --serve, sweep, capacity): each key is a
+	// serve flag without its dashes, - written as _ (ping_interval: 1s is
+	// --ping-interval=1s). Runs against a --target ignore it.
+	Server map[string]string `yaml:"server"`
 
 	file  string         // the name given to Load, for error messages
 	lines map[string]int // field path → line in the file, from Load

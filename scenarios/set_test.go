@@ -97,7 +97,7 @@ func TestSetErrors(t *testing.T) {
 	}{
 		{"", "1", "scenarios: bad --set =1: want a dotted path such as client.heartbeat or phases.0.rate"},
 		{"client..heartbeat", "1s", "scenarios: bad --set client..heartbeat=1s: want a dotted path such as client.heartbeat or phases.0.rate"},
-		{"clinet.heartbeat", "1s", "scenarios: bad --set clinet.heartbeat=1s: a scenario has no field \"clinet\" (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data)"},
+		{"clinet.heartbeat", "1s", "scenarios: bad --set clinet.heartbeat=1s: a scenario has no field \"clinet\" (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data, server)"},
 		{"client.hartbeat", "1s", "scenarios: bad --set client.hartbeat=1s: client has no field \"hartbeat\" (want one of heartbeat, user_join, fetch_config, ack_timeout, connect_timeout, reconnect)"},
 		{"client.heartbeat", "often", `scenarios: bad --set client.heartbeat=often: "often" is not a duration (want e.g. 300ms, 2m)`},
 		{"client.heartbeat.x", "1s", "scenarios: bad --set client.heartbeat.x=1s: client.heartbeat is a duration: it has no field \"x\""},
@@ -144,4 +144,21 @@ func TestTeardown(t *testing.T) {
 	s, err = Load("f.yaml", strings.NewReader("teardown: -1s\n"+minimal))
 	require.NoError(t, err)
 	assert.EqualError(t, s.Validate(), "f.yaml:1: teardown: -1s is negative")
+}
+
+// server.* keys are serve flags for a managed server: --set creates them,
+// Validate checks their shape.
+func TestSetServerKeys(t *testing.T) {
+	t.Parallel()
+	s, err := Builtin("heartbeat-load")
+	require.NoError(t, err)
+	require.NoError(t, Set(s, "server.ping_interval", "2s"))
+	require.NoError(t, Set(s, "server.fault", "delay-events=10ms"))
+	assert.Equal(t, map[string]string{"ping_interval": "2s", "fault": "delay-events=10ms"}, s.Server)
+	assert.NoError(t, s.Validate())
+	for _, bad := range []struct{ key, value string }{{"Ping-Interval", "1s"}, {"ping_timeout", ""}} {
+		c := s.Clone()
+		c.Server[bad.key] = bad.value
+		assert.ErrorContains(t, c.Validate(), "server."+bad.key+": want a serve flag without its dashes", bad.key)
+	}
 }

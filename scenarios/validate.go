@@ -31,7 +31,9 @@ import (
 //     with exactly one kind and its fields (see checkSteps), templates that
 //     parse with Funcs;
 //   - thresholds: the full grammar with the built-in metric names
-//     (threshold.Parse), the one that evaluates them after a run.
+//     (threshold.Parse), the one that evaluates them after a run;
+//   - server: keys are flag names (lower case, digits, _), values not
+//     empty; whether serve knows the flag is serve's to say.
 func (s *Scenario) Validate() error {
 	c := &checker{s: s.WithDefaults(), seen: map[Error]bool{}}
 	c.file = s.file
@@ -46,6 +48,11 @@ func (s *Scenario) Validate() error {
 			c.add(fmt.Sprintf("thresholds[%d]", i), "%s", err.Error())
 		}
 	}
+	for _, key := range sortedKeys(c.s.Server) {
+		if !serverKey.MatchString(key) || c.s.Server[key] == "" {
+			c.add("server."+key, "want a serve flag without its dashes, - written as _ (ping_interval: 1s), and a value")
+		}
+	}
 	for _, name := range sortedKeys(c.s.Data) {
 		if c.s.Data[name] == "" {
 			c.add("data."+name, "want the path of a CSV file")
@@ -54,6 +61,9 @@ func (s *Scenario) Validate() error {
 	c.errs.sortByLine()
 	return c.errs.err()
 }
+
+// serverKey is a serve flag name as a server.* key.
+var serverKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // checker collects the problems of one scenario.
 type checker struct {

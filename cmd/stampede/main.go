@@ -48,10 +48,13 @@ type command struct {
 // commands is the one explicit map of subcommands.
 func commands() map[string]command {
 	return map[string]command{
+		"capacity": capacityCommand,
 		"check":    checkCommand,
+		"demo":     {summary: demoSummary, usage: demoUsage, runE: runDemo}, // a literal: demo runs the other commands through commands()
 		"report":   reportCommand,
 		"run":      runCommand,
 		"serve":    serveCommand,
+		"sweep":    sweepCommand,
 		"token":    tokenCommand,
 		"validate": validateCommand,
 		"version":  versionCommand,

@@ -58,6 +58,14 @@ Flags (before or after the scenario):
                           (http://host:3000/echo: namespace /echo)
   --insecure              accept any TLS certificate (self-signed) of https://
                           and wss:// targets
+  --serve                 start a refserver for the run (this binary's serve, on
+                          a free port of 127.0.0.1; several processes over Redis
+                          above 15,000 clients) with the scenario's server.*
+                          settings, and stop it at the end; the record's server
+                          says which settings it had
+  --serve-arg FLAG=VALUE  a flag of that server, repeatable: ping-interval=1s,
+                          fault=delay-events=50ms (the scenario's server.* keys
+                          come after and win)
   --secret S              key that signs the clients' tokens [WEBUI_SECRET_KEY,
                           else the key stampede serve generated]
   --vus N                 scale the populations so that the peak is N clients
@@ -104,6 +112,7 @@ Examples:
   stampede run echo-baseline --target http://127.0.0.1:3000/ --set target.path=/socket.io
   stampede run room-fanout --vus 50000 --target http://127.0.0.1:8080,http://127.0.0.1:8081
   stampede run chat.yaml --segment 1/2 --out part-1.json    # and 2/2 on a second machine
+  stampede run heartbeat-load --serve --set server.ping_interval=5s --vus 200
 `
 
 var runCommand = command{
@@ -123,6 +132,8 @@ type runFlags struct {
 	quiet, worker, progress      bool
 	insecure                     bool
 	debugAddr, metricsAddr       string
+	serve                        bool                   // --serve: a managed refserver for the run
+	serveArgs                    serveArgs              // its --serve-arg flags
 	live                         simulator.ProgressFunc // feeds --metrics-addr; nil without it
 }
 
@@ -147,6 +158,18 @@ func runRun(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	secret, _, _, noSecret := resolveSecret(e, f.secret, false) // Run says whether the scenario needs one
+	var server *reports.Server
+	if f.serve && !f.worker {
+		secret = managedSecret(secret)
+		srv, desc, err := managedServer(ctx, e, s, f.serveArgs, secret)
+		if err != nil {
+			return fmt.Errorf("--serve: %w", err)
+		}
+		defer srv.Stop()
+		server, f.target = desc, s.Target.URLs[0]
+	} else if note := serverKeysNote(s); note != "" && !f.worker {
+		fmt.Fprintf(e.stderr, "stampede run: %s\n", note)
+	}
 	if f.out != "" {
 		if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
 			return fmt.Errorf("--out: %w", err)
@@ -187,6 +210,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 	}
 	if !f.worker {
 		rec.Command = commandLine("run", args)
+		rec.Server = server
 	}
 	return finishRun(e, "stampede run", f, rec)
 }
@@ -212,6 +236,8 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
 	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
+	fs.BoolVar(&f.serve, "serve", false, "")
+	fs.Var(&f.serveArgs, "serve-arg", "")
 	pos, err := parseInterleaved(fs, args)
 	switch {
 	case err != nil:
@@ -226,6 +252,10 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 		return f, "", seg, usagef("--clients-per-worker %d: want a positive number", f.perWorker)
 	case f.worker && f.out == "":
 		return f, "", seg, usagef("--worker needs --out")
+	case f.serve && f.target != "":
+		return f, "", seg, usagef("--serve and --target: the run has its own server with --serve, or the target's")
+	case len(f.serveArgs) > 0 && !f.serve:
+		return f, "", seg, usagef("--serve-arg needs --serve")
 	}
 	if seg, err = parseSegment(f.segment); err != nil {
 		return f, "", seg, err

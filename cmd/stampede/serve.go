@@ -52,7 +52,8 @@ Flags (a flag beats the environment variable in brackets, which beats the defaul
                          (default 30s) [WEBSOCKET_HEARTBEAT_INTERVAL, seconds]
   --session-timeout D    session reaper period and age limit (default max(4 × heartbeat, 120s))
   --fault NAME[=ARG]     inject a fault, repeatable: accept-bad-tokens, drop-acks, no-ping,
-                         leak-user-rooms, echo-typing-to-others-only, delay-events=200ms;
+                         leak-user-rooms, echo-typing-to-others-only, delay-events=200ms
+                         (delay-events-above=N: only while more than N sockets are connected);
                          each limit removed: no-attachment-limit, no-placeholder-check,
                          accept-invalid-utf8, no-connect-timeout, no-http-timeouts, no-queue-limit
   --manager NAME         local | redis: with redis, several instances share one deployment

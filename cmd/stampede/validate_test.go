@@ -89,7 +89,7 @@ thresholds:
 			`stampede validate: invalid value "vars.room" for flag -set: want key=value, got "vars.room"`,
 		}},
 		{"unknown built-in", []string{"nope"}, exitUsage, "", []string{
-			`stampede validate: scenarios: unknown built-in scenario "nope" (want a file, or one of chat-stream, collab-doc, connect-storm, echo-baseline, echo-fanout, heartbeat-load, reconnect-backoff, room-burst, room-fanout)`,
+			`stampede validate: scenarios: unknown built-in scenario "nope" (want a file, or one of chat-stream, collab-doc, connect-storm, echo-baseline, echo-fanout, heartbeat-load, ping-settings, reconnect-backoff, room-burst, room-fanout)`,
 		}},
 		{"missing file", []string{"missing/x.yaml"}, exitUsage, "", []string{
 			"stampede validate: scenarios: open missing/x.yaml: no such file or directory",
@@ -148,5 +148,5 @@ func TestValidateEveryBuiltin(t *testing.T) {
 			assert.True(t, strings.HasPrefix(out.String(), "ok: "+strings.TrimSuffix(entry.Name(), ".yaml")+" ("), out.String())
 		}
 	}
-	assert.Equal(t, 9, n)
+	assert.Equal(t, 10, n)
 }

@@ -100,6 +100,10 @@ func (s *Server) DisconnectSID(nsp, sid string) bool {
 type Faults struct {
 	DropAcks   bool          // SIO-4 (and ECHO-4, AUTH-4 through it): no ack is sent, ever
 	EventDelay time.Duration // latency: each event waits this long before its handler runs
+	// EventDelayAbove: EventDelay applies only while more sockets than
+	// this are connected (0: always): a server that slows down past a
+	// population, for capacity searches to find.
+	EventDelayAbove int64
 }
 
 // SetFaults switches faults on; call it before serving.

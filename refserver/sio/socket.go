@@ -117,7 +117,7 @@ func (s *Socket) onEvent(m socketio.Message) {
 	if h == nil {
 		return // SIO-4: unknown events get no ack
 	}
-	if d := s.srv.faults.EventDelay; d > 0 {
+	if d := s.srv.faults.EventDelay; d > 0 && s.srv.stats.Sockets.Load() > s.srv.faults.EventDelayAbove {
 		time.Sleep(d) // fault delay-events: the read loop waits, keeping order
 	}
 	ev := &Event{Name: name, Args: args, Attachments: m.Attachments, ackID: m.ID, sock: s}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package campaign
+
+import "syscall"
+
+// childAttr: no parent-death signal off Linux; Stop ends the server.
+func childAttr() *syscall.SysProcAttr { return nil }

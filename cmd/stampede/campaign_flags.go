@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stampede-sio/stampede/campaign"
+	"github.com/stampede-sio/stampede/reports"
+	"github.com/stampede-sio/stampede/scenarios"
+)
+
+// campaignFlags are the flags sweep and capacity share: how each run is
+// sized and set, where it runs, where the evidence goes.
+type campaignFlags struct {
+	vus       int
+	duration  time.Duration
+	sets      scenarioSets
+	serve     bool
+	serveArgs serveArgs
+	target    string
+	secret    string
+	out       string
+	seed      uint64
+}
+
+func (c *campaignFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.vus, "vus", 0, "")
+	fs.DurationVar(&c.duration, "duration", 0, "")
+	fs.Var(&c.sets, "set", "")
+	fs.BoolVar(&c.serve, "serve", false, "")
+	fs.Var(&c.serveArgs, "serve-arg", "")
+	fs.StringVar(&c.target, "target", "", "")
+	fs.StringVar(&c.secret, "secret", "", "")
+	fs.StringVar(&c.out, "out", "", "")
+	fs.Uint64Var(&c.seed, "seed", 0, "")
+}
+
+// check refuses combinations that cannot work.
+func (c *campaignFlags) check() error {
+	switch {
+	case c.vus < 0:
+		return usagef("--vus %d: want a positive number", c.vus)
+	case c.duration < 0:
+		return usagef("--duration %v: want a positive duration", c.duration)
+	case c.serve && c.target != "":
+		return usagef("--serve and --target: each run has its own server with --serve, or uses the target")
+	case len(c.serveArgs) > 0 && !c.serve:
+		return usagef("--serve-arg needs --serve")
+	}
+	return nil
+}
+
+// runner is the campaign's Runner for these flags: scenarioArg prepared
+// with --set, then each run's own sets, and --vus and --duration.
+func (c *campaignFlags) runner(e env, scenarioArg string) (*campaign.Runner, error) {
+	secret, _, _, _ := resolveSecret(e, c.secret, false)
+	exe, exeEnv, err := serveExecutable()
+	if err != nil {
+		return nil, err
+	}
+	return &campaign.Runner{
+		Prepare: func(sets []string, vus int) (*scenarios.Scenario, error) {
+			if vus <= 0 {
+				vus = c.vus
+			}
+			s, errs := prepareScenario(scenarioArg, append(append([]string(nil), c.sets...), sets...), vus, c.duration)
+			return s, errors.Join(errs...)
+		},
+		Serve: c.serve, ServeArgs: c.serveArgs, Exe: exe, ExeEnv: exeEnv, Target: c.target, Secret: secret, Seed: c.seed,
+		Logger: runLogger(e), ServerLog: e.stderr, Version: stampedeVersion(),
+	}, nil
+}
+
+// campaignError maps a campaign's error to its exit code: its input (a
+// scenario, a --vary, a run too big) could not run, 2; interrupted, 3.
+func campaignError(err error, interrupted bool) error {
+	if interrupted {
+		return withCode(exitInterrupted, err)
+	}
+	return err
+}
+
+// writeOut writes one file of --out DIR with render.
+func writeOut(dir, name string, render func(io.Writer) error) error {
+	if err := writeFile(filepath.Join(dir, name), render); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
+}
+
+// makeOut creates --out DIR ("" writes nothing).
+func makeOut(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("--out: %v", err)
+	}
+	return nil
+}
+
+// writeRunRecord writes a run's record into --out as name (JSON) and
+// returns name, or "" when there is no --out or no record.
+func writeRunRecord(dir, name string, rec *reports.Run) string {
+	if dir == "" || rec == nil {
+		return ""
+	}
+	if writeOut(dir, name, func(w io.Writer) error { return reports.WriteRunJSON(w, rec) }) != nil {
+		return ""
+	}
+	return name
+}

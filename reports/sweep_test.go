@@ -1,0 +1,65 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sampleSweep() *Sweep {
+	start := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	run := func(cpu, vanish float64, open bool) SweepRun {
+		r := SweepRun{OK: true, Figures: map[string]float64{FigClients: 200, FigCPUPer1k: cpu, FigBytesPerMin: 1200, FigVanishConn: vanish}}
+		if open {
+			r.Open = map[string]bool{FigVanishConn: true}
+		}
+		return r
+	}
+	return &Sweep{
+		Schema: SweepSchema, Scenario: "ping-settings", Keys: []string{"server.ping_interval", "client.heartbeat"},
+		Managed: true, Repeat: 2, Start: start, End: start.Add(70 * time.Second),
+		Command: []string{"stampede", "sweep", "ping-settings"},
+		Rows: []SweepRow{
+			{Values: []string{"1s", "5s"}, Runs: []SweepRun{run(0.05, 1.9, false), run(0.07, 2.0, false)}},
+			{Values: []string{"1s", "10s"}, Runs: []SweepRun{run(0.04, 1.9, false), {Error: "campaign: managed server: no ready line"}}},
+			{Values: []string{"25s", "5s"}, Runs: []SweepRun{run(0.01, 6, true), run(0.01, 6, true)}},
+			{Values: []string{"25s", "10s"}, Runs: []SweepRun{run(0.01, 6, true), {Figures: map[string]float64{FigClients: 200}}}},
+		},
+	}
+}
+
+func TestSweepReports(t *testing.T) {
+	t.Parallel()
+	s := sampleSweep()
+	for _, tc := range []struct {
+		name   string
+		render func(*bytes.Buffer) error
+	}{
+		{"sweep.txt", func(b *bytes.Buffer) error { return WriteSweepText(b, s) }},
+		{"sweep.md", func(b *bytes.Buffer) error { return WriteSweepMarkdown(b, s) }},
+		{"sweep.html", func(b *bytes.Buffer) error { return WriteSweepHTML(b, s) }},
+	} {
+		var b bytes.Buffer
+		require.NoError(t, tc.render(&b), tc.name)
+		golden(t, tc.name, b.Bytes())
+	}
+	var b bytes.Buffer
+	require.NoError(t, WriteSweepText(&b, s))
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 5, "a header and a row per combination")
+	assert.Regexp(t, `^1s +5s +200 +0\.050–0\.070 +1200 +1\.9–2\.0 +ok$`, lines[1], "repeats as ranges")
+	assert.Regexp(t, `1 of 2 ok$`, lines[2], "a run that did not run counts against its row")
+	assert.Regexp(t, `>6\.0 +ok$`, lines[3], "a lower bound is marked")
+	assert.Regexp(t, `^25s +10s +200 +0\.010 +1200 +>6\.0 +1 of 2 ok$`, lines[4], "a missing figure leaves the range of the others")
+
+	b.Reset()
+	require.NoError(t, WriteSweepHTML(&b, s))
+	for _, want := range []string{`data-plot="server_cpu_per_1k" data-points="4"`, `data-plot="vanished_connected_s" data-points="4"`,
+		`>server.ping_interval</text>`, `data-line="client.heartbeat=10s"`} {
+		assert.Contains(t, b.String(), want)
+	}
+}
