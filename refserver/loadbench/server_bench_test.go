@@ -26,7 +26,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 			go c.readLoop()
 		}
 		for _, c := range clients {
-			if err := c.write(`42/echo,["message","hello"]`); err != nil {
+			if err := c.write("42" + target.nsp + `["message","hello"]`); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -114,7 +114,7 @@ func benchFanout(b *testing.B, shouts int, perRound string) {
 	start := time.Now()
 	for i := range b.N {
 		for s := range shouts {
-			if err := clients[s%n].write(`42/echo,["shout","bench",{"type":"typing","n":1}]`); err != nil {
+			if err := clients[s%n].write("42" + target.nsp + `["shout","bench",{"type":"typing","n":1}]`); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -140,7 +140,7 @@ func joinedRoom(b *testing.B) (*server, []*client) {
 		go c.readLoop()
 	}
 	for i, c := range clients {
-		if err := c.write(fmt.Sprintf(`42/echo,%d["join","bench"]`, i)); err != nil {
+		if err := c.write(fmt.Sprintf(`42%s%d["join","bench"]`, target.nsp, i)); err != nil {
 			b.Fatal(err)
 		}
 	}
