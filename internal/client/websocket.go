@@ -139,6 +139,9 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 	if done, err := c.readAck(p); done {
 		return err
 	}
+	if c.peekEvent(p) {
+		return nil
+	}
 	return handleDeep(c, p)
 }
 
@@ -156,15 +159,9 @@ func (c *Conn) readAck(p engineio.Packet) (done bool, err error) {
 		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec.Awaiting() > 0 {
 		return false, nil
 	}
-	nsp, i := "/", 1
-	if d[1] == '/' {
-		for i < len(d) && d[i] != ',' {
-			i++
-		}
-		if i == len(d) {
-			return false, nil
-		}
-		nsp, i = string(d[1:i]), i+1
+	nsp, i, ok := packetNamespace(d)
+	if !ok {
+		return false, nil
 	}
 	id, j := int64(0), i
 	for ; j < len(d) && j-i < 15 && d[j] >= '0' && d[j] <= '9'; j++ {
