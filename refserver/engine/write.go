@@ -107,27 +107,63 @@ func (b *batch) release() {
 
 // writeBlocking writes iov in full, waiting for the client up to
 // WriteTimeout. The deadline is cleared afterwards, so that tryWrite's
-// attempts, which set none, do not meet a stale one.
+// attempts, which set none, do not meet a stale one. It calls writev(2)
+// itself rather than through net.Buffers, because Go's poll.FD keeps the
+// vector array of its largest writev for the life of the socket, which an
+// idle session would pay for.
 func (s *Session) writeBlocking(conn net.Conn, iov [][]byte) error {
 	conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
-	bufs := net.Buffers(iov)
-	_, err := bufs.WriteTo(conn)
+	rc := rawConn(conn)
+	if rc == nil {
+		bufs := net.Buffers(iov)
+		_, err := bufs.WriteTo(conn)
+		return err
+	}
+	var werr error
+	err := rc.Write(func(fd uintptr) bool {
+		for len(iov) > 0 {
+			n, err := writev(fd, iov)
+			switch {
+			case err == syscall.EAGAIN:
+				return false // wait until the socket takes more, or the deadline
+			case err == syscall.EINTR:
+				continue
+			case err != nil:
+				werr = err
+				return true
+			}
+			iov = consume(iov, n)
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
 	if err == nil {
 		conn.SetWriteDeadline(time.Time{})
 	}
 	return err
 }
 
-// tryWrite writes what of iov the socket takes now, without waiting, and
-// returns the rest: nil when all went out. A connection without a file
-// descriptor of its own takes nothing this way.
-func tryWrite(conn net.Conn, iov [][]byte) (rest [][]byte, err error) {
+// rawConn is conn's file descriptor access, or nil for a connection
+// without one of its own.
+func rawConn(conn net.Conn) syscall.RawConn {
 	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return iov, nil
+	if !ok || !haveWritev {
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// tryWrite writes what of iov the socket takes now, without waiting, and
+// returns the rest: nil when all went out.
+func tryWrite(conn net.Conn, iov [][]byte) (rest [][]byte, err error) {
+	rc := rawConn(conn)
+	if rc == nil {
 		return iov, nil
 	}
 	var n int

@@ -4,6 +4,9 @@ package engine
 
 import "golang.org/x/sys/unix"
 
+// haveWritev: batches are written with writev(2) on the socket's descriptor.
+const haveWritev = true
+
 // iovMax is the most vectors one writev takes (IOV_MAX).
 const iovMax = 1024
 

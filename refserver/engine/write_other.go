@@ -4,6 +4,8 @@ package engine
 
 import "syscall"
 
-// writev writes nothing where it is not wired to writev(2): every batch takes the
-// blocking path.
+// haveWritev: elsewhere the batch goes through net.Buffers, and every batch
+// takes the blocking path.
+const haveWritev = false
+
 func writev(uintptr, [][]byte) (int, error) { return 0, syscall.EAGAIN }
