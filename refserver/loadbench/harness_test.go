@@ -71,9 +71,16 @@ func startServer(tb testing.TB) *server {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		cmd.Process.Signal(os.Interrupt) // ignored by a child of a background job unless it asks for it
 		stdin.Close()
-		cmd.Wait()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	m := target.ready.FindStringSubmatch(line)

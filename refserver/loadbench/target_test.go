@@ -2,6 +2,7 @@ package loadbench
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -131,6 +132,10 @@ func serveRaw() error {
 		h.mu.Unlock()
 		go h.read(c)
 	})
+	go func() { // like the Node server: gone when the benchmark closes stdin
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
 	fmt.Printf("ready on http://%s/\n", ln.Addr())
 	return http.Serve(ln, mux)
 }
