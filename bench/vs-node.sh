@@ -22,7 +22,7 @@ mkdir -p "$out"
 repeats=${REPEATS:-1}
 idle=${IDLE_SESSIONS:-15000}
 rates1k=${RATES_1K:-40000,80000,160000,240000}
-rates10k=${RATES_10K:-20000,40000,80000,120000,160000}
+rates10k=${RATES_10K:-10000,20000,40000,80000,120000,160000}
 step=${STEP:-3s}
 command -v node > /dev/null || { echo "vs-node.sh: node is not installed" >&2; exit 2; }
 go test -c -o "$out/loadbench.test" ./refserver/loadbench
@@ -94,7 +94,9 @@ for (t, f) in vals:
 for f in figures:
     s, n, r = vals.get(('stampede', f), []), vals.get(('node', f), []), vals.get(('raw', f), [])
     fmt = '%.2f' if 'KiB' in f else '%.0f'
-    ratio = lambda a, b: rng([x / y for x, y in zip(a, b) if y], '%.2f') + '×' if a and b else ''
+    def ratio(a, b):
+        rs = [x / y for x, y in zip(a, b) if y]
+        return rng(rs, '%.2f') + '×' if rs else ''
     print(f'{f} | {rng(s, fmt)} | {rng(n, fmt)} | {rng(r, fmt)} | {ratio(s, n)} | {ratio(s, r)}')
 print()
 print('steps (target, room, offered): achieved deliveries/s, delivered fraction, p99 ms, server µs per delivery')
