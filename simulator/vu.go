@@ -87,6 +87,9 @@ type vu struct {
 	debt  time.Duration // lateness of the current rate-loop iteration (see loop)
 	cache [][]any       // per-client rendered arguments, by emitPlan.slot
 	armed *waiter       // a wait_for armed ahead of its step (see runSteps)
+	// lastEvent is the metrics of the last event peekEvent counted, so that
+	// the next of the same name is counted without a lookup that allocates.
+	lastEvent *eventMetrics
 	// start is the executor's handle on the client (its dial slot, and
 	// whether it may detach); nil when run outside an executor.
 	start *schedule.Start

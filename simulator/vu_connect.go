@@ -167,6 +167,7 @@ func (v *vu) attempt(ctx context.Context) attemptResult {
 	p.m.handshake.Record(time.Since(ref))
 	sock := conn.Socket(v.nsp)
 	sock.OnAny(v.onEvent)
+	sock.OnEventPeek(v.peekEvent)
 	cctx, cancel := context.WithTimeout(ctx, p.dialTO)
 	sent := time.Now()
 	err = sock.Connect(cctx, v.auth())
@@ -304,13 +305,11 @@ func (p *plan) sendHeartbeat(it *hbItem) {
 // (CHAT-2) so that the server does not wait for its timeout. It does not
 // block.
 func (v *vu) onEvent(ev client.Event) {
-	em := v.p.m.event(ev.Name)
-	em.receivedOne(payloadSize(ev.Name, ev.Payload))
+	var first []byte
 	if len(ev.Args) > 0 {
-		if ms, ok := sentMS(ev.Args[0]); ok {
-			em.pushTimer().Record(time.Duration(time.Now().UnixMicro()-ms*1000) * time.Microsecond)
-		}
+		first = ev.Args[0]
 	}
+	v.p.m.event(ev.Name).received(payloadSize(ev.Name, ev.Payload), first)
 	if w := v.waiter.Load(); w != nil && w.event == ev.Name && w.accepts(ev.Payload) {
 		if v.waiter.CompareAndSwap(w, nil) {
 			close(w.done)
@@ -318,6 +317,34 @@ func (v *vu) onEvent(ev client.Event) {
 	}
 	if ev.WantsAck() {
 		_ = ev.Ack()
+	}
+}
+
+// peekEvent is onEvent for an event nothing waits for (no wait_for in
+// progress; the client peeks only events that want no ack): it counts the
+// event and records its push latency on the read goroutine, before the
+// event is decoded, and the client neither decodes it nor hands it to a
+// pooled goroutine (issue 16). With a wait_for in progress it declines, and
+// onEvent sees the event decoded.
+func (v *vu) peekEvent(ev client.PeekedEvent) bool {
+	if v.waiter.Load() != nil {
+		return false
+	}
+	em := v.lastEvent
+	if em == nil || em.name != string(ev.Name) { // the comparison does not allocate
+		em = v.p.m.event(string(ev.Name))
+		v.lastEvent = em
+	}
+	em.received(ev.Size, ev.FirstArg)
+	return true
+}
+
+// received counts a received event and records its push latency when its
+// first argument carries sent_ms.
+func (e *eventMetrics) received(size int, first []byte) {
+	e.receivedOne(size)
+	if ms, ok := sentMS(first); ok {
+		e.pushTimer().Record(time.Duration(time.Now().UnixMicro()-ms*1000) * time.Microsecond)
 	}
 }
 

@@ -38,13 +38,7 @@ func TestOnEventSentMSAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() { v.onEvent(ev) })
 	assert.Zero(t, allocs, "allocations per received event")
 	assert.Equal(t, int64(1002), counterValue(v.p.m.rec, threshold.MetricMessagesReceived, "event", "events"))
-	var pushes int64
-	for _, tm := range v.p.m.rec.Snapshot().Timers {
-		if tm.Metric == threshold.MetricPush {
-			pushes += tm.Count
-		}
-	}
-	assert.Equal(t, int64(1002), pushes, "every event's push latency recorded")
+	assert.Equal(t, int64(1002), pushCount(v), "every event's push latency recorded")
 }
 
 func BenchmarkOnEventSentMS(b *testing.B) {
@@ -54,4 +48,33 @@ func BenchmarkOnEventSentMS(b *testing.B) {
 	for b.Loop() {
 		v.onEvent(ev)
 	}
+}
+
+// peekEvent, the read goroutine's path for events nothing waits for,
+// counts and times an event from its raw bytes without allocating, and
+// leaves it to onEvent while a wait_for is in progress (issue 16).
+func TestPeekEventSentMS(t *testing.T) {
+	v := onEventVU(t)
+	first := []byte(`{"channel_id":"c0001","data":{"type":"typing","data":{"sent_ms":"` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `"}}}`)
+	ev := client.PeekedEvent{Name: []byte("events"), FirstArg: first, Size: 6 + 4 + len(first)}
+	require.True(t, v.peekEvent(ev))
+	allocs := testing.AllocsPerRun(1000, func() { v.peekEvent(ev) })
+	assert.Zero(t, allocs, "allocations per peeked event")
+	assert.Equal(t, int64(1002), counterValue(v.p.m.rec, threshold.MetricMessagesReceived, "event", "events"))
+	assert.Equal(t, int64(1002), pushCount(v), "every event's push latency recorded")
+
+	v.waiter.Store(&waiter{event: "events", done: make(chan struct{})})
+	assert.False(t, v.peekEvent(ev), "a wait_for in progress sees the decoded event")
+	assert.Equal(t, int64(1002), counterValue(v.p.m.rec, threshold.MetricMessagesReceived, "event", "events"), "declined: not counted")
+}
+
+// pushCount is the number of push latencies v's recorder holds.
+func pushCount(v *vu) int64 {
+	var n int64
+	for _, tm := range v.p.m.rec.Snapshot().Timers {
+		if tm.Metric == threshold.MetricPush {
+			n += tm.Count
+		}
+	}
+	return n
 }

@@ -27,6 +27,14 @@ func serverFrame(payload string) []byte {
 // all of cpu-ns/op (this process's CPU per event, getrusage) is the
 // client's: read, Engine.IO and Socket.IO decoding, dispatch.
 func BenchmarkReceiveEvent(b *testing.B) {
+	benchReceive(b, func(s *Socket, count func()) {
+		s.OnAny(func(Event) { count() })
+	})
+}
+
+// benchReceive pushes b.N events to a client whose handler, set by listen,
+// calls count for each.
+func benchReceive(b *testing.B, listen func(s *Socket, count func())) {
 	batch := make([]byte, 0, 64*len(pushedEvent)+64*4)
 	for range 64 {
 		batch = append(batch, serverFrame(pushedEvent)...)
@@ -51,7 +59,7 @@ func BenchmarkReceiveEvent(b *testing.B) {
 	var got atomic.Int64
 	done := make(chan struct{}, 1)
 	want := int64(0)
-	s.OnAny(func(ev Event) {
+	listen(s, func() {
 		if got.Add(1) == atomic.LoadInt64(&want) {
 			done <- struct{}{}
 		}
@@ -70,4 +78,14 @@ func BenchmarkReceiveEvent(b *testing.B) {
 	receive(b.N)
 	b.StopTimer()
 	reportCPU(b, cpu)
+}
+
+// BenchmarkReceiveEventPeek is BenchmarkReceiveEvent with the events taken
+// by OnEventPeek on the read goroutine, as the simulator takes events that
+// nothing waits for: no decoding, no hand-off to a pooled goroutine
+// (issue 16).
+func BenchmarkReceiveEventPeek(b *testing.B) {
+	benchReceive(b, func(s *Socket, count func()) {
+		s.OnEventPeek(func(PeekedEvent) bool { count(); return true })
+	})
 }

@@ -24,6 +24,7 @@ type Socket struct {
 	id       string
 	handlers map[string]func(Event)
 	onAny    func(Event)
+	peek     func(PeekedEvent) bool // OnEventPeek
 	acks     ackTable
 	nextAck  int64
 	ready    chan struct{} // closed when a Connect has its answer

@@ -121,9 +121,11 @@ func readError(err error) error {
 	return &TransportError{Transport: engineio.TransportWebsocket, Err: err}
 }
 
-// handleFrame reads the rest of one websocket message and handles it.
+// handleFrame reads the rest of one websocket message and handles it. The
+// message is read into a pooled buffer: an event OnEventPeek takes is never
+// copied; anything else gets an exact-size copy, which handlers may keep.
 func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
-	data, err := readMessage(r)
+	bp, data, err := readPooled(r)
 	if err != nil {
 		return readError(err)
 	}
@@ -131,11 +133,21 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 	if mt == websocket.BinaryMessage {
 		p = engineio.DecodeBinary(data)
 	} else if p, err = engineio.DecodeText(data); err != nil {
+		putBuf(bp, data)
 		return fmt.Errorf("client: bad Engine.IO packet: %w", err)
 	}
 	if p.Type == engineio.Ping {
 		_ = ws.SetReadDeadline(time.Now().Add(c.pingWindow()))
 	}
+	if c.peekEvent(p) {
+		putBuf(bp, data)
+		return nil
+	}
+	p.Data = bytes.Clone(p.Data)
+	if p.Data == nil {
+		p.Data = []byte{}
+	}
+	putBuf(bp, data)
 	if done, err := c.readAck(p); done {
 		return err
 	}
@@ -156,15 +168,9 @@ func (c *Conn) readAck(p engineio.Packet) (done bool, err error) {
 		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec.Awaiting() > 0 {
 		return false, nil
 	}
-	nsp, i := "/", 1
-	if d[1] == '/' {
-		for i < len(d) && d[i] != ',' {
-			i++
-		}
-		if i == len(d) {
-			return false, nil
-		}
-		nsp, i = string(d[1:i]), i+1
+	nsp, i, ok := packetNamespace(d)
+	if !ok {
+		return false, nil
 	}
 	id, j := int64(0), i
 	for ; j < len(d) && j-i < 15 && d[j] >= '0' && d[j] <= '9'; j++ {
@@ -191,11 +197,11 @@ var deepRunner = deep.New(func(x clientPacket) error { return x.c.handlePacket(x
 
 func handleDeep(c *Conn, p engineio.Packet) error { return deepRunner.Run(clientPacket{c, p}) }
 
-// readMessage reads a whole message through a pooled buffer and returns an
-// exact-size copy, which handlers may keep (io.ReadAll would start every
-// message with a fresh 512-byte buffer).
-func readMessage(r io.Reader) ([]byte, error) {
-	bp := bufPool.Get().(*[]byte)
+// readPooled reads a whole message into a pooled buffer (io.ReadAll would
+// start every message with a fresh 512-byte buffer); the caller puts it
+// back with putBuf(bp, data) once done with data.
+func readPooled(r io.Reader) (bp *[]byte, data []byte, err error) {
+	bp = bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for {
 		if len(b) == cap(b) {
@@ -204,17 +210,11 @@ func readMessage(r io.Reader) ([]byte, error) {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			break
+			return bp, b, nil
 		}
 		if err != nil {
 			putBuf(bp, b)
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	data := bytes.Clone(b)
-	putBuf(bp, b)
-	if data == nil {
-		data = []byte{}
-	}
-	return data, nil
 }

@@ -59,6 +59,7 @@ type Server struct {
 	polling  bool
 	ws       bool
 	stats    Stats
+	writers  *writePool // drains busy websocket sessions (writepool.go)
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -99,6 +100,7 @@ func New(cfg Config) *Server {
 		polling:  slices.Contains(cfg.Transports, engineio.TransportPolling),
 		ws:       slices.Contains(cfg.Transports, engineio.TransportWebsocket),
 		sessions: make(map[string]*Session),
+		writers:  newWritePool(),
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  512,

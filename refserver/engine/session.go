@@ -18,6 +18,7 @@ import (
 type Frame struct {
 	Binary bool
 	Data   []byte
+	wire   []byte // the websocket frame, header and Data, when built once (Framed)
 }
 
 // PacketFrame returns the frame of an Engine.IO packet.
@@ -223,7 +224,7 @@ func (s *Session) enqueue(frames []Frame, inline bool) {
 	if inline {
 		s.drain()
 	} else {
-		go s.drain()
+		s.srv.writers.schedule(s) // issue 16: no goroutine per idle → busy
 	}
 }
 

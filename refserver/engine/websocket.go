@@ -144,44 +144,55 @@ func (s *Session) setReason(err error) {
 	s.mu.Unlock()
 }
 
-// drain writes queued frames until the queue is empty. Only one drain runs
+// drain writes the queue until it is empty, a batch at a time, waiting on
+// the socket as long as WriteTimeout allows. Only one drain or flush runs
 // at a time (s.writing).
 func (s *Session) drain() {
 	for {
-		s.mu.Lock()
-		batch := s.queue
-		s.queue = nil
-		if len(batch) == 0 {
-			s.writing = false
-			closing, ws := s.closing, s.ws
-			s.mu.Unlock()
-			if closing {
-				s.sendCloseFrame(ws)
-			}
+		b, ws := s.takeBatch(true)
+		if b == nil {
 			return
 		}
-		ws := s.ws
-		s.mu.Unlock()
-		for _, f := range batch {
-			if err := s.write(ws, f); err != nil {
-				s.fail(ErrTransportError)
-				return
-			}
+		err := s.writeBlocking(ws.NetConn(), b.iov)
+		s.srv.stats.BytesOut.Add(uint64(b.bytes))
+		b.release()
+		if err != nil {
+			s.fail(ErrTransportError)
+			return
 		}
 	}
 }
 
-func (s *Session) write(ws *websocket.Conn, f Frame) error {
-	mt := websocket.TextMessage
-	switch {
-	case f.Binary && s.srv.cfg.BinaryAsText:
-		f = Frame{Data: base64Message(f.Data)}
-	case f.Binary:
-		mt = websocket.BinaryMessage
+// takeBatch frames what is queued; with nothing queued it ends the drain
+// (idleLocked) and returns nil.
+func (s *Session) takeBatch(mayWait bool) (*batch, *websocket.Conn) {
+	s.mu.Lock()
+	frames := s.queue
+	s.queue = nil
+	ws := s.ws
+	if len(frames) == 0 {
+		s.idleLocked(mayWait)
+		return nil, nil
 	}
-	ws.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
-	s.srv.stats.BytesOut.Add(uint64(len(f.Data)))
-	return ws.WriteMessage(mt, f.Data)
+	s.mu.Unlock()
+	return s.frameBatch(frames), ws
+}
+
+// idleLocked ends a drain, called with s.mu held: no write is in flight
+// any more. It unlocks s.mu and sends the close frame a Close left for the
+// end of the queue; a pool writer (mayWait false) leaves that write, which
+// may wait on the client, to a goroutine of its own.
+func (s *Session) idleLocked(mayWait bool) {
+	s.writing = false
+	closing, ws := s.closing, s.ws
+	s.mu.Unlock()
+	switch {
+	case !closing:
+	case mayWait:
+		s.sendCloseFrame(ws)
+	default:
+		go s.sendCloseFrame(ws)
+	}
 }
 
 func (s *Session) sendCloseFrame(ws *websocket.Conn) {

@@ -8,6 +8,10 @@
 //	go test -run '^$' -bench . -benchtime 1x ./refserver/loadbench/
 //
 // Sizes can be changed with STAMPEDE_BENCH_SESSIONS (default 10000).
+// STAMPEDE_BENCH_TARGET=node or raw loads Node socket.io 4.8
+// (testdata/node/echo-server.js) or a plain gorilla/websocket broadcaster
+// instead of `stampede serve`, with the same client (target_test.go,
+// bench/vs-node.sh).
 // STAMPEDE_BENCH_ADDR=host:port runs the handshake and fan-out benchmarks
 // against a server already running there (e.g. with --debug-addr to profile
 // it) instead of starting one. The

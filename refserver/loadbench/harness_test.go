@@ -2,13 +2,13 @@ package loadbench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,15 +50,19 @@ func stampedeBinary(tb testing.TB) string {
 	return binPath
 }
 
-var readyURL = regexp.MustCompile(`ready on http://([^/\s]+)/`)
-
-func startServer(tb testing.TB, args ...string) *server {
+// startServer starts the server under test (target.go) as a child
+// process and returns once it listens.
+func startServer(tb testing.TB) *server {
 	tb.Helper()
 	if addr := os.Getenv("STAMPEDE_BENCH_ADDR"); addr != "" {
 		return &server{addr: addr} // a server someone else runs, e.g. to profile it
 	}
-	cmd := exec.Command(stampedeBinary(tb), append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "error"}, args...)...)
+	cmd := target.cmd(tb)
 	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe() // the Node server exits when its stdin closes
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -67,15 +71,23 @@ func startServer(tb testing.TB, args ...string) *server {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		cmd.Process.Signal(os.Interrupt) // ignored by a child of a background job unless it asks for it
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
-	m := readyURL.FindStringSubmatch(line)
+	m := target.ready.FindStringSubmatch(line)
 	if err != nil || m == nil {
-		tb.Fatalf("no ready line from stampede serve: %q %v", line, err)
+		tb.Fatalf("no ready line from the %s server: %q %v", target.name, line, err)
 	}
-	return &server{cmd: cmd, addr: m[1]}
+	return &server{cmd: cmd, addr: target.addr(m[1])}
 }
 
 // rssBytes reads the server's resident set size from /proc.
@@ -124,6 +136,8 @@ type client struct {
 	ws       *websocket.Conn
 	mu       sync.Mutex // one writer at a time
 	received atomic.Int64
+	latMu    sync.Mutex
+	lat      []int64 // µs from a timed shout's send to its arrival (BenchmarkFanoutRate)
 }
 
 var dialer = websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 1024, HandshakeTimeout: 10 * time.Second}
@@ -135,7 +149,7 @@ func dial(ctx context.Context, addr string) (*client, error) {
 }
 
 func dialCustom(ctx context.Context, d *websocket.Dialer, addr string) (*client, error) {
-	ws, _, err := d.DialContext(ctx, "ws://"+addr+"/ws/socket.io/?EIO=4&transport=websocket", http.Header{})
+	ws, _, err := d.DialContext(ctx, "ws://"+addr+target.path+"?EIO=4&transport=websocket", http.Header{})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +158,7 @@ func dialCustom(ctx context.Context, d *websocket.Dialer, addr string) (*client,
 		ws.Close()
 		return nil, err
 	}
-	if err := c.write("40/echo,"); err != nil {
+	if err := c.write("40" + target.nsp); err != nil {
 		ws.Close()
 		return nil, err
 	}
@@ -163,6 +177,22 @@ func (c *client) write(s string) error {
 	return c.ws.WriteMessage(websocket.TextMessage, []byte(s))
 }
 
+// sentMicros reads the send time of a timed shout, `{"t":<µs>}`.
+func sentMicros(data []byte) (int64, bool) {
+	i := bytes.Index(data, []byte(`{"t":`))
+	if i < 0 {
+		return 0, false
+	}
+	n, ok := int64(0), false
+	for _, b := range data[i+5:] {
+		if b < '0' || b > '9' {
+			break
+		}
+		n, ok = n*10+int64(b-'0'), true
+	}
+	return n, ok
+}
+
 // readLoop answers pings and counts every other message.
 func (c *client) readLoop() {
 	for {
@@ -173,6 +203,11 @@ func (c *client) readLoop() {
 		if len(data) == 1 && data[0] == '2' {
 			c.write("3")
 			continue
+		}
+		if sent, ok := sentMicros(data); ok {
+			c.latMu.Lock()
+			c.lat = append(c.lat, time.Now().UnixMicro()-sent)
+			c.latMu.Unlock()
 		}
 		c.received.Add(1)
 	}

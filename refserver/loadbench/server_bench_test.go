@@ -26,7 +26,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 			go c.readLoop()
 		}
 		for _, c := range clients {
-			if err := c.write(`42/echo,["message","hello"]`); err != nil {
+			if err := c.write("42" + target.nsp + `["message","hello"]`); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -95,7 +95,44 @@ func dialWith(d *websocket.Dialer, addr string) (*client, error) {
 // BenchmarkFanout measures one room broadcast to every session (ECHO-7
 // `shout`): each iteration is one shout, done when every member has
 // received it. Reports deliveries per second.
-func BenchmarkFanout(b *testing.B) {
+func BenchmarkFanout(b *testing.B) { benchFanout(b, 1, "ms/broadcast") }
+
+// BenchmarkFanoutBurst is BenchmarkFanout with 8 shouts sent back to back
+// by as many members, so that frames queue up on every session as they do
+// when a room's senders are phase-locked (issue 16): it measures what the
+// write path costs when it has batches to write. Each iteration is one
+// burst, done when every member has received every shout.
+func BenchmarkFanoutBurst(b *testing.B) { benchFanout(b, 8, "ms/burst") }
+
+// benchFanout runs b.N rounds of `shouts` shouts to a room of every
+// session, from as many members, each round waited for.
+func benchFanout(b *testing.B, shouts int, perRound string) {
+	srv, clients := joinedRoom(b)
+	n := len(clients)
+	cpu0, cpuOK := srv.cpuSeconds()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		for s := range shouts {
+			if err := clients[s%n].write("42" + target.nsp + `["shout","bench",{"type":"typing","n":1}]`); err != nil {
+				b.Fatal(err)
+			}
+		}
+		want := int64(1 + (i+1)*shouts)
+		waitFor(b, time.Minute, "every delivery", func() bool { return allReceived(clients, want) })
+	}
+	elapsed := time.Since(start)
+	deliveries := float64(n * b.N * shouts)
+	b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), perRound)
+	if cpu1, ok := srv.cpuSeconds(); ok && cpuOK {
+		b.ReportMetric((cpu1-cpu0)*1e6/deliveries, "server-µs/delivery")
+	}
+}
+
+// joinedRoom starts a server and sessions(b) clients that have all joined
+// the room "bench" (each has received its join ack).
+func joinedRoom(b *testing.B) (*server, []*client) {
 	n := sessions(b)
 	srv := startServer(b)
 	clients := dialMany(b, srv.addr, n, 64)
@@ -103,25 +140,11 @@ func BenchmarkFanout(b *testing.B) {
 		go c.readLoop()
 	}
 	for i, c := range clients {
-		if err := c.write(fmt.Sprintf(`42/echo,%d["join","bench"]`, i)); err != nil {
+		if err := c.write(fmt.Sprintf(`42%s%d["join","bench"]`, target.nsp, i)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	waitFor(b, time.Minute, "every join ack", func() bool { return allReceived(clients, 1) })
 	runtime.GC()
-	cpu0, cpuOK := srv.cpuSeconds()
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		if err := clients[0].write(`42/echo,["shout","bench",{"type":"typing","n":1}]`); err != nil {
-			b.Fatal(err)
-		}
-		waitFor(b, time.Minute, "every delivery", func() bool { return allReceived(clients, int64(i)+2) })
-	}
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "deliveries/s")
-	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/broadcast")
-	if cpu1, ok := srv.cpuSeconds(); ok && cpuOK {
-		b.ReportMetric((cpu1-cpu0)*1e6/float64(n*b.N), "server-µs/delivery")
-	}
+	return srv, clients
 }

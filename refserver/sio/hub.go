@@ -140,6 +140,9 @@ func (s *Server) HasLocal(nsp, room string) bool {
 
 func (s *Server) emitLocal(b Broadcast, except []string, data json.RawMessage, attachments [][]byte) int {
 	frames := Frames(eventPacket(b.Namespace, data, attachments, socketio.NoID), attachments)
+	for i := range frames {
+		frames[i] = frames[i].Framed() // framed once, not once per member (issue 16)
+	}
 	n := 0
 	send := func(sock *Socket) {
 		if sock.id == b.Except || (len(except) > 0 && slices.Contains(except, sock.id)) {
