@@ -18,18 +18,24 @@
 // Which goroutine may write (gorilla/websocket allows one concurrent
 // writer): outgoing frames go through the session's queue, and whichever
 // call finds no write in flight takes the writer's role under the session's
-// lock (the writing flag) and drains the queue until it is empty; the
-// others only append to the queue. Reply, meant for the session's own
-// handler (Handler.OnMessage), takes the role on the calling goroutine,
-// where waiting on this client's socket only delays this client. Send
-// never blocks its caller, so a broadcaster is never held up by a slow
-// client: it hands the role to a new short-lived goroutine that ends when
-// the queue is empty, so a session with nothing to send holds no write
-// goroutine. The handshake's HTTP handler writes the OPEN packet the same
-// way before the read loop starts, and the upgrade's goroutine writes
-// `3probe` before its websocket carries the session, then drains what
-// polling had queued. Close frames go out with WriteControl, which
-// gorilla/websocket allows from any goroutine.
+// lock (the writing flag); the others only append to the queue. A writer
+// takes the whole queue as one batch and writes it with one writev and one
+// write deadline (write.go); a broadcast's frame is built once for every
+// member. Reply, meant for the session's own handler (Handler.OnMessage),
+// takes the role on the calling goroutine, where waiting on this client's
+// socket only delays this client. Send never blocks its caller, so a
+// broadcaster is never held up by a slow client: it puts the session in
+// line for a small shared pool of writers (writepool.go, at most GOMAXPROCS,
+// each gone after 100 ms idle), which write one batch per turn without
+// waiting on the socket and send a session with more queued to the back of
+// the line; a session whose socket does not take a whole batch (a slow
+// reader) gets a goroutine of its own for the rest, which may wait up to
+// the write timeout. So a session with nothing to send holds no write
+// goroutine and no write buffer. The handshake's HTTP handler writes the
+// OPEN packet the same way before the read loop starts, and the upgrade's
+// goroutine writes `3probe` before its websocket carries the session, then
+// drains what polling had queued. Close frames go out with WriteControl,
+// which gorilla/websocket allows from any goroutine.
 //
 // A polling session has no goroutine of its own: the HTTP handlers of its
 // GET and POST requests do the work, and the one GET in flight takes the
