@@ -114,6 +114,9 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 		}
 		targets = []string{srv.Target(first)}
 		server = &reports.Server{Settings: s.Server, Args: srv.Args, Processes: procs}
+		if procs > 1 {
+			server.Watched = 1 // the watch's one connection reaches one process
+		}
 	case r.Target != "":
 		targets = strings.Split(r.Target, ",")
 	}

@@ -37,8 +37,12 @@ type Sample struct {
 }
 
 // Watch polls a refserver's /metrics and session pool every WatchInterval
-// until Stop. With several processes on one port each poll reaches one of
-// them, so its figures are that process's.
+// until Stop. With several processes on one port (serve --processes, which
+// offers no aggregate /metrics) the kernel hands each connection to one of
+// them, so the watch keeps a single connection: every /metrics figure
+// (sessions, bytes, CPU, RSS) is that one process's throughout, and the
+// per-client costs are over its own sessions. The session pool is the
+// deployment's (it lives in Redis), whichever process answers.
 type Watch struct {
 	base   string
 	token  string
@@ -59,7 +63,7 @@ type Watch struct {
 // proportion to the clients, so it is read only when it is wanted.)
 func StartWatch(ctx context.Context, base string, secret []byte) *Watch {
 	ctx, cancel := context.WithCancel(ctx)
-	w := &Watch{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: time.Second}, cancel: cancel, done: make(chan struct{})}
+	w := &Watch{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}, cancel: cancel, done: make(chan struct{})}
 	if len(secret) > 0 {
 		w.token, _ = token.Mint(secret, "u000001", time.Hour, time.Now()) // cannot fail with a key
 	}

@@ -91,6 +91,11 @@ type Server struct {
 	Args []string `json:"args"`
 	// Processes is how many refserver processes served the run.
 	Processes int `json:"processes"`
+	// Watched is how many of them the server figures (CPU, RSS and bytes
+	// per client, the vanished clients' times) were read from: 1 of
+	// Processes when several, whose costs are per client of that process's
+	// own sessions; 0 (absent) when the only one.
+	Watched int `json:"watched_processes,omitempty"`
 }
 
 // TargetDown is a target that stopped answering during the run.

@@ -22,10 +22,13 @@ type campaignFlags struct {
 	sets      scenarioSets
 	serve     bool
 	serveArgs serveArgs
-	target    string
-	secret    string
-	out       string
-	seed      uint64
+	// perProcess is --sessions-per-process: a managed server's sessions
+	// per process (campaign.ProcessesFor).
+	perProcess int
+	target     string
+	secret     string
+	out        string
+	seed       uint64
 }
 
 func (c *campaignFlags) register(fs *flag.FlagSet) {
@@ -34,6 +37,7 @@ func (c *campaignFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.sets, "set", "")
 	fs.BoolVar(&c.serve, "serve", false, "")
 	fs.Var(&c.serveArgs, "serve-arg", "")
+	fs.IntVar(&c.perProcess, "sessions-per-process", campaign.SessionsPerProcess, "")
 	fs.StringVar(&c.target, "target", "", "")
 	fs.StringVar(&c.secret, "secret", "", "")
 	fs.StringVar(&c.out, "out", "", "")
@@ -51,6 +55,8 @@ func (c *campaignFlags) check() error {
 		return usagef("--serve and --target: each run has its own server with --serve, or uses the target")
 	case len(c.serveArgs) > 0 && !c.serve:
 		return usagef("--serve-arg needs --serve")
+	case c.perProcess < 1:
+		return usagef("--sessions-per-process %d: want a positive number", c.perProcess)
 	}
 	return nil
 }
@@ -72,7 +78,7 @@ func (c *campaignFlags) runner(e env, scenarioArg string) (*campaign.Runner, err
 			return s, errors.Join(errs...)
 		},
 		Serve: c.serve, ServeArgs: c.serveArgs, Exe: exe, ExeEnv: exeEnv, Target: c.target, Secret: secret, Seed: c.seed,
-		Logger: runLogger(e), ServerLog: e.stderr, Version: stampedeVersion(),
+		Logger: runLogger(e), ServerLog: e.stderr, Version: stampedeVersion(), PerProcess: c.perProcess,
 	}, nil
 }
 

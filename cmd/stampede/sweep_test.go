@@ -68,6 +68,7 @@ func TestSweepUsage(t *testing.T) {
 		{"bad vary", []string{"heartbeat-load", "--vary", "client.heartbeat"}, "want KEY=V1,V2"},
 		{"bad value", []string{"heartbeat-load", "--vary", "client.heartbeat=soon"}, "client.heartbeat=soon"},
 		{"serve and target", []string{"heartbeat-load", "--serve", "--target", "http://127.0.0.1:1", "--vary", "client.heartbeat=1s"}, "--serve and --target"},
+		{"sessions per process", []string{"heartbeat-load", "--serve", "--sessions-per-process", "-1", "--vary", "client.heartbeat=1s"}, "--sessions-per-process -1: want a positive number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
