@@ -17,7 +17,8 @@ import (
 )
 
 // A managed server of two processes (serve --processes 2 over the shared
-// Redis) serves, and Stop leaves none of its processes behind.
+// Redis) serves on both, the watch reads one of them throughout, and Stop
+// leaves none of its processes behind.
 func TestStartServerProcesses(t *testing.T) {
 	t.Parallel()
 	redistest.Need(t, redistest.Shared)
@@ -28,10 +29,22 @@ func TestStartServerProcesses(t *testing.T) {
 	assert.Contains(t, srv.Args, "--processes=2")
 	pids := srv.Pids()
 	require.Len(t, pids, 2, "the first process and the one it started")
-	resp, err := http.Get(srv.URL + "/healthz")
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	instances := map[string]bool{}
+	for range 20 { // each on a new connection, which the kernel hands to either
+		resp, err := fresh.Get(srv.URL + "/healthz")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		instances[resp.Header.Get("X-Stampede-Instance")] = true
+	}
+	assert.Len(t, instances, 2, "both processes answer")
+
+	w := StartWatch(context.Background(), srv.URL, nil)
+	time.Sleep(5 * WatchInterval)
+	samples := w.Stop()
+	require.GreaterOrEqual(t, len(samples), 3)
+	assert.Equal(t, 1, Instances(samples), "every poll on the watch's one connection, to one process")
 	srv.Stop()
 	for _, pid := range pids {
 		assert.Eventually(t, func() bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) },

@@ -130,9 +130,6 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 		}
 		targets = []string{srv.Target(first)}
 		server = &reports.Server{Settings: s.Server, Args: srv.Args, Processes: procs}
-		if procs > 1 {
-			server.Watched = 1 // the watch's one connection reaches one process
-		}
 	case r.Target != "":
 		targets = strings.Split(r.Target, ",")
 	}
@@ -162,6 +159,9 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if server != nil && server.Processes > 1 {
+		server.Watched = Instances(samples) // 1: the watch's one connection stayed on one process
 	}
 	rec.Server = server
 	res := &Result{Sets: sets, Scenario: s, Record: rec, Figures: RecordFigures(rec)}
