@@ -26,7 +26,8 @@ var ErrScenario = errors.New("campaign: bad scenario")
 // from the clients' cost.
 const IdleWindow = time.Second
 
-// ErrTooBig is a run with more clients than one simulator process holds.
+// ErrTooBig is a run with more clients than one simulator process holds
+// (a Runner without Simulate).
 var ErrTooBig = errors.New("campaign: too many clients for one run")
 
 // Runner does one run at a time, each on a fresh managed server (Serve)
@@ -62,6 +63,21 @@ type Runner struct {
 	// PerProcess is how many sessions one managed server process is given
 	// (ProcessesFor); 0: SessionsPerProcess.
 	PerProcess int
+	// Simulate runs each run's clients; nil: simulator.Run in this
+	// process, which holds at most simulator.DefaultClientsPerWorker of
+	// them (more: ErrTooBig). stampede's is run's own path, which splits a
+	// bigger run over worker processes.
+	Simulate func(context.Context, Simulation) (*reports.Run, error)
+}
+
+// Simulation is one run's clients as Simulate gets them: Config for
+// simulator.Run, and what the scenario was prepared from (the run's own
+// sets and size, as Prepare took them) for a Simulate that prepares it
+// again in other processes.
+type Simulation struct {
+	Config simulator.RunConfig
+	Sets   []string
+	VUs    int // 0: as Prepare sizes it
 }
 
 // Result is one run: the sets it ran with, the prepared scenario, the
@@ -88,7 +104,7 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrScenario, err)
 	}
-	if s.Peak() > simulator.DefaultClientsPerWorker {
+	if r.Simulate == nil && s.Peak() > simulator.DefaultClientsPerWorker {
 		return nil, fmt.Errorf("%w: %d clients at the peak, one process runs at most %d (use stampede run, which splits over workers)",
 			ErrTooBig, s.Peak(), simulator.DefaultClientsPerWorker)
 	}
@@ -132,10 +148,10 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 	if vanish, ok := VanishAt(s); ok && w != nil {
 		progress, stopPool = poolBefore(w, vanish, r.Progress)
 	}
-	rec, err := simulator.Run(ctx, simulator.RunConfig{
+	rec, err := r.simulate(ctx, Simulation{Sets: sets, VUs: vus, Config: simulator.RunConfig{
 		Scenario: s, Targets: targets, Secret: secret, Seed: r.Seed, Logger: r.Logger,
 		Progress: progress, Version: r.Version, MaxConnecting: r.MaxConnecting,
-	})
+	}})
 	stopPool()
 	var samples []Sample
 	if w != nil {
@@ -144,10 +160,20 @@ func (r *Runner) RunSized(ctx context.Context, sets []string, vus int) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	if server != nil && server.Processes > 1 {
+		server.Watched = Instances(samples) // 1: the watch's one connection stayed on one process
+	}
 	rec.Server = server
 	res := &Result{Sets: sets, Scenario: s, Record: rec, Figures: RecordFigures(rec)}
 	watchFigures(&res.Figures, samples, s, rec.Environment.Start, rec.Environment.End)
 	return res, nil
+}
+
+func (r *Runner) simulate(ctx context.Context, sim Simulation) (*reports.Run, error) {
+	if r.Simulate != nil {
+		return r.Simulate(ctx, sim)
+	}
+	return simulator.Run(ctx, sim.Config)
 }
 
 // poolLead is how long before the clients vanish the watch starts

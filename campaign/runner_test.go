@@ -11,6 +11,7 @@ import (
 
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator"
 )
 
 // prepareBuiltin is a Runner's Prepare for a built-in scenario scaled to
@@ -84,4 +85,28 @@ func TestVanishAt(t *testing.T) {
 	require.NoError(t, err)
 	_, ok = VanishAt(s)
 	assert.False(t, ok, "no flow vanishes")
+}
+
+// Without Simulate a run bigger than one simulator process is refused
+// before it starts; with it, Simulate gets the run as prepared, with the
+// sets and size it was prepared from.
+func TestRunnerSimulate(t *testing.T) {
+	t.Parallel()
+	big := simulator.DefaultClientsPerWorker + 1
+	r := &Runner{Prepare: prepareBuiltin("echo-baseline", 10, 2*time.Second), Target: "http://127.0.0.1:1/echo"}
+	_, err := r.RunSized(context.Background(), nil, big)
+	require.ErrorIs(t, err, ErrTooBig)
+
+	var got Simulation
+	r.Simulate = func(_ context.Context, sim Simulation) (*reports.Run, error) {
+		got = sim
+		return &reports.Run{Scenario: sim.Config.Scenario.Name}, nil
+	}
+	res, err := r.RunSized(context.Background(), []string{"client.heartbeat=2s"}, big)
+	require.NoError(t, err)
+	assert.Equal(t, "echo-baseline", res.Record.Scenario)
+	assert.Equal(t, []string{"client.heartbeat=2s"}, got.Sets)
+	assert.Equal(t, big, got.VUs)
+	assert.Equal(t, big, got.Config.Scenario.Peak())
+	assert.Equal(t, []string{"http://127.0.0.1:1/echo"}, got.Config.Targets)
 }

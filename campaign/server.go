@@ -155,6 +155,11 @@ func (s *Server) Stop() {
 // Pid is the server's process id (the first process of --processes).
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
+// Pids are the server's processes: Pid, then the extra processes of
+// --processes that it started (on Linux; elsewhere Pid alone). Read them
+// while it runs: after Stop they are gone.
+func (s *Server) Pids() []int { return append([]int{s.Pid()}, descendants(s.Pid())...) }
+
 // Exited reports whether the server process has ended.
 func (s *Server) Exited() bool {
 	select {

@@ -34,11 +34,18 @@ type Sample struct {
 	// CPU is the server's CPU time so far in seconds, RSS its resident
 	// memory in bytes (process_* series).
 	CPU, RSS float64
+	// Instance is the process that answered /metrics (its
+	// X-Stampede-Instance, given with Redis); "" when not named.
+	Instance string
 }
 
 // Watch polls a refserver's /metrics and session pool every WatchInterval
-// until Stop. With several processes on one port each poll reaches one of
-// them, so its figures are that process's.
+// until Stop. With several processes on one port (serve --processes, which
+// offers no aggregate /metrics) the kernel hands each connection to one of
+// them, so the watch keeps a single connection: every /metrics figure
+// (sessions, bytes, CPU, RSS) is that one process's throughout, and the
+// per-client costs are over its own sessions. The session pool is the
+// deployment's (it lives in Redis), whichever process answers.
 type Watch struct {
 	base   string
 	token  string
@@ -59,7 +66,7 @@ type Watch struct {
 // proportion to the clients, so it is read only when it is wanted.)
 func StartWatch(ctx context.Context, base string, secret []byte) *Watch {
 	ctx, cancel := context.WithCancel(ctx)
-	w := &Watch{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: time.Second}, cancel: cancel, done: make(chan struct{})}
+	w := &Watch{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}, cancel: cancel, done: make(chan struct{})}
 	if len(secret) > 0 {
 		w.token, _ = token.Mint(secret, "u000001", time.Hour, time.Now()) // cannot fail with a key
 	}
@@ -105,24 +112,25 @@ func (w *Watch) run(ctx context.Context) {
 // poll reads /metrics and, with a token, the session pool.
 func (w *Watch) poll(ctx context.Context) Sample {
 	s := Sample{At: time.Now(), Sessions: -1, Pool: -1, Bytes: -1, CPU: -1, RSS: -1}
-	if body, ok := w.get(ctx, "/metrics", ""); ok {
-		parseMetrics(body, &s)
-		body.Close()
+	if resp, ok := w.get(ctx, "/metrics", ""); ok {
+		s.Instance = resp.Header.Get("X-Stampede-Instance")
+		parseMetrics(resp.Body, &s)
+		resp.Body.Close()
 	}
 	if w.token == "" || !w.pool.Load() {
 		return s
 	}
-	if body, ok := w.get(ctx, "/api/control/sessions", w.token); ok {
+	if resp, ok := w.get(ctx, "/api/control/sessions", w.token); ok {
 		var pool map[string]json.RawMessage
-		if json.NewDecoder(io.LimitReader(body, 64<<20)).Decode(&pool) == nil {
+		if json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&pool) == nil {
 			s.Pool = float64(len(pool))
 		}
-		body.Close()
+		resp.Body.Close()
 	}
 	return s
 }
 
-func (w *Watch) get(ctx context.Context, path, token string) (io.ReadCloser, bool) {
+func (w *Watch) get(ctx context.Context, path, token string) (*http.Response, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.base+path, nil)
 	if err != nil {
 		return nil, false
@@ -139,7 +147,19 @@ func (w *Watch) get(ctx context.Context, path, token string) (io.ReadCloser, boo
 		resp.Body.Close()
 		return nil, false
 	}
-	return resp.Body, true
+	return resp, true
+}
+
+// Instances is how many processes the samples' /metrics answers came
+// from: 1 when the watch stayed on one, 0 when none was named.
+func Instances(samples []Sample) int {
+	seen := map[string]bool{}
+	for _, s := range samples {
+		if s.Instance != "" {
+			seen[s.Instance] = true
+		}
+	}
+	return len(seen)
 }
 
 // parseMetrics adds up the series a Sample keeps from Prometheus text.

@@ -71,3 +71,11 @@ func TestCapacityReports(t *testing.T) {
 		assert.Equal(t, tc.want, tc.c.CapacityLine())
 	}
 }
+
+// The capacity page, from the golden input, in headless Chromium: the knee
+// plots drew, nothing on the console, no request.
+func TestCapacityReportInBrowser(t *testing.T) {
+	t.Parallel()
+	c := sampleCapacity()
+	assertPageInBrowser(t, "capacity", func(b *bytes.Buffer) error { return WriteCapacityHTML(b, c) }, 4)
+}

@@ -91,6 +91,12 @@ type Server struct {
 	Args []string `json:"args"`
 	// Processes is how many refserver processes served the run.
 	Processes int `json:"processes"`
+	// Watched is how many of them answered the /metrics polls the server
+	// figures (CPU, RSS and bytes per client, the vanished clients' times)
+	// come from, when Processes is more than one: 1, whose costs are per
+	// client of that process's own sessions (serve --processes has no
+	// aggregate /metrics); 0 (absent) with one process.
+	Watched int `json:"watched_processes,omitempty"`
 }
 
 // TargetDown is a target that stopped answering during the run.

@@ -63,3 +63,11 @@ func TestSweepReports(t *testing.T) {
 		assert.Contains(t, b.String(), want)
 	}
 }
+
+// The sweep page, from the golden input, in headless Chromium: every plot
+// drew, nothing on the console, no request.
+func TestSweepReportInBrowser(t *testing.T) {
+	t.Parallel()
+	s := sampleSweep()
+	assertPageInBrowser(t, "sweep", func(b *bytes.Buffer) error { return WriteSweepHTML(b, s) }, 8)
+}

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stampede-sio/stampede/campaign"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
+	"github.com/stampede-sio/stampede/simulator"
 )
 
 // campaignFlags are the flags sweep and capacity share: how each run is
@@ -22,6 +26,12 @@ type campaignFlags struct {
 	sets      scenarioSets
 	serve     bool
 	serveArgs serveArgs
+	// perProcess is --sessions-per-process: a managed server's sessions
+	// per process (campaign.ProcessesFor).
+	perProcess int
+	// perWorker is --clients-per-worker: a run with more clients is split
+	// over worker processes, as stampede run splits it.
+	perWorker int
 	target    string
 	secret    string
 	out       string
@@ -34,6 +44,8 @@ func (c *campaignFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.sets, "set", "")
 	fs.BoolVar(&c.serve, "serve", false, "")
 	fs.Var(&c.serveArgs, "serve-arg", "")
+	fs.IntVar(&c.perProcess, "sessions-per-process", campaign.SessionsPerProcess, "")
+	fs.IntVar(&c.perWorker, "clients-per-worker", simulator.DefaultClientsPerWorker, "")
 	fs.StringVar(&c.target, "target", "", "")
 	fs.StringVar(&c.secret, "secret", "", "")
 	fs.StringVar(&c.out, "out", "", "")
@@ -51,6 +63,10 @@ func (c *campaignFlags) check() error {
 		return usagef("--serve and --target: each run has its own server with --serve, or uses the target")
 	case len(c.serveArgs) > 0 && !c.serve:
 		return usagef("--serve-arg needs --serve")
+	case c.perProcess < 1:
+		return usagef("--sessions-per-process %d: want a positive number", c.perProcess)
+	case c.perWorker < 1:
+		return usagef("--clients-per-worker %d: want a positive number", c.perWorker)
 	}
 	return nil
 }
@@ -72,8 +88,34 @@ func (c *campaignFlags) runner(e env, scenarioArg string) (*campaign.Runner, err
 			return s, errors.Join(errs...)
 		},
 		Serve: c.serve, ServeArgs: c.serveArgs, Exe: exe, ExeEnv: exeEnv, Target: c.target, Secret: secret, Seed: c.seed,
-		Logger: runLogger(e), ServerLog: e.stderr, Version: stampedeVersion(),
+		Logger: runLogger(e), ServerLog: e.stderr, Version: stampedeVersion(), PerProcess: c.perProcess,
+		Simulate: func(ctx context.Context, sim campaign.Simulation) (*reports.Run, error) {
+			return c.simulate(ctx, e, scenarioArg, sim)
+		},
 	}, nil
+}
+
+// simulate runs one run's clients as stampede run does: in this process,
+// or split over ⌈peak/--clients-per-worker⌉ worker processes, each a
+// `stampede run --worker` of the scenario with the run's sets and size.
+// (The workers take the simulator's default dial slots: capacity's
+// --max-connecting applies to a run in this process.)
+func (c *campaignFlags) simulate(ctx context.Context, e env, scenarioArg string, sim campaign.Simulation) (*reports.Run, error) {
+	s, whole := sim.Config.Scenario, simulator.Segment{}
+	n := simulator.Workers(s.Peak(), c.perWorker, whole)
+	if n <= 1 {
+		return simulator.Run(ctx, sim.Config)
+	}
+	if err := simulator.ReadHostLimits().Check(s.Peak(), c.perWorker, whole); err != nil {
+		return nil, err
+	}
+	vus := sim.VUs
+	if vus <= 0 {
+		vus = c.vus
+	}
+	f := runFlags{seed: sim.Config.Seed, sets: append(slices.Clone(c.sets), sim.Sets...),
+		target: strings.Join(sim.Config.Targets, ","), vus: vus, duration: c.duration}
+	return runWorkers(ctx, e, f, scenarioArg, whole, n, sim.Config.Secret, sim.Config.Progress)
 }
 
 // campaignError maps a campaign's error to its exit code: its input (a

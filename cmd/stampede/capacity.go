@@ -60,6 +60,12 @@ Flags:
   --set key=value         a scenario field, repeatable
   --serve                 each step on a fresh refserver of this binary
   --serve-arg FLAG=VALUE  a flag of every managed server, repeatable
+  --sessions-per-process N
+                          most clients per managed server process before it
+                          runs as ⌈peak/N⌉ processes over Redis (default 15000)
+  --clients-per-worker N  most clients per process of the generator before a
+                          run is split over ⌈peak/N⌉ worker processes, as
+                          stampede run splits it (default 15000)
   --target URL            search against this server instead
   --secret S              token key [WEBUI_SECRET_KEY, else serve's generated key]
   --out DIR               write the reports and every step's record into DIR

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stampede-sio/stampede/campaign"
 	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/scenarios"
@@ -66,6 +67,10 @@ Flags (before or after the scenario):
   --serve-arg FLAG=VALUE  a flag of that server, repeatable: ping-interval=1s,
                           fault=delay-events=50ms (the scenario's server.* keys
                           come after and win)
+  --sessions-per-process N
+                          most clients per managed server process before it
+                          runs as ⌈peak/N⌉ processes over Redis (default 15000;
+                          smaller tries the several-process server on a small run)
   --secret S              key that signs the clients' tokens [WEBUI_SECRET_KEY,
                           else the key stampede serve generated]
   --vus N                 scale the populations so that the peak is N clients
@@ -134,6 +139,7 @@ type runFlags struct {
 	debugAddr, metricsAddr       string
 	serve                        bool                   // --serve: a managed refserver for the run
 	serveArgs                    serveArgs              // its --serve-arg flags
+	perProcess                   int                    // --sessions-per-process: its sessions per process
 	live                         simulator.ProgressFunc // feeds --metrics-addr; nil without it
 }
 
@@ -161,7 +167,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 	var server *reports.Server
 	if f.serve && !f.worker {
 		secret = managedSecret(secret)
-		srv, desc, err := managedServer(ctx, e, s, f.serveArgs, secret)
+		srv, desc, err := managedServer(ctx, e, s, f.serveArgs, f.perProcess, secret)
 		if err != nil {
 			return fmt.Errorf("--serve: %w", err)
 		}
@@ -238,6 +244,7 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 	fs.BoolVar(&f.worker, "worker", false, "") // hidden: a worker process of a split run
 	fs.BoolVar(&f.serve, "serve", false, "")
 	fs.Var(&f.serveArgs, "serve-arg", "")
+	fs.IntVar(&f.perProcess, "sessions-per-process", campaign.SessionsPerProcess, "")
 	pos, err := parseInterleaved(fs, args)
 	switch {
 	case err != nil:
@@ -256,6 +263,8 @@ func parseRunFlags(args []string) (f runFlags, scenarioArg string, seg simulator
 		return f, "", seg, usagef("--serve and --target: the run has its own server with --serve, or the target's")
 	case len(f.serveArgs) > 0 && !f.serve:
 		return f, "", seg, usagef("--serve-arg needs --serve")
+	case f.perProcess < 1:
+		return f, "", seg, usagef("--sessions-per-process %d: want a positive number", f.perProcess)
 	}
 	if seg, err = parseSegment(f.segment); err != nil {
 		return f, "", seg, err

@@ -37,11 +37,12 @@ var serveExecutable = func() (exe string, environ []string, err error) {
 }
 
 // managedServer starts the refserver of run --serve with the --serve-arg
-// flags, then the scenario's server settings, on a free port, and points s
-// at it; the secret signs its tokens and the clients'. It returns the
-// server (Stop it) and the record's description of it.
-func managedServer(ctx context.Context, e env, s *scenarios.Scenario, args []string, secret []byte) (*campaign.Server, *reports.Server, error) {
-	procs := campaign.ProcessesFor(s.Peak(), 0)
+// flags, then the scenario's server settings, on a free port, as
+// campaign.ProcessesFor(peak, perProcess) processes, and points s at it;
+// the secret signs its tokens and the clients'. It returns the server (Stop
+// it) and the record's description of it.
+func managedServer(ctx context.Context, e env, s *scenarios.Scenario, args []string, perProcess int, secret []byte) (*campaign.Server, *reports.Server, error) {
+	procs := campaign.ProcessesFor(s.Peak(), perProcess)
 	all := append(slices.Clone(args), campaign.SettingsArgs(s.Server)...)
 	exe, exeEnv, err := serveExecutable()
 	if err != nil {

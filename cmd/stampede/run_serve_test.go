@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stampede-sio/stampede/internal/test/redistest"
 	"github.com/stampede-sio/stampede/reports"
 )
 
@@ -30,11 +31,29 @@ func TestRunServe(t *testing.T) {
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, rec.Targets[0])
 }
 
+// --sessions-per-process below the population runs the managed server as
+// several processes over Redis, and the record says so.
+func TestRunServeProcesses(t *testing.T) {
+	t.Parallel()
+	redistest.Need(t, redistest.Shared)
+	out := filepath.Join(t.TempDir(), "r.json")
+	e, _, errb := testEnv(nil)
+	code := run(context.Background(), e, []string{"run", "echo-baseline", "--serve", "--sessions-per-process", "5",
+		"--vus", "10", "--duration", "2s", "--out", out, "--quiet"})
+	require.Equal(t, exitOK, code, errb.String())
+	rec, err := reports.ReadRunFile(out)
+	require.NoError(t, err)
+	require.NotNil(t, rec.Server)
+	assert.Equal(t, 2, rec.Server.Processes)
+	assert.Contains(t, rec.Server.Args, "--processes=2")
+}
+
 func TestRunServeUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"run", "heartbeat-load", "--serve", "--target", "http://127.0.0.1:1"},
 		{"run", "heartbeat-load", "--serve-arg", "ping-interval=1s"},
+		{"run", "heartbeat-load", "--serve", "--sessions-per-process", "0"},
 	} {
 		e, _, _ := testEnv(nil)
 		assert.Equal(t, exitUsage, run(context.Background(), e, args), args)

@@ -48,6 +48,12 @@ Flags:
   --serve                 each run on a fresh refserver of this binary, with the
                           run's server.* settings
   --serve-arg FLAG=VALUE  a flag of every managed server, repeatable
+  --sessions-per-process N
+                          most clients per managed server process before it
+                          runs as ⌈peak/N⌉ processes over Redis (default 15000)
+  --clients-per-worker N  most clients per process of the generator before a
+                          run is split over ⌈peak/N⌉ worker processes, as
+                          stampede run splits it (default 15000)
   --target URL            run against this server instead (client keys only)
   --secret S              token key [WEBUI_SECRET_KEY, else serve's generated key;
                           with --serve and none, a random key]
