@@ -204,21 +204,6 @@ func capacityProgress(e env, f capacityFlags, n int, step *reports.CapacityStep,
 
 // writeCapacity prints the evidence and the answer, and writes --out.
 func writeCapacity(e env, out string, c *reports.Capacity) error {
-	if err := reports.WriteCapacityText(e.stdout, c); err != nil {
-		return err
-	}
-	if out == "" {
-		return nil
-	}
-	for _, o := range []struct {
-		name   string
-		render func(io.Writer, *reports.Capacity) error
-	}{{"capacity.txt", reports.WriteCapacityText}, {"capacity.md", reports.WriteCapacityMarkdown},
-		{"capacity.html", reports.WriteCapacityHTML}, {"capacity.json", reports.WriteCapacityJSON}} {
-		if err := writeOut(out, o.name, func(w io.Writer) error { return o.render(w, c) }); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(e.stderr, "stampede capacity: wrote %s/capacity.html, capacity.md, capacity.txt, capacity.json and the steps' records\n", out)
-	return nil
+	return writeReportSet(e, "capacity", out, "the steps' records", c, reportSet[*reports.Capacity]{
+		reports.WriteCapacityText, reports.WriteCapacityMarkdown, reports.WriteCapacityHTML, reports.WriteCapacityJSON})
 }

@@ -196,21 +196,28 @@ func sweepProgress(e env, out string, i, n int, varies []campaign.Vary, values [
 
 // writeSweep prints the table and writes --out's files.
 func writeSweep(e env, out string, s *reports.Sweep) error {
-	if err := reports.WriteSweepText(e.stdout, s); err != nil {
+	return writeReportSet(e, "sweep", out, "the runs' records", s, reportSet[*reports.Sweep]{
+		reports.WriteSweepText, reports.WriteSweepMarkdown, reports.WriteSweepHTML, reports.WriteSweepJSON})
+}
+
+// reportSet renders one result of sweep or capacity in its four formats.
+type reportSet[T any] struct{ text, markdown, html, json func(io.Writer, T) error }
+
+// writeReportSet prints v's text on stdout and, with an --out directory,
+// writes NAME.txt, .md, .html and .json there, saying so with what else
+// the directory holds.
+func writeReportSet[T any](e env, name, out, also string, v T, r reportSet[T]) error {
+	if err := r.text(e.stdout, v); err != nil {
 		return err
 	}
 	if out == "" {
 		return nil
 	}
-	for _, o := range []struct {
-		name   string
-		render func(io.Writer, *reports.Sweep) error
-	}{{"sweep.txt", reports.WriteSweepText}, {"sweep.md", reports.WriteSweepMarkdown},
-		{"sweep.html", reports.WriteSweepHTML}, {"sweep.json", reports.WriteSweepJSON}} {
-		if err := writeOut(out, o.name, func(w io.Writer) error { return o.render(w, s) }); err != nil {
+	for ext, render := range map[string]func(io.Writer, T) error{".txt": r.text, ".md": r.markdown, ".html": r.html, ".json": r.json} {
+		if err := writeOut(out, name+ext, func(w io.Writer) error { return render(w, v) }); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "stampede sweep: wrote %s/sweep.html, sweep.md, sweep.txt, sweep.json and the runs' records\n", out)
+	fmt.Fprintf(e.stderr, "stampede %s: wrote %s/%s.html, %s.md, %s.txt, %s.json and %s\n", name, out, name, name, name, name, also)
 	return nil
 }
