@@ -120,6 +120,19 @@ func (c *Conn) pingWindow() time.Duration {
 
 // closeWith records the first cause and closes every transport, which makes
 // the readers return. The last reader to exit finishes the Conn.
+// sendFailedReason is the disconnect reason of a Socket whose write
+// failed: the Conn's own closure when it has closed (garbage from the
+// server is a parse error, whenever the write noticed it), else the
+// caller's giving up.
+func (c *Conn) sendFailedReason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return reasonFor(c.err)
+	}
+	return ReasonClientDisconnect
+}
+
 func (c *Conn) closeWith(cause error) {
 	c.mu.Lock()
 	if c.err != nil {

@@ -114,7 +114,7 @@ func (s *Socket) Connect(ctx context.Context, auth any) error {
 	s.mu.Unlock()
 	p := socketio.Packet{Type: socketio.Connect, Namespace: s.nsp, ID: socketio.NoID, Data: data}
 	if err := s.conn.sendSocketIO(ctx, p, nil); err != nil {
-		s.end(ReasonClientDisconnect, err)
+		s.end(s.conn.sendFailedReason(), err)
 		return err
 	}
 	select {
