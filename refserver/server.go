@@ -32,6 +32,7 @@ type Server struct {
 	limits *limit.Reporter // LIM-1 … LIM-7 counts and warn lines
 	mux    *http.ServeMux
 	http   *http.Server
+	fresh  freshConns // http's connections without a request yet, closed by Shutdown
 	closed chan struct{}
 	once   sync.Once
 	group  atomic.Pointer[Processes] // serve --processes: how many of the group are up
@@ -51,7 +52,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, limits: limit.New(cfg.Logger), mux: http.NewServeMux(), closed: make(chan struct{})}
 	// Built here, not in Serve, so that a Shutdown racing Serve (a signal at
 	// start-up) reaches it: Serve then returns at once.
-	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug)}
+	s.http = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug), ConnState: s.fresh.observe}
 	s.ConfigureHTTP(s.http) // LIM-5
 	getSIO := func() *sio.Server { return s.sio }
 	var authGap time.Duration
@@ -215,6 +216,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// must still get through to fetch its `1`. The engines refuse new
 	// handshakes meanwhile.
 	wg.Wait()
+	s.fresh.close() // else net/http waits up to 5 s for each unused connection
 	errs[2] = s.http.Shutdown(ctx)
 	if s.stopApp != nil {
 		s.stopApp()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -241,5 +242,37 @@ func TestShutdownBeforeServe(t *testing.T) {
 		ln.Close() // let Serve end so the test does not leak it
 		<-served
 		t.Fatal("Serve after Shutdown kept serving")
+	}
+}
+
+// A connection that never sent a request does not hold Shutdown up:
+// net/http would count it busy for 5 s; the refserver closes it once the
+// sessions are gone (a connection pool's spare dial, seen holding the
+// drain up under load).
+func TestShutdownClosesUnusedConnections(t *testing.T) {
+	t.Parallel()
+	srv, err := New(Config{Lab: true})
+	require.NoError(t, err)
+	base, served := serve(t, srv)
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	unused, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer unused.Close()
+	resp, err := plainClient(t).Get(base + "/healthz") // the server has accepted before this answers
+	require.NoError(t, err)
+	readBody(t, resp)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // < net/http's 5 s
+	defer cancel()
+	require.NoError(t, srv.Shutdown(ctx), "Shutdown returned before its deadline")
+	require.NoError(t, unused.SetReadDeadline(time.Now().Add(echoWait)))
+	_, err = unused.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "the unused connection was closed by the server")
+	select {
+	case err := <-served:
+		assert.NoError(t, err)
+	case <-time.After(echoWait):
+		t.Fatal("Serve did not return")
 	}
 }
