@@ -83,7 +83,8 @@ func WriteSweepHTML(w io.Writer, s *Sweep) error {
 
 // sweepPlots are one plot per figure present: x the first key's values
 // (in their order of appearance), one line per combination of the other
-// keys, y the mean of the runs.
+// keys, y the mean of the runs; where a setting was run more than once,
+// two more lines give the range (NAME low, NAME high).
 func sweepPlots(s *Sweep) []*plot {
 	if len(s.Keys) == 0 {
 		return nil
@@ -102,17 +103,26 @@ func sweepPlots(s *Sweep) []*plot {
 	for _, f := range presentFigures(s) {
 		p := &plot{ID: f.Key, Title: f.Title + " against " + s.Keys[0], XLabel: s.Keys[0], XTicks: xs}
 		for _, name := range series {
-			l := line{Name: name}
+			mean, low, high := line{Name: name}, line{Name: name + " low"}, line{Name: name + " high"}
+			repeated := false
 			for _, r := range s.Rows {
 				if seriesName(s.Keys[1:], r.Values[1:]) != name {
 					continue
 				}
-				if v, ok := meanFigure(r.Runs, f.Key); ok {
-					l.Xs = append(l.Xs, float64(slices.Index(xs, r.Values[0])))
-					l.Ys = append(l.Ys, v)
+				lo, m, hi, n := figureRange(r.Runs, f.Key)
+				if n == 0 {
+					continue
 				}
+				x := float64(slices.Index(xs, r.Values[0]))
+				mean.Xs, mean.Ys = append(mean.Xs, x), append(mean.Ys, m)
+				low.Xs, low.Ys = append(low.Xs, x), append(low.Ys, lo)
+				high.Xs, high.Ys = append(high.Xs, x), append(high.Ys, hi)
+				repeated = repeated || n > 1
 			}
-			p.Lines = append(p.Lines, l)
+			p.Lines = append(p.Lines, mean)
+			if repeated {
+				p.Lines = append(p.Lines, low, high)
+			}
 		}
 		if !p.empty() {
 			out = append(out, p)
@@ -133,15 +143,19 @@ func seriesName(keys, values []string) string {
 	return strings.Join(parts, " ")
 }
 
-func meanFigure(runs []SweepRun, key string) (float64, bool) {
-	sum, n := 0.0, 0
+// figureRange is the lowest, mean and highest of a figure over the runs
+// of one setting that measured it, and how many did.
+func figureRange(runs []SweepRun, key string) (low, mean, high float64, n int) {
+	sum := 0.0
+	low, high = math.Inf(1), math.Inf(-1)
 	for _, r := range runs {
 		if v, ok := r.Figures[key]; ok && !math.IsNaN(v) {
 			sum, n = sum+v, n+1
+			low, high = math.Min(low, v), math.Max(high, v)
 		}
 	}
 	if n == 0 {
-		return 0, false
+		return 0, 0, 0, 0
 	}
-	return sum / float64(n), true
+	return low, sum / float64(n), high, n
 }

@@ -58,8 +58,12 @@ func TestSweepReports(t *testing.T) {
 
 	b.Reset()
 	require.NoError(t, WriteSweepHTML(&b, s))
-	for _, want := range []string{`data-plot="server_cpu_per_1k" data-points="4"`, `data-plot="vanished_connected_s" data-points="4"`,
-		`>server.ping_interval</text>`, `data-line="client.heartbeat=10s"`} {
+	// heartbeat 5s measured CPU twice at each interval: its mean, low and
+	// high lines (2 points each); heartbeat 10s once: its mean alone.
+	for _, want := range []string{`data-plot="server_cpu_per_1k" data-points="8"`, `data-plot="vanished_connected_s" data-points="8"`,
+		`>server.ping_interval</text>`, `data-line="client.heartbeat=10s"`,
+		`data-line="client.heartbeat=5s low" data-points="2" points="233.5,111 576.5,179"`,
+		`data-line="client.heartbeat=5s high" data-points="2" points="233.5,77 576.5,179"`} {
 		assert.Contains(t, b.String(), want)
 	}
 }
