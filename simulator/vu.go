@@ -235,7 +235,7 @@ func (v *vu) run(ctx context.Context) bool {
 
 // runFrom runs the flow's top-level steps from i, then holds; it reports
 // whether the client parked. Top-level waits (listen, think) park when they
-// can, and so does the hold.
+// can, and so do top-level rate loops between iterations and the hold.
 func (v *vu) runFrom(ctx context.Context, i int) bool {
 	steps := v.flow.steps
 	for ; i < len(steps); i++ {
@@ -249,6 +249,16 @@ func (v *vu) runFrom(ctx context.Context, i int) bool {
 				return true
 			}
 			v.sleep(ctx, until, nil)
+			continue
+		}
+		if st.kind == stepLoop && st.loop.rate > 0 {
+			ok, parked := v.loopFrom(ctx, v.startLoop(st.loop), i)
+			if parked {
+				return true
+			}
+			if !ok {
+				return false
+			}
 			continue
 		}
 		if !v.runStep(ctx, st) {

@@ -29,39 +29,73 @@ import (
 // iterations still due when the loop ends (its duration, or the run) and
 // never started count under starts_dropped.
 func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
-	outerDebt, outerIter := v.debt, v.td.Iteration
-	defer func() { v.debt, v.td.Iteration = outerDebt, outerIter }()
+	ok, _ := v.loopFrom(ctx, v.startLoop(l), -1)
+	return ok
+}
+
+// loopRun is a loop in progress: what loopFrom needs to go on with it,
+// kept off the goroutine's stack so that a top-level rate loop can park
+// between iterations (vu_park.go).
+type loopRun struct {
+	l          *loopPlan
+	first, end time.Time // iteration 0's intended time; the loop's end (zero: none)
+	k          int       // the next iteration
+	// woke: the client slept (parked) until iteration k's intended time,
+	// so its lateness on waking is the generator's lag.
+	woke      bool
+	outerDebt time.Duration
+	outerIter int
+}
+
+// startLoop starts loop l now.
+func (v *vu) startLoop(l *loopPlan) *loopRun {
+	lr := &loopRun{l: l, outerDebt: v.debt, outerIter: v.td.Iteration}
 	// The loop's own intended start: a loop that starts late inside a
 	// late iteration inherits that lateness.
-	start := time.Now().Add(-outerDebt)
-	var end time.Time
+	start := time.Now().Add(-v.debt)
 	if l.duration > 0 {
-		end = start.Add(l.duration)
+		lr.end = start.Add(l.duration)
 	}
-	first := start // iteration 0's intended time
+	lr.first = start
 	if l.rate > 0 && !l.aligned {
-		first = start.Add(time.Duration(v.rng.Float64() * float64(time.Second) / l.rate))
+		lr.first = start.Add(time.Duration(v.rng.Float64() * float64(time.Second) / l.rate))
 	}
-	for k := 0; l.count <= 0 || k < l.count; k++ {
+	return lr
+}
+
+// loopFrom runs lr from its next iteration. top is the loop's index among
+// the flow's top-level steps, or -1 inside another step: a top-level rate
+// loop parks until its next iteration when it can, and then reports
+// parked, after which the caller must not touch the client (the wake-up
+// goes on with the loop and the steps after it). ok is false when ctx
+// ended the run meanwhile.
+func (v *vu) loopFrom(ctx context.Context, lr *loopRun, top int) (ok, parked bool) {
+	l := lr.l
+	for ; l.count <= 0 || lr.k < l.count; lr.k++ {
+		k := lr.k
 		now := time.Now()
-		if !end.IsZero() && !now.Before(end) {
-			v.dropDue(l, first, end, k)
-			return true
+		if !lr.end.IsZero() && !now.Before(lr.end) {
+			v.dropDue(l, lr.first, lr.end, k)
+			return v.endLoop(lr, true), false
 		}
 		if l.rate > 0 {
-			intended := first.Add(iterationOffset(k, l.rate))
-			if !end.IsZero() && !intended.Before(end) {
-				return true // the next iteration is due after the loop's end
+			intended := lr.first.Add(iterationOffset(k, l.rate))
+			if !lr.end.IsZero() && !intended.Before(lr.end) {
+				return v.endLoop(lr, true), false // the next iteration is due after the loop's end
 			}
 			if intended.After(now) {
+				if top >= 0 && v.parkLoop(ctx, intended, lr, top) {
+					return true, true
+				}
 				if v.sleep(ctx, intended, nil) == wokeDone {
-					return false // not behind: nothing was due and skipped
+					return v.endLoop(lr, false), false // not behind: nothing was due and skipped
 				}
-				now = time.Now()
-				if !v.relost { // a reconnection's time is not the generator's lag
-					v.p.m.recordLag(intended, now)
-				}
+				now, lr.woke = time.Now(), true
 			}
+			if lr.woke && !v.relost { // a reconnection's time is not the generator's lag
+				v.p.m.recordLag(intended, now)
+			}
+			lr.woke = false
 			v.p.m.starts.Inc()
 			late := now.Sub(intended)
 			if late > schedule.DelayTolerance {
@@ -75,14 +109,21 @@ func (v *vu) loop(ctx context.Context, l *loopPlan) bool {
 		v.td.Iteration = k
 		if !v.runSteps(ctx, l.steps) {
 			until := time.Now()
-			if !end.IsZero() && end.Before(until) {
-				until = end
+			if !lr.end.IsZero() && lr.end.Before(until) {
+				until = lr.end
 			}
-			v.dropDue(l, first, until, k+1)
-			return false
+			v.dropDue(l, lr.first, until, k+1)
+			return v.endLoop(lr, false), false
 		}
 	}
-	return true
+	return v.endLoop(lr, true), false
+}
+
+// endLoop gives the enclosing iteration its lateness and number back, and
+// returns ok.
+func (v *vu) endLoop(lr *loopRun, ok bool) bool {
+	v.debt, v.td.Iteration = lr.outerDebt, lr.outerIter
+	return ok
 }
 
 // dropDue counts the iterations of a rate loop intended before until that

@@ -18,8 +18,11 @@ import (
 // that ends, a runtime timer (time.AfterFunc). The first to fire cancels the
 // others and carries the client on from where it stopped: it reconnects
 // after a loss (CLIENT-3) and parks again, goes on with the next step, or
-// closes the client. Waits inside a loop are not parked: the loop's state
-// lives on the goroutine's stack.
+// closes the client. A top-level rate loop parks between its iterations
+// too (issue 16: a population doing one emit a second each is parked most
+// of the time, and a goroutine per client was 4-8 KiB of its memory): its
+// state is a loopRun, which the wake-up goes on with. Other waits inside a
+// loop are not parked: their state lives on the goroutine's stack.
 //
 // A client parks only when its StartFunc may return before the client has
 // finished (schedule.Start.Detach: the executors allow it); Env.StartVU
@@ -35,6 +38,7 @@ type parking struct {
 	ctx   context.Context
 	until time.Time // when the wait ends; forever: never
 	next  int       // the top-level step to go on with, or parkHold
+	loop  *loopRun  // the top-level rate loop waiting for its next iteration (then next is its index), or nil
 
 	woke atomic.Bool
 	mu   sync.Mutex // held while the wake-ups are registered
@@ -47,6 +51,18 @@ type parking struct {
 // caller waits on its goroutine instead. Once it reports true, the caller's
 // goroutine must not touch the client again.
 func (v *vu) park(ctx context.Context, until time.Time, next int) bool {
+	return v.parkWith(ctx, until, next, nil)
+}
+
+// parkLoop parks the top-level rate loop lr, the flow's step top, until its
+// next iteration's intended time; like park it reports false when the
+// client may not park.
+func (v *vu) parkLoop(ctx context.Context, until time.Time, lr *loopRun, top int) bool {
+	v.relost = false
+	return v.parkWith(ctx, until, top, lr)
+}
+
+func (v *vu) parkWith(ctx context.Context, until time.Time, next int, lr *loopRun) bool {
 	if v.gate.Load() != nil {
 		return false // vanished: sleep's rules apply (no loss noticed)
 	}
@@ -55,7 +71,7 @@ func (v *vu) park(ctx context.Context, until time.Time, next int) bool {
 			return false
 		}
 	}
-	pk := &parking{v: v, ctx: ctx, until: until, next: next}
+	pk := &parking{v: v, ctx: ctx, until: until, next: next, loop: lr}
 	pk.mu.Lock()
 	defer pk.mu.Unlock() // a wake-up that fires at once waits for the others' registration
 	if !until.Equal(forever) {
@@ -89,17 +105,39 @@ func (pk *parking) wake(why wake) {
 	if ctx.Err() == nil {
 		switch why {
 		case wokeTime:
-			if v.runFrom(ctx, pk.next) {
+			if v.resume(ctx, pk) {
 				return
 			}
 		case wokeLost:
 			v.lost(ctx)
+			if pk.loop != nil {
+				v.relost = true // its time is the server's, not the generator's lag
+			}
 			keep := pk.next != parkHold || v.state == stateUp
-			if ctx.Err() == nil && keep && v.park(ctx, pk.until, pk.next) {
+			if ctx.Err() == nil && keep && v.parkWith(ctx, pk.until, pk.next, pk.loop) {
 				return
 			}
 		}
 	}
 	v.close()
 	v.finished()
+}
+
+// resume goes on with the flow after a parked wait's time came: the parked
+// loop's next iteration, then the steps after it. It reports whether the
+// client parked again.
+func (v *vu) resume(ctx context.Context, pk *parking) bool {
+	next := pk.next
+	if lr := pk.loop; lr != nil {
+		lr.woke = true
+		ok, parked := v.loopFrom(ctx, lr, next)
+		if parked {
+			return true
+		}
+		if !ok {
+			return false
+		}
+		next++
+	}
+	return v.runFrom(ctx, next)
 }

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -78,6 +79,8 @@ flows: [{steps: [{think: {fixed: 10ms}}]}]`)
 	eventually(t, func() bool { return rt.srv.SessionCount() == 3 && flowGoroutines() == 0 }, "connected and parked")
 
 	dropAll(t, rt.url, "transport")
+	time.Sleep(time.Second)
+	t.Logf("reconnects %d sent %d errors %d sessions %d", counterValue(rec, threshold.MetricReconnects), counterValue(rec, threshold.MetricMessagesSent, "event", "message-with-ack"), counterValue(rec, threshold.MetricErrors), rt.srv.SessionCount())
 	eventually(t, func() bool { return counterValue(rec, threshold.MetricReconnects) == 3 }, "reconnected")
 	eventually(t, func() bool { return rt.srv.SessionCount() == 3 && flowGoroutines() == 0 }, "parked again")
 
@@ -101,4 +104,60 @@ func dropAll(t *testing.T, target, mode string) {
 	defer v.close()
 	v.control(context.Background(), env.plan.flows[0].steps[0].control)
 	require.Zero(t, errorsOf(env.Recorder, errControl), "the control call worked")
+}
+
+// pacedFlow is a scenario whose clients do count acked emits at rate per
+// second in a top-level loop, then emit `done`. A count, not a duration:
+// an iteration late on a loaded machine still runs.
+func pacedFlow(rate, count int) string {
+	return fmt.Sprintf(`
+target: {namespace: /echo}
+auth: {mode: none}
+client: {user_join: false, fetch_config: false, heartbeat: -1s, reconnect: {delay: 20ms, delay_max: 40ms}}
+flows: [{steps: [
+  {loop: {rate: %d, count: %d, steps: [{emit_with_ack: {event: message-with-ack, args: [{text: hi}], expect: {text: hi}, timeout: 2s}}]}},
+  {emit: {event: done, args: [{}]}}]}]`, rate, count)
+}
+
+// Clients in a top-level rate loop park between iterations (issue 16): no
+// goroutine runs their flow while they wait, yet every iteration runs on
+// its schedule and the steps after the loop run once it ends.
+func TestParkedRateLoop(t *testing.T) {
+	rt := startRef(t, refserver.Config{})
+	env := testEnv(t, rt.url, pacedFlow(4, 6))
+	c := startClients(t, env, 5)
+	rec := env.Recorder
+	eventually(t, func() bool {
+		return counterValue(rec, threshold.MetricMessagesSent, "event", "message-with-ack") >= 5 && flowGoroutines() == 0
+	}, "acking, and parked between iterations")
+	eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "done") == 5 }, "the step after the loop")
+	assert.EqualValues(t, 30, counterValue(rec, threshold.MetricMessagesSent, "event", "message-with-ack"))
+	assert.EqualValues(t, 30, counterValue(rec, threshold.MetricStarts))
+	assert.Zero(t, counterValue(rec, threshold.MetricStartsDropped))
+	assert.Zero(t, counterValue(rec, threshold.MetricErrors), "errors")
+	assert.EqualValues(t, 30, timerStats(rec)[threshold.MetricAck+"{message-with-ack}"].Count, "acks timed")
+	start := time.Now()
+	c.stop()
+	assert.Less(t, time.Since(start), 2*time.Second, "parked clients finish promptly")
+}
+
+// A client parked in a rate loop whose connection is lost reconnects
+// (CLIENT-3) and goes on with the loop: no iteration is lost.
+func TestParkedRateLoopLosesConnection(t *testing.T) {
+	rt := startRef(t, refserver.Config{})
+	env := testEnv(t, rt.url, `
+client: {heartbeat: -1s, reconnect: {delay: 20ms, delay_max: 40ms}}
+flows: [{steps: [
+  {loop: {rate: 4, count: 12, steps: [{emit: {event: heartbeat, args: [{}]}}]}},
+  {emit: {event: usage, args: [{}]}}]}]`)
+	startClients(t, env, 3)
+	rec := env.Recorder
+	eventually(t, func() bool {
+		return counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat") >= 6 && flowGoroutines() == 0
+	}, "emitting, and parked")
+	dropAll(t, rt.url, "transport")
+	eventually(t, func() bool { return counterValue(rec, threshold.MetricReconnects) == 3 }, "reconnected")
+	eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "usage") == 3 }, "the step after the loop")
+	assert.EqualValues(t, 36, counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat"), "12 each")
+	assert.Zero(t, counterValue(rec, threshold.MetricStartsDropped))
 }
