@@ -21,7 +21,7 @@ out=bench/out/vs-node
 mkdir -p "$out"
 repeats=${REPEATS:-1}
 idle=${IDLE_SESSIONS:-15000}
-rates1k=${RATES_1K:-40000,80000,160000,240000}
+rates1k=${RATES_1K:-40000,80000,160000,240000,320000,400000}
 rates10k=${RATES_10K:-10000,20000,40000,80000,120000,160000}
 step=${STEP:-3s}
 command -v node > /dev/null || { echo "vs-node.sh: node is not installed" >&2; exit 2; }
