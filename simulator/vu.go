@@ -97,12 +97,6 @@ type vu struct {
 	// parked (vu_park.go); nil until then.
 	finished func()
 
-	// The ack wait context, reused across emits (see ackContext).
-	ackCtx      context.Context
-	ackCancel   context.CancelFunc
-	ackParent   context.Context
-	ackDeadline time.Time
-
 	// Shared with the read goroutine.
 	waiter atomic.Pointer[waiter]     // the wait_for in progress
 	gate   atomic.Pointer[vanishGate] // set while vanished
@@ -352,8 +346,5 @@ func (v *vu) close() {
 	v.drop(true)
 	if v.timer != nil {
 		v.timer.Stop()
-	}
-	if v.ackCancel != nil {
-		v.ackCancel()
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
+	"github.com/stampede-sio/stampede/refserver/sio"
 )
 
 // flowGoroutines counts the goroutines running a virtual client's flow.
@@ -160,4 +161,25 @@ flows: [{steps: [
 	eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "usage") == 3 }, "the step after the loop")
 	assert.EqualValues(t, 36, counterValue(rec, threshold.MetricMessagesSent, "event", "heartbeat"), "12 each")
 	assert.Zero(t, counterValue(rec, threshold.MetricStartsDropped))
+}
+
+// An ack that never comes is given up on after its timeout, for every
+// client sharing the run's ack deadlines (ackDeadlines), and the flow goes
+// on.
+func TestAckTimeoutSharedDeadlines(t *testing.T) {
+	rt := startRef(t, refserver.Config{Faults: refserver.Faults{SIO: sio.Faults{DropAcks: true}}})
+	env := testEnv(t, rt.url, `
+target: {namespace: /echo}
+auth: {mode: none}
+client: {user_join: false, fetch_config: false, heartbeat: -1s}
+flows: [{steps: [
+  {loop: {rate: 10, count: 3, steps: [{emit_with_ack: {event: message-with-ack, args: [{text: hi}], timeout: 200ms}}]}},
+  {emit: {event: done, args: [{}]}}]}]`)
+	start := time.Now()
+	startClients(t, env, 4)
+	rec := env.Recorder
+	eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "done") == 4 }, "the step after the loop")
+	assert.EqualValues(t, 12, errorsOf(rec, errAckTimeout), "every emit timed out (the server drops acks)")
+	// Three waits in turn, each between 200 and 300 ms.
+	assert.GreaterOrEqual(t, time.Since(start), 600*time.Millisecond)
 }

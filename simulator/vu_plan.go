@@ -52,6 +52,7 @@ type plan struct {
 	hb      *heartbeats
 	admin   adminToken
 	minted  premint // tokens minted before the run (Env.Premint)
+	acks    ackDeadlines
 	vars    map[string]string
 
 	// onIteration, when set (tests), sees every iteration of a rate loop.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/stampede-sio/stampede/internal/client"
@@ -195,23 +196,58 @@ func (v *vu) emitWithAck(ctx context.Context, e *emitPlan) {
 	}
 }
 
-// ackContext returns a context for an ack wait of timeout from now: the
-// client's previous one while at least timeout of it is left, else a new
-// one good for 2·timeout. A context per emit costs a timer and about a
-// microsecond, a sizable share of an acked emit (PERFORMANCE.md's budget is
-// 10 µs); the price is that a missing ack is given up on after between
-// timeout and 2·timeout, and an ack later than timeout counts as an
-// ack_timeout anyway.
+// ackContext returns a context for an ack wait of timeout from now, shared
+// with the other clients of the run (ackDeadlines).
 func (v *vu) ackContext(ctx context.Context, now time.Time, timeout time.Duration) context.Context {
-	if v.ackCtx == nil || v.ackParent != ctx || v.ackDeadline.Sub(now) < timeout {
-		if v.ackCancel != nil {
-			v.ackCancel()
+	return v.p.acks.context(ctx, now, timeout)
+}
+
+// ackDeadlines hands out the contexts that bound ack waits. A context per
+// emit cost a timer and about a microsecond, and one per client, reused
+// across its emits, about 1 KiB of every paced client's memory (issue 16:
+// the context, its timer, its place in the run context's children). So
+// the clients of a run share them: the current one for a parent context and
+// timeout serves every wait that starts while at least timeout of it is
+// left, and a new one good for 1.5·timeout replaces it then; the old ones
+// end by their own deadline. The price is that a missing ack is given up
+// on after between timeout and 1.5·timeout; an ack later than timeout
+// counts as an ack_timeout anyway.
+type ackDeadlines struct {
+	mu  sync.Mutex
+	cur map[ackKey]ackDeadline
+}
+
+type ackKey struct {
+	parent  context.Context
+	timeout time.Duration
+}
+
+type ackDeadline struct {
+	ctx    context.Context
+	cancel context.CancelFunc // not called while waiters may share ctx
+	at     time.Time
+}
+
+func (a *ackDeadlines) context(parent context.Context, now time.Time, timeout time.Duration) context.Context {
+	k := ackKey{parent, timeout}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, ok := a.cur[k]
+	if !ok || d.at.Sub(now) < timeout || parent.Err() != nil {
+		if a.cur == nil {
+			a.cur = map[ackKey]ackDeadline{}
 		}
-		v.ackDeadline = now.Add(2 * timeout)
-		v.ackCtx, v.ackCancel = context.WithDeadline(ctx, v.ackDeadline)
-		v.ackParent = ctx
+		for k, d := range a.cur { // parents that ended (a vanish's, a past phase's)
+			if k.parent.Err() != nil || d.ctx.Err() != nil {
+				d.cancel()
+				delete(a.cur, k)
+			}
+		}
+		d.at = now.Add(timeout + timeout/2)
+		d.ctx, d.cancel = context.WithDeadline(parent, d.at)
+		a.cur[k] = d
 	}
-	return v.ackCtx
+	return d.ctx
 }
 
 // expect checks an ack against emit_with_ack's expect: a subset match on
