@@ -7,6 +7,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/stampede-sio/stampede/internal/hdr"
 	"github.com/stampede-sio/stampede/reports"
 	"github.com/stampede-sio/stampede/simulator/metrics"
 	"github.com/stampede-sio/stampede/simulator/schedule"
@@ -110,7 +111,7 @@ func mergeHDR(a, b string) string {
 		return a // both come from this process's Recorder: not reached
 	}
 	ha.Merge(hb)
-	enc, err := ha.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	enc, err := hdr.Encode(ha)
 	if err != nil {
 		return a
 	}

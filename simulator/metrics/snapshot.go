@@ -5,8 +5,7 @@ import (
 	"slices"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
+	"github.com/stampede-sio/stampede/internal/hdr"
 	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/reports"
 )
@@ -68,7 +67,7 @@ func (r *Recorder) Snapshot() Snapshot {
 	if r.ackSecond.TotalCount() > 0 {
 		r.ackSoFar.Merge(r.ackSecond)
 		// Encoding writes to memory only: it cannot fail.
-		enc, _ := r.ackSecond.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		enc, _ := hdr.Encode(r.ackSecond)
 		s.AckHDR = string(enc)
 	}
 	s.AckP99 = micros(r.ackSoFar.ValueAtPercentile(99))
