@@ -179,7 +179,7 @@ func (v *vu) emitWithAck(ctx context.Context, e *emitPlan) {
 		return
 	}
 	start := time.Now()
-	pl, err := v.sock.EmitWithAck(v.ackContext(ctx, start, e.timeout), e.event, a...)
+	pl, err := v.sock.EmitWithAckExpiring(ctx, v.p.acks.expiry(start, e.timeout), e.event, a...)
 	took := time.Since(start)
 	e.em.sentOne(argsSize(e.event, a))
 	if err == nil && took > e.timeout {
@@ -196,58 +196,43 @@ func (v *vu) emitWithAck(ctx context.Context, e *emitPlan) {
 	}
 }
 
-// ackContext returns a context for an ack wait of timeout from now, shared
-// with the other clients of the run (ackDeadlines).
-func (v *vu) ackContext(ctx context.Context, now time.Time, timeout time.Duration) context.Context {
-	return v.p.acks.context(ctx, now, timeout)
-}
-
-// ackDeadlines hands out the contexts that bound ack waits. A context per
-// emit cost a timer and about a microsecond, and one per client, reused
-// across its emits, about 1 KiB of every paced client's memory (issue 16:
-// the context, its timer, its place in the run context's children). So
-// the clients of a run share them: the current one for a parent context and
-// timeout serves every wait that starts while at least timeout of it is
-// left, and a new one good for 1.5·timeout replaces it then; the old ones
-// end by their own deadline. The price is that a missing ack is given up
-// on after between timeout and 1.5·timeout; an ack later than timeout
-// counts as an ack_timeout anyway.
+// ackDeadlines hands out the channels that end ack waits
+// (client.Socket.EmitWithAckExpiring). A context with a deadline per emit
+// cost a timer and about a microsecond, and one per client, reused across
+// its emits, about 1 KiB of every paced client's heap (issue 16: the
+// context, its timer, its place among its parent's children). So a run's
+// clients share them: for each timeout, the current one serves every wait
+// that starts while at least timeout of it is left, and a new one good for
+// 1.5·timeout replaces it then; the old ones end by their own deadline. The
+// price is that a missing ack is given up on after between timeout and
+// 1.5·timeout; an ack later than timeout counts as an ack_timeout anyway.
+// The client's own context still ends its waits.
 type ackDeadlines struct {
 	mu  sync.Mutex
-	cur map[ackKey]ackDeadline
-}
-
-type ackKey struct {
-	parent  context.Context
-	timeout time.Duration
+	cur map[time.Duration]ackDeadline
 }
 
 type ackDeadline struct {
-	ctx    context.Context
-	cancel context.CancelFunc // not called while waiters may share ctx
+	done   <-chan struct{}
+	cancel context.CancelFunc // its deadline ends it: never called while waiters share it
 	at     time.Time
 }
 
-func (a *ackDeadlines) context(parent context.Context, now time.Time, timeout time.Duration) context.Context {
-	k := ackKey{parent, timeout}
+// expiry returns a channel closed between timeout and 1.5·timeout after now.
+func (a *ackDeadlines) expiry(now time.Time, timeout time.Duration) <-chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	d, ok := a.cur[k]
-	if !ok || d.at.Sub(now) < timeout || parent.Err() != nil {
+	d, ok := a.cur[timeout]
+	if !ok || d.at.Sub(now) < timeout {
 		if a.cur == nil {
-			a.cur = map[ackKey]ackDeadline{}
-		}
-		for k, d := range a.cur { // parents that ended (a vanish's, a past phase's)
-			if k.parent.Err() != nil || d.ctx.Err() != nil {
-				d.cancel()
-				delete(a.cur, k)
-			}
+			a.cur = map[time.Duration]ackDeadline{}
 		}
 		d.at = now.Add(timeout + timeout/2)
-		d.ctx, d.cancel = context.WithDeadline(parent, d.at)
-		a.cur[k] = d
+		ctx, cancel := context.WithDeadline(context.Background(), d.at)
+		d.done, d.cancel = ctx.Done(), cancel
+		a.cur[timeout] = d
 	}
-	return d.ctx
+	return d.done
 }
 
 // expect checks an ack against emit_with_ack's expect: a subset match on

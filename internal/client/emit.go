@@ -28,6 +28,20 @@ func (s *Socket) Emit(ctx context.Context, event string, args ...any) error {
 // meanwhile returns an error wrapping ErrDisconnected. Never call it from a
 // handler: the ack would be delivered by the goroutine that waits.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Payload, error) {
+	return s.emitWithAck(ctx, nil, event, args)
+}
+
+// EmitWithAckExpiring is EmitWithAck with the ack timeout given apart from
+// ctx: the wait gives up with ErrAckTimeout (and context.DeadlineExceeded)
+// once expire is closed, and with ctx's error once ctx ends. Many waits can
+// share one expire channel (the Done of a context with a deadline, say), so
+// that a client with its own ctx needs no context and timer of its own per
+// emit. ctx's deadline, if any, still bounds the write.
+func (s *Socket) EmitWithAckExpiring(ctx context.Context, expire <-chan struct{}, event string, args ...any) (Payload, error) {
+	return s.emitWithAck(ctx, expire, event, args)
+}
+
+func (s *Socket) emitWithAck(ctx context.Context, expire <-chan struct{}, event string, args []any) (Payload, error) {
 	ch := ackChans.Get().(chan ackReply)
 	s.mu.Lock()
 	if err := s.usableLocked(); err != nil {
@@ -46,6 +60,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Pa
 	case r := <-ch:
 		ackChans.Put(ch) // drained and out of the table: safe to reuse
 		return r.payload()
+	case <-expire:
+		s.dropAck(id)
+		return Payload{}, fmt.Errorf("%w: %q (id %d): %w", ErrAckTimeout, event, id, context.DeadlineExceeded)
 	case <-ctx.Done():
 		s.dropAck(id)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
