@@ -43,6 +43,7 @@ type loopRun struct {
 	// woke: the client slept (parked) until iteration k's intended time,
 	// so its lateness on waking is the generator's lag.
 	woke      bool
+	park      *loopPark // a top-level loop's parking, once it has parked
 	outerDebt time.Duration
 	outerIter int
 }
@@ -122,6 +123,10 @@ func (v *vu) loopFrom(ctx context.Context, lr *loopRun, top int) (ok, parked boo
 // endLoop gives the enclosing iteration its lateness and number back, and
 // returns ok.
 func (v *vu) endLoop(lr *loopRun, ok bool) bool {
+	if lr.park != nil {
+		lr.park.release()
+		lr.park = nil
+	}
 	v.debt, v.td.Iteration = lr.outerDebt, lr.outerIter
 	return ok
 }

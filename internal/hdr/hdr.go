@@ -24,12 +24,13 @@ type encoder struct {
 	zw      *zlib.Writer
 }
 
-var encoders = sync.Pool{New: func() any {
-	e := &encoder{}
-	// BestCompression is a valid level: NewWriterLevel cannot fail.
-	e.zw, _ = zlib.NewWriterLevel(&e.zbuf, zlib.BestCompression)
-	return e
-}}
+// shared is the one encoder, behind its lock: a run encodes about once a
+// second, and a sync.Pool would lose it to nearly every GC cycle, each time
+// making a new compressor (about 1 MiB).
+var shared struct {
+	sync.Mutex
+	e *encoder
+}
 
 // Encode returns h as h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 // does: base64 of the envelope cookie, the compressed length and the zlib
@@ -46,8 +47,14 @@ func Encode(h *hdrhistogram.Histogram) ([]byte, error) {
 	for limit > 1 && counts[limit-1] == 0 {
 		limit--
 	}
-	e := encoders.Get().(*encoder)
-	defer encoders.Put(e)
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.e == nil {
+		shared.e = &encoder{}
+		// BestCompression is a valid level: NewWriterLevel cannot fail.
+		shared.e.zw, _ = zlib.NewWriterLevel(&shared.e.zbuf, zlib.BestCompression)
+	}
+	e := shared.e
 
 	e.payload.Reset()
 	var hdr [40]byte
