@@ -84,13 +84,20 @@ func compact(b []byte) bool {
 // Args splits a JSON array into its raw elements, which alias data
 // (without the whitespace around them).
 func Args(data json.RawMessage) ([]json.RawMessage, error) {
+	return AppendArgs(nil, data)
+}
+
+// AppendArgs is Args appending the elements to dst, so that a caller can
+// split into memory of its own, such as an array on its stack, and keep
+// only what it needs. It never returns nil without an error.
+func AppendArgs(dst []json.RawMessage, data json.RawMessage) ([]json.RawMessage, error) {
 	if firstByte(data) != '[' {
 		return nil, malformed("payload must be an array")
 	}
 	if !json.Valid(data) {
 		return nil, malformed("payload array: invalid JSON")
 	}
-	return splitArray(data), nil
+	return splitArray(dst, data), nil
 }
 
 // ValidArgs is Args for the Data of a packet that Decode accepted: Decode
@@ -101,7 +108,7 @@ func ValidArgs(data json.RawMessage) ([]json.RawMessage, error) {
 	if firstByte(data) != '[' {
 		return nil, malformed("payload must be an array")
 	}
-	return splitArray(data), nil
+	return splitArray(nil, data), nil
 }
 
 // ValidEvent splits the payload of an EVENT that Decode accepted into its
@@ -141,13 +148,20 @@ func plainContent(b []byte) bool {
 
 // splitArray cuts valid JSON holding an array at the commas of its top
 // level, which is what json.Unmarshal into []json.RawMessage finds, without
-// decoding anything.
-func splitArray(data []byte) []json.RawMessage {
+// decoding anything. It appends the elements to dst, or to a new slice
+// when dst is nil.
+func splitArray(dst []json.RawMessage, data []byte) []json.RawMessage {
+	args := dst
 	i := skipSpace(data, 0) + 1 // past '['
 	if j := skipSpace(data, i); j >= len(data) || data[j] == ']' {
-		return []json.RawMessage{}
+		if args == nil {
+			args = []json.RawMessage{}
+		}
+		return args
 	}
-	args := make([]json.RawMessage, 0, 4)
+	if args == nil {
+		args = make([]json.RawMessage, 0, 4)
+	}
 	start, depth, inString := i, 0, false
 	for ; i < len(data); i++ {
 		c := data[i]

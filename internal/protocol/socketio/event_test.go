@@ -127,6 +127,27 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+// TestAppendArgs: AppendArgs keeps what dst holds and, when the elements
+// fit in it, splits without allocating. Not parallel: AllocsPerRun.
+func TestAppendArgs(t *testing.T) {
+	var small [4]json.RawMessage
+	dst := append(small[:0], raw(`0`))
+	args, err := sio.AppendArgs(dst, raw(`["a",{"b":[1,2]}]`))
+	require.NoError(t, err)
+	assert.Equal(t, []json.RawMessage{raw(`0`), raw(`"a"`), raw(`{"b":[1,2]}`)}, args)
+
+	data := raw(` [ "x" , 2 ] `)
+	allocs := testing.AllocsPerRun(100, func() {
+		args, err = sio.AppendArgs(small[:0], data)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []json.RawMessage{raw(`"x"`), raw(`2`)}, args)
+	assert.Zero(t, allocs)
+
+	_, err = sio.AppendArgs(small[:0], raw(`[1,]`))
+	assert.ErrorIs(t, err, sio.ErrMalformed)
+}
+
 func TestJoinArgs(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, `[]`, string(sio.JoinArgs(nil)))

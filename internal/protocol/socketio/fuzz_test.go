@@ -247,6 +247,10 @@ func FuzzArgs(f *testing.F) {
 				t.Fatalf("Args(%q)[%d] = %q, want %q", data, i, got[i], want[i])
 			}
 		}
+		var small [2]json.RawMessage
+		if appended, err := sio.AppendArgs(small[:1], data); err != nil || !reflect.DeepEqual(appended[1:], got) {
+			t.Fatalf("AppendArgs(%q) = %q (%v), want %q after the first", data, appended, err, got)
+		}
 	})
 }
 
