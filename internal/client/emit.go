@@ -196,7 +196,7 @@ func ownArgs(args []json.RawMessage) []json.RawMessage {
 	case len(args) == 0:
 		return []json.RawMessage{}
 	case len(args) == 1 && n <= 40:
-		b := new(argsBox64)
+		b := new(argsBox64x1)
 		return copyArgs(b.args[:], b.data[:0], args)
 	case len(args) == 2 && n <= 16:
 		b := new(argsBox64x2)
@@ -214,7 +214,7 @@ func ownArgs(args []json.RawMessage) []json.RawMessage {
 // An argsBox holds a Payload's elements and their bytes in one allocation
 // that fills a size class of the Go allocator.
 type (
-	argsBox64 struct {
+	argsBox64x1 struct {
 		args [1]json.RawMessage
 		data [40]byte
 	}
