@@ -176,6 +176,19 @@ func TestMarshalEvent(t *testing.T) {
 	assert.ErrorIs(t, err, sio.ErrMalformed)
 }
 
+// Strings, ints and bools, the arguments tests and the conformance suite
+// emit, are written as json.Marshal writes them, without allocating. Not
+// parallel: AllocsPerRun.
+func TestAppendEventPlainValues(t *testing.T) {
+	buf := make([]byte, 0, 128)
+	got, err := sio.AppendEvent(buf, "e", "ping", "<é\n>", 1, int64(-2), true, false)
+	require.NoError(t, err)
+	want, _ := json.Marshal([]any{"e", "ping", "<é\n>", 1, int64(-2), true, false})
+	assert.Equal(t, string(want), string(got))
+	allocs := testing.AllocsPerRun(100, func() { _, _ = sio.AppendEvent(buf, "e", "ping", 1, true) })
+	assert.Zero(t, allocs)
+}
+
 // Malformed JSON is refused once, where a packet enters (Decode, SIO-6);
 // ValidEvent and ValidArgs, which split what Decode accepted, trust it and
 // do not look again, yet they do not panic when handed garbage.
