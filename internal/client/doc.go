@@ -43,8 +43,9 @@
 // its stack past the 2 KiB it may start with (decoding JSON and writing a
 // pong go deeper; the runtime never shrinks a stack below a quarter in use).
 // A plain ACK that an EmitWithAck waits for is the exception: the read
-// goroutine reads its header and hands it straight to the waiter, which
-// checks and splits its arguments.
+// goroutine reads its header and hands it straight to the waiter, still in
+// the pooled buffer it was read into; the waiter checks and splits its
+// arguments and copies out what the Payload keeps.
 // A handler must not block: it may Emit, Ack and Disconnect, but it must not
 // wait for an ack (EmitWithAck) or call Conn.Close, which waits for the read
 // goroutine to exit; start a goroutine for those. Close returns only after

@@ -165,28 +165,98 @@ var ackChans = sync.Pool{New: func() any { return make(chan ackReply, 1) }}
 
 // ackReply is an ACK or BINARY_ACK as the read side hands it over: its
 // payload still a JSON array, which the waiting EmitWithAck splits on its
-// own goroutine. conn is set when the read goroutine did not check the
-// JSON (readAck): invalid JSON then closes it, as a bad packet would have.
+// own goroutine. conn and buf are set when it comes from readAck: the read
+// goroutine did not check the JSON (invalid JSON then closes conn, as a bad
+// packet would have), and data lies in buf, the pooled read buffer, which
+// payload returns to the pool. A reply whose waiter gave up just as it came
+// stays in the abandoned channel, and its buffer goes to the GC.
 type ackReply struct {
 	data        json.RawMessage
 	attachments [][]byte
 	conn        *Conn
+	buf         *[]byte
 }
 
 func (r ackReply) payload() (Payload, error) {
-	split := socketio.ValidArgs // the Decoder has checked the JSON
-	if r.conn != nil {
-		split = socketio.Args // readAck has not
+	if r.conn == nil { // the Decoder has checked the JSON, and data is the packet's own
+		args, err := socketio.ValidArgs(r.data)
+		if err != nil {
+			return Payload{}, fmt.Errorf("client: bad Socket.IO packet: %w", err)
+		}
+		return Payload{Args: args, Attachments: r.attachments}, nil
 	}
-	args, err := split(r.data)
+	var small [4]json.RawMessage // split on the stack, then copied out once
+	var args []json.RawMessage
+	split, err := socketio.AppendArgs(small[:0], r.data)
+	if err == nil {
+		args = ownArgs(split)
+	}
+	putBuf(r.buf, *r.buf)
 	if err != nil {
 		err = fmt.Errorf("client: bad Socket.IO packet: %w", err)
-		if r.conn != nil {
-			r.conn.closeWith(err)
-		}
+		r.conn.closeWith(err)
 		return Payload{}, err
 	}
-	return Payload{Args: args, Attachments: r.attachments}, nil
+	return Payload{Args: args}, nil
+}
+
+// ownArgs copies arguments that alias a pooled buffer. The usual ack, one
+// or two arguments of up to 208 bytes in all, takes one allocation of 64,
+// 128 or 256 bytes (an argsBox): the slice of elements and their bytes side
+// by side. Anything else takes two, the bytes and the slice.
+func ownArgs(args []json.RawMessage) []json.RawMessage {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	switch {
+	case len(args) == 0:
+		return []json.RawMessage{}
+	case len(args) == 1 && n <= 40:
+		b := new(argsBox64x1)
+		return copyArgs(b.args[:], b.data[:0], args)
+	case len(args) == 2 && n <= 16:
+		b := new(argsBox64x2)
+		return copyArgs(b.args[:], b.data[:0], args)
+	case len(args) <= 2 && n <= 80:
+		b := new(argsBox128)
+		return copyArgs(b.args[:len(args)], b.data[:0], args)
+	case len(args) <= 2 && n <= 208:
+		b := new(argsBox256)
+		return copyArgs(b.args[:len(args)], b.data[:0], args)
+	}
+	return copyArgs(make([]json.RawMessage, len(args)), make([]byte, 0, n), args)
+}
+
+// An argsBox holds a Payload's elements and their bytes in one allocation
+// that fills a size class of the Go allocator.
+type (
+	argsBox64x1 struct {
+		args [1]json.RawMessage
+		data [40]byte
+	}
+	argsBox64x2 struct {
+		args [2]json.RawMessage
+		data [16]byte
+	}
+	argsBox128 struct {
+		args [2]json.RawMessage
+		data [80]byte
+	}
+	argsBox256 struct {
+		args [2]json.RawMessage
+		data [208]byte
+	}
+)
+
+// copyArgs copies the elements of src one after the other into data, which
+// has room for them all, and makes dst's elements those copies.
+func copyArgs(dst []json.RawMessage, data []byte, src []json.RawMessage) []json.RawMessage {
+	for i, a := range src {
+		data = append(data, a...)
+		dst[i] = data[len(data)-len(a) : len(data) : len(data)]
+	}
+	return dst
 }
 
 // ackTable holds the EmitWithAck calls waiting for their ack. It is a slice

@@ -136,6 +136,8 @@ func TestAckForms(t *testing.T) {
 		{"empty", "/", `43%d[]`, []string{}, nil},
 		{"spaces", "/", `43%d [ 1 , "x" ]`, []string{`1`, `"x"`}, nil},
 		{"namespace", "/nsp", `43/nsp,%d["n"]`, []string{`"n"`}, nil},
+		{"three", "/", `43%d[1,2,3]`, []string{`1`, `2`, `3`}, nil},
+		{"large", "/", `43%d["` + strings.Repeat("x", 300) + `"]`, []string{`"` + strings.Repeat("x", 300) + `"`}, nil},
 		{"binary", "/", `463-%d[{"_placeholder":true,"num":0}]`, nil, nil},
 		{"bad JSON", "/", `43%d[1,`, nil, socketio.ErrMalformed},
 		{"not an array", "/", `43%d{"a":1}`, nil, socketio.ErrMalformed},
@@ -193,6 +195,44 @@ func TestAckForms(t *testing.T) {
 			}
 			assert.Equal(t, tt.want, got)
 		})
+	}
+}
+
+// A plain ACK comes to its waiter in the pooled read buffer, which goes
+// back to the pool: the Payload EmitWithAck returns is the caller's, intact
+// however many messages come after.
+func TestAckPayloadOutlivesBuffer(t *testing.T) {
+	t.Parallel()
+	url := wsServer(t, func(ws *websocket.Conn) {
+		send(ws, fakeOpen)
+		answerConnect(ws)
+		for {
+			_, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			p, err := socketio.Decode(msg[1:])
+			if err != nil {
+				return
+			}
+			send(ws, fmt.Sprintf(`43%d["ack %d",{"n":%d}]`, p.ID, p.ID, p.ID), `42["noise","zzzzzzzzzzzz"]`)
+		}
+	})
+	c, err := Dial(testCtx(t), url, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	s, err := c.Connect(testCtx(t), "/", nil)
+	require.NoError(t, err)
+	var kept []Payload
+	for range 20 {
+		pl, err := s.EmitWithAck(testCtx(t), "e")
+		require.NoError(t, err)
+		kept = append(kept, pl)
+	}
+	for i, pl := range kept {
+		require.Len(t, pl.Args, 2)
+		assert.Equal(t, fmt.Sprintf(`"ack %d"`, i), string(pl.Args[0]))
+		assert.Equal(t, fmt.Sprintf(`{"n":%d}`, i), string(pl.Args[1]))
 	}
 }
 

@@ -191,3 +191,42 @@ func TestConnectSID(t *testing.T) {
 		assert.Equal(t, tt.sid, sid, "%s", tt.data)
 	}
 }
+
+// ownArgs copies what a Payload keeps out of the pooled read buffer: equal
+// elements that no longer alias it, in one allocation for the usual acks.
+// Not parallel: AllocsPerRun.
+func TestOwnArgs(t *testing.T) {
+	long := `"` + strings.Repeat("y", 100) + `"`
+	tests := []struct {
+		name   string
+		args   []string
+		allocs float64
+	}{
+		{"none", nil, 0},
+		{"one small", []string{`{"ok":true}`}, 1},
+		{"two small", []string{`null`, `"ok"`}, 1},
+		{"one medium", []string{`"` + strings.Repeat("x", 60) + `"`}, 1},
+		{"two large", []string{`null`, long}, 1},
+		{"three", []string{`1`, `2`, `3`}, 2},
+		{"one huge", []string{long + long + long}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf := []byte(strings.Join(tt.args, ""))
+			src := make([]json.RawMessage, len(tt.args))
+			for i, off := 0, 0; i < len(tt.args); i++ {
+				src[i] = buf[off : off+len(tt.args[i])]
+				off += len(tt.args[i])
+			}
+			got := ownArgs(src)
+			clear(buf) // the pooled buffer is reused
+			require.NotNil(t, got)
+			require.Len(t, got, len(tt.args))
+			for i, a := range got {
+				assert.Equal(t, tt.args[i], string(a))
+				assert.Equal(t, len(a), cap(a), "an append to an element must not overwrite the next")
+			}
+			assert.Equal(t, tt.allocs, testing.AllocsPerRun(100, func() { _ = ownArgs(src) }))
+		})
+	}
+}

@@ -123,7 +123,9 @@ func readError(err error) error {
 
 // handleFrame reads the rest of one websocket message and handles it. The
 // message is read into a pooled buffer: an event OnEventPeek takes is never
-// copied; anything else gets an exact-size copy, which handlers may keep.
+// copied, and an ack readAck hands over takes the buffer along (its waiter
+// copies what it keeps); anything else gets an exact-size copy, which
+// handlers may keep.
 func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 	bp, data, err := readPooled(r)
 	if err != nil {
@@ -143,14 +145,15 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 		putBuf(bp, data)
 		return nil
 	}
+	*bp = data
+	if c.readAck(p, bp) {
+		return nil // bp is the waiter's now
+	}
 	p.Data = bytes.Clone(p.Data)
 	if p.Data == nil {
 		p.Data = []byte{}
 	}
 	putBuf(bp, data)
-	if done, err := c.readAck(p); done {
-		return err
-	}
 	return handleDeep(c, p)
 }
 
@@ -160,27 +163,29 @@ func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
 // acked emit. Only the header is read here, by hand, because anything
 // deeper (Decode, a JSON check) would grow every idle read goroutine's
 // stack for good; the waiter checks and splits the arguments (ackReply).
-// done=false leaves the packet to handlePacket: anything else, binary acks,
-// acks nobody waits for, and Conns that observe packets.
-func (c *Conn) readAck(p engineio.Packet) (done bool, err error) {
+// p.Data lies in the pooled buffer *buf, which goes to the waiter with it:
+// no copy here, the waiter copies what it keeps and returns the buffer.
+// false leaves the packet, and buf, to the caller: anything else, binary
+// acks, acks nobody waits for, and Conns that observe packets.
+func (c *Conn) readAck(p engineio.Packet, buf *[]byte) bool {
 	d := p.Data
 	if p.Type != engineio.Message || p.Binary || len(d) < 3 || d[0] != '0'+byte(socketio.Ack) ||
 		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec.Awaiting() > 0 {
-		return false, nil
+		return false
 	}
 	nsp, i, ok := packetNamespace(d)
 	if !ok {
-		return false, nil
+		return false
 	}
 	id, j := int64(0), i
 	for ; j < len(d) && j-i < 15 && d[j] >= '0' && d[j] <= '9'; j++ {
 		id = id*10 + int64(d[j]-'0')
 	}
 	if j == i || j == len(d) || d[j] != '[' {
-		return false, nil
+		return false
 	}
 	s := c.socketFor(nsp)
-	return s != nil && s.onAck(id, ackReply{data: d[j:], conn: c}), nil
+	return s != nil && s.onAck(id, ackReply{data: d[j:], conn: c, buf: buf})
 }
 
 // Handling a packet decodes JSON, runs handlers and may write (a pong):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -84,13 +85,20 @@ func compact(b []byte) bool {
 // Args splits a JSON array into its raw elements, which alias data
 // (without the whitespace around them).
 func Args(data json.RawMessage) ([]json.RawMessage, error) {
+	return AppendArgs(nil, data)
+}
+
+// AppendArgs is Args appending the elements to dst, so that a caller can
+// split into memory of its own, such as an array on its stack, and keep
+// only what it needs. It never returns nil without an error.
+func AppendArgs(dst []json.RawMessage, data json.RawMessage) ([]json.RawMessage, error) {
 	if firstByte(data) != '[' {
 		return nil, malformed("payload must be an array")
 	}
 	if !json.Valid(data) {
 		return nil, malformed("payload array: invalid JSON")
 	}
-	return splitArray(data), nil
+	return splitArray(dst, data), nil
 }
 
 // ValidArgs is Args for the Data of a packet that Decode accepted: Decode
@@ -101,7 +109,7 @@ func ValidArgs(data json.RawMessage) ([]json.RawMessage, error) {
 	if firstByte(data) != '[' {
 		return nil, malformed("payload must be an array")
 	}
-	return splitArray(data), nil
+	return splitArray(nil, data), nil
 }
 
 // ValidEvent splits the payload of an EVENT that Decode accepted into its
@@ -141,13 +149,20 @@ func plainContent(b []byte) bool {
 
 // splitArray cuts valid JSON holding an array at the commas of its top
 // level, which is what json.Unmarshal into []json.RawMessage finds, without
-// decoding anything.
-func splitArray(data []byte) []json.RawMessage {
+// decoding anything. It appends the elements to dst, or to a new slice
+// when dst is nil.
+func splitArray(dst []json.RawMessage, data []byte) []json.RawMessage {
+	args := dst
 	i := skipSpace(data, 0) + 1 // past '['
 	if j := skipSpace(data, i); j >= len(data) || data[j] == ']' {
-		return []json.RawMessage{}
+		if args == nil {
+			args = []json.RawMessage{}
+		}
+		return args
 	}
-	args := make([]json.RawMessage, 0, 4)
+	if args == nil {
+		args = make([]json.RawMessage, 0, 4)
+	}
 	start, depth, inString := i, 0, false
 	for ; i < len(data); i++ {
 		c := data[i]
@@ -207,7 +222,7 @@ func EventData(name string, args json.RawMessage) json.RawMessage {
 		inner = bytes.TrimSpace(inner[1 : len(inner)-1])
 	}
 	out := make([]byte, 0, len(name)+len(inner)+5)
-	out = appendName(append(out, '['), name)
+	out = appendString(append(out, '['), name)
 	if len(inner) > 0 {
 		out = append(out, ',')
 		out = append(out, inner...)
@@ -239,36 +254,47 @@ func MarshalEvent(name string, args ...any) (json.RawMessage, error) {
 
 // AppendEvent appends the event payload `["name",a1,...]` to dst. A
 // json.RawMessage argument is appended as it is (an empty one as null):
-// what a client encoded once is not checked again on every emit. Other
-// values go through json.Marshal and must not contain []byte (use
-// Deconstruct for binary); one JSON cannot hold is an error wrapping
-// ErrMalformed, as in Deconstruct.
+// what a client encoded once is not checked again on every emit. Strings,
+// ints and bools are written here, as json.Marshal writes them, without
+// its allocation. Other values go through json.Marshal and must not
+// contain []byte (use Deconstruct for binary); one JSON cannot hold is an
+// error wrapping ErrMalformed, as in Deconstruct.
 func AppendEvent(dst []byte, name string, args ...any) ([]byte, error) {
-	dst = appendName(append(dst, '['), name)
+	dst = appendString(append(dst, '['), name)
 	for _, a := range args {
 		dst = append(dst, ',')
-		raw, ok := a.(json.RawMessage)
-		if !ok {
-			var err error
-			if raw, err = json.Marshal(a); err != nil {
+		switch v := a.(type) {
+		case json.RawMessage:
+			if len(v) == 0 {
+				v = json.RawMessage("null")
+			}
+			dst = append(dst, v...)
+		case string:
+			dst = appendString(dst, v)
+		case int:
+			dst = strconv.AppendInt(dst, int64(v), 10)
+		case int64:
+			dst = strconv.AppendInt(dst, v, 10)
+		case bool:
+			dst = strconv.AppendBool(dst, v)
+		default:
+			raw, err := json.Marshal(a)
+			if err != nil {
 				return dst, errors.Join(ErrMalformed, err)
 			}
+			dst = append(dst, raw...)
 		}
-		if len(raw) == 0 {
-			raw = json.RawMessage("null")
-		}
-		dst = append(dst, raw...)
 	}
 	return append(dst, ']'), nil
 }
 
-// appendName appends name as a JSON string, as json.Marshal writes it.
-func appendName(dst []byte, name string) []byte {
-	if !plainString(name) {
-		quoted, _ := json.Marshal(name) // a string always marshals
+// appendString appends s as a JSON string, as json.Marshal writes it.
+func appendString(dst []byte, s string) []byte {
+	if !plainString(s) {
+		quoted, _ := json.Marshal(s) // a string always marshals
 		return append(dst, quoted...)
 	}
 	dst = append(dst, '"')
-	dst = append(dst, name...)
+	dst = append(dst, s...)
 	return append(dst, '"')
 }

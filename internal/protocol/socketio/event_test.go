@@ -127,6 +127,27 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+// TestAppendArgs: AppendArgs keeps what dst holds and, when the elements
+// fit in it, splits without allocating. Not parallel: AllocsPerRun.
+func TestAppendArgs(t *testing.T) {
+	var small [4]json.RawMessage
+	dst := append(small[:0], raw(`0`))
+	args, err := sio.AppendArgs(dst, raw(`["a",{"b":[1,2]}]`))
+	require.NoError(t, err)
+	assert.Equal(t, []json.RawMessage{raw(`0`), raw(`"a"`), raw(`{"b":[1,2]}`)}, args)
+
+	data := raw(` [ "x" , 2 ] `)
+	allocs := testing.AllocsPerRun(100, func() {
+		args, err = sio.AppendArgs(small[:0], data)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []json.RawMessage{raw(`"x"`), raw(`2`)}, args)
+	assert.Zero(t, allocs)
+
+	_, err = sio.AppendArgs(small[:0], raw(`[1,]`))
+	assert.ErrorIs(t, err, sio.ErrMalformed)
+}
+
 func TestJoinArgs(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, `[]`, string(sio.JoinArgs(nil)))
@@ -153,6 +174,19 @@ func TestMarshalEvent(t *testing.T) {
 
 	_, err = sio.MarshalEvent("ev", make(chan int))
 	assert.ErrorIs(t, err, sio.ErrMalformed)
+}
+
+// Strings, ints and bools, the arguments tests and the conformance suite
+// emit, are written as json.Marshal writes them, without allocating. Not
+// parallel: AllocsPerRun.
+func TestAppendEventPlainValues(t *testing.T) {
+	buf := make([]byte, 0, 128)
+	got, err := sio.AppendEvent(buf, "e", "ping", "<é\n>", 1, int64(-2), true, false)
+	require.NoError(t, err)
+	want, _ := json.Marshal([]any{"e", "ping", "<é\n>", 1, int64(-2), true, false})
+	assert.Equal(t, string(want), string(got))
+	allocs := testing.AllocsPerRun(100, func() { _, _ = sio.AppendEvent(buf, "e", "ping", 1, true) })
+	assert.Zero(t, allocs)
 }
 
 // Malformed JSON is refused once, where a packet enters (Decode, SIO-6);

@@ -247,16 +247,20 @@ func FuzzArgs(f *testing.F) {
 				t.Fatalf("Args(%q)[%d] = %q, want %q", data, i, got[i], want[i])
 			}
 		}
+		var small [2]json.RawMessage
+		if appended, err := sio.AppendArgs(small[:1], data); err != nil || !reflect.DeepEqual(appended[1:], got) {
+			t.Fatalf("AppendArgs(%q) = %q (%v), want %q after the first", data, appended, err, got)
+		}
 	})
 }
 
 // FuzzAppendEvent holds AppendEvent to json.Marshal of the whole payload:
 // the same bytes for Go values and for compact raw arguments.
 func FuzzAppendEvent(f *testing.F) {
-	f.Add("message", "hello", 1.5, []byte(`{"a":[1,"x"]}`))
-	f.Add("a<b>\"c\"", "\u2028<&>", math.Copysign(0, -1), []byte(`null`))
-	f.Add("é", "\xff", 1e300, []byte(`"s"`))
-	f.Fuzz(func(t *testing.T, name, s string, n float64, raw []byte) {
+	f.Add("message", "hello", 1.5, int64(1), true, []byte(`{"a":[1,"x"]}`))
+	f.Add("a<b>\"c\"", "\u2028<&>", math.Copysign(0, -1), int64(math.MinInt64), false, []byte(`null`))
+	f.Add("é", "\xff", 1e300, int64(-7), true, []byte(`"s"`))
+	f.Fuzz(func(t *testing.T, name, s string, n float64, i int64, b bool, raw []byte) {
 		var v any
 		if json.Unmarshal(raw, &v) != nil {
 			return
@@ -265,7 +269,7 @@ func FuzzAppendEvent(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		args := []any{s, n, map[string]any{"k": s}, json.RawMessage(compacted)}
+		args := []any{s, n, map[string]any{"k": s}, json.RawMessage(compacted), i, int(i), b}
 		want, werr := json.Marshal(append([]any{name}, args...))
 		got, err := sio.AppendEvent([]byte("prefix"), name, args...)
 		if werr != nil {
