@@ -18,10 +18,14 @@
 //
 // Concurrency: a virtual client has its connection's read goroutine, and a
 // goroutine of its own only while its flow is doing something: a client
-// that waits at the top level of its flow (listen, think) or only holds its
-// connection afterwards parks (vu_park.go), handing its goroutine back, and
-// is carried on by whichever of its wake-ups fires first (the run's end,
-// the connection's loss, a runtime timer). No per-client timer goroutines:
-// a shared scheduler serves the heartbeats. The Recorder is safe for
-// concurrent use.
+// that waits at the top level of its flow (listen, think), between the
+// iterations of a top-level rate loop, or only holds its connection
+// afterwards parks (vu_park.go), handing its goroutine back, and is carried
+// on by whichever of its wake-ups fires first (the run's end, the
+// connection's loss, a runtime timer). No per-client timer goroutines: a
+// shared scheduler serves the heartbeats, and ack waits share one expiry
+// per timeout (ackDeadlines). The Recorder is safe for concurrent use.
+//
+// Memory: while clients hold, the run lowers its process's GC target and
+// then follows the GC's share of CPU (run_memory.go).
 package simulator
