@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -31,7 +32,9 @@ func echoNamespace(name string, srv func() *sio.Server, authGap time.Duration) *
 			if auth == nil {
 				auth = json.RawMessage(`{}`)
 			}
-			s.SetData(auth)
+			// A copy: auth aliases the buffer the whole message was read
+			// into, which it would keep for the life of the socket.
+			s.SetData(json.RawMessage(bytes.Clone(auth)))
 			return nil
 		},
 		Connected: func(s *sio.Socket) { // ECHO-2

@@ -377,7 +377,7 @@ func (s *Session) holdExtra(conn *websocket.Conn) {
 	defer close(stop)
 	go func() {
 		select {
-		case <-s.done:
+		case <-s.Done():
 			conn.NetConn().Close()
 		case <-stop:
 		}
