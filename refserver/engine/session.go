@@ -55,9 +55,6 @@ type Session struct {
 	once    sync.Once
 	hmu     sync.Mutex // serialises handler calls (polling POSTs vs close)
 
-	// Value is free for the layer above (the Socket.IO connection).
-	Value any
-
 	mu        sync.Mutex
 	transport string
 	ws        *websocket.Conn // nil while polling
