@@ -179,11 +179,11 @@ func (s *Session) onTimer() {
 	s.pongDue = true
 	s.pingAt = s.nextAt
 	timeout := s.srv.cfg.PingTimeout
-	s.nextAt = now + timeout
 	if s.srv.cfg.RacyPingTimeout {
 		timeout += racyTimerLag
 	}
-	s.srv.timers.set(s, now+timeout)
+	s.nextAt = now + timeout
+	s.srv.timers.set(s, s.nextAt)
 	s.mu.Unlock()
 	s.Send(pingFrame)
 }
