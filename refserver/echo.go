@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -24,14 +25,21 @@ const labAuthGap = 5 * time.Millisecond
 // DISCONNECT) and `drop-transport` (the server drops the connection).
 // authGap delays the `auth` event after the CONNECT reply (labAuthGap in
 // lab mode, else none).
+// noAuth is the auth data of a socket that sent none: one boxed value for
+// all of them.
+var noAuth any = json.RawMessage(`{}`)
+
 func echoNamespace(name string, srv func() *sio.Server, authGap time.Duration) *sio.Namespace {
 	return &sio.Namespace{
 		Name: name,
 		Authorize: func(s *sio.Socket, auth json.RawMessage) error {
 			if auth == nil {
-				auth = json.RawMessage(`{}`)
+				s.SetData(noAuth)
+				return nil
 			}
-			s.SetData(auth)
+			// A copy: auth aliases the buffer the whole message was read
+			// into, which it would keep for the life of the socket.
+			s.SetData(json.RawMessage(bytes.Clone(auth)))
 			return nil
 		},
 		Connected: func(s *sio.Socket) { // ECHO-2

@@ -37,6 +37,10 @@
 // drains what polling had queued. Close frames go out with WriteControl,
 // which gorilla/websocket allows from any goroutine.
 //
+// The ping timers of every session run from one heap per server with one
+// time.Timer (timers.go): a due session's onTimer runs on that timer's
+// goroutine, one after another, and only queues a ping or closes.
+//
 // A polling session has no goroutine of its own: the HTTP handlers of its
 // GET and POST requests do the work, and the one GET in flight takes the
 // whole queue and writes it as its response. Requests of one session that

@@ -94,7 +94,7 @@ func (s *Session) lingerClosed(ctx context.Context) {
 	if !s.srv.cfg.RacyPostClose {
 		timer := time.NewTimer(closeGrace)
 		select {
-		case <-s.done: // a GET took the noop and ended the session
+		case <-s.Done(): // a GET took the noop and ended the session
 		case <-timer.C:
 		case <-ctx.Done():
 		}
@@ -108,17 +108,17 @@ func (s *Session) lingerClosed(ctx context.Context) {
 // that closes the session has not run yet: a GET that reaches a session at
 // pingInterval + pingTimeout finds it closed, never takes the ping (EIO-5).
 // Call it with s.mu held.
-func (s *Session) overdueLocked(now time.Time) bool {
+func (s *Session) overdueLocked(now time.Duration) bool {
 	cfg := s.srv.cfg
 	if s.reason == ErrPingTimeout {
 		return true
 	}
-	if cfg.NoPing || cfg.LazyPongTimer || cfg.RacyPingTimeout || s.timer == nil || s.closed {
+	if cfg.NoPing || cfg.LazyPongTimer || cfg.RacyPingTimeout || s.nextAt == 0 || s.closed {
 		return false
 	}
 	due := s.nextAt // the next ping, none outstanding
 	if s.pongDue {
 		due = s.pingAt
 	}
-	return !now.Before(due.Add(cfg.PingTimeout))
+	return now >= due+cfg.PingTimeout
 }

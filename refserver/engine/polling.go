@@ -24,7 +24,7 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.srv.fail(w, FailBadRequest)
 		return
-	case s.overdueLocked(time.Now()): // timed out, whether or not the timer has run (EIO-5)
+	case s.overdueLocked(s.srv.clock()): // timed out, whether or not the timer has run (EIO-5)
 		s.mu.Unlock()
 		s.srv.fail(w, FailUnknownSID)
 		s.fail(ErrPingTimeout)
@@ -74,8 +74,8 @@ func (s *Session) servePollGet(w http.ResponseWriter, r *http.Request) {
 		body = s.appendFrames(nil, s.queue)
 		s.queue = nil
 		if s.pongDue && s.srv.cfg.LazyPongTimer { // the fault: the timeout starts now
-			s.nextAt = time.Now().Add(s.srv.cfg.PingTimeout)
-			s.timer.Reset(s.srv.cfg.PingTimeout)
+			s.nextAt = s.srv.clock() + s.srv.cfg.PingTimeout
+			s.srv.timers.set(s, s.nextAt)
 		}
 	}
 	s.getActive = false

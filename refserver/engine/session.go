@@ -44,42 +44,45 @@ var (
 )
 
 // Session is one Engine.IO connection, on whichever transport it is now.
+//
+// Tens of thousands of idle sessions are the common case: fields that only
+// polling, an upgrade or a waiting caller need cost little or nothing until
+// used (issue 16).
 type Session struct {
 	srv     *Server
 	id      string
 	handler Handler
-	done    chan struct{}
 	once    sync.Once
 	hmu     sync.Mutex // serialises handler calls (polling POSTs vs close)
-
-	// Value is free for the layer above (the Socket.IO connection).
-	Value any
 
 	mu        sync.Mutex
 	transport string
 	ws        *websocket.Conn // nil while polling
 	queue     []Frame
-	writing   bool // a drain is in flight (websocket)
-	closed    bool // no more frames accepted
-	closing   bool // a close frame goes out after the queue (websocket)
 	reason    error
-	upgrading bool
-	dropped   bool            // Drop: a held GET is aborted, not answered
+	done      chan struct{}   // made by Done or by the end; closed at the end
 	probing   *websocket.Conn // the upgrade probe's websocket until it switches or fails
 	probeEnd  chan struct{}   // while upgrading: closed when the upgrade completes or fails (order.go)
-	probed    bool            // `3probe` has gone out
 	pollWake  chan struct{}
+	nextAt    time.Duration // the next ping, or the outstanding ping's timeout (server clock); 0: no pings
+	pingAt    time.Duration // when the outstanding ping was due (server clock)
+	timerAt   time.Duration // when the ping timer fires (srv.timers)
+	timerIdx  int32         // in srv.timers' heap; -1: not armed
+	writing   bool          // a drain is in flight (websocket)
+	closed    bool          // no more frames accepted
+	closing   bool          // a close frame goes out after the queue (websocket)
+	ended     bool          // finalized: done is closed, or made closed
+	upgrading bool
+	dropped   bool // Drop: a held GET is aborted, not answered
+	probed    bool // `3probe` has gone out
 	getActive bool
 	postBusy  bool
-	timer     *time.Timer
 	pongDue   bool
-	nextAt    time.Time    // the next ping, or the outstanding ping's timeout
-	pingAt    time.Time    // when the outstanding ping was due
 	readLimit atomic.Int64 // set by LimitNextMessage: the next websocket message's limit; 0: payloadLimit
 }
 
 func newSession(srv *Server, id, transport string) *Session {
-	s := &Session{srv: srv, id: id, transport: transport, done: make(chan struct{})}
+	s := &Session{srv: srv, id: id, transport: transport, timerIdx: -1}
 	if transport == engineio.TransportPolling {
 		s.pollWake = make(chan struct{}, 1)
 	}
@@ -108,7 +111,17 @@ func (s *Session) Transport() string {
 }
 
 // Done is closed when the session has ended and OnClose has returned.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil { // made on demand: few sessions are ever waited for
+		s.done = make(chan struct{})
+		if s.ended {
+			close(s.done)
+		}
+	}
+	return s.done
+}
 
 func (s *Session) openPacket() engineio.Packet {
 	cfg := s.srv.cfg
@@ -133,8 +146,8 @@ func (s *Session) start() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nextAt = time.Now().Add(s.srv.cfg.PingInterval)
-	s.timer = time.AfterFunc(s.srv.cfg.PingInterval, s.onTimer)
+	s.nextAt = s.srv.clock() + s.srv.cfg.PingInterval
+	s.srv.timers.set(s, s.nextAt)
 }
 
 // onTimer sends a ping, or closes the session when the last ping went
@@ -145,17 +158,17 @@ func (s *Session) onTimer() {
 		s.mu.Unlock()
 		return
 	}
-	now := time.Now()
-	if now.Before(s.nextAt) { // a pong moved the deadline while we fired
-		s.timer.Reset(s.nextAt.Sub(now))
+	now := s.srv.clock()
+	if now < s.nextAt { // a pong moved the deadline while we fired
+		s.srv.timers.set(s, s.nextAt)
 		s.mu.Unlock()
 		return
 	}
 	if s.pongDue {
 		if s.srv.cfg.LazyPongTimer && s.ws == nil && len(s.queue) > 0 {
 			// The fault: the ping still waits for a GET, so the timeout waits too.
-			s.nextAt = now.Add(s.srv.cfg.PingTimeout)
-			s.timer.Reset(s.srv.cfg.PingTimeout)
+			s.nextAt = now + s.srv.cfg.PingTimeout
+			s.srv.timers.set(s, s.nextAt)
 			s.mu.Unlock()
 			return
 		}
@@ -169,8 +182,8 @@ func (s *Session) onTimer() {
 	if s.srv.cfg.RacyPingTimeout {
 		timeout += racyTimerLag
 	}
-	s.nextAt = now.Add(timeout)
-	s.timer.Reset(timeout)
+	s.nextAt = now + timeout
+	s.srv.timers.set(s, s.nextAt)
 	s.mu.Unlock()
 	s.Send(pingFrame)
 }
@@ -182,8 +195,8 @@ func (s *Session) onPong() {
 		return
 	}
 	s.pongDue = false
-	s.nextAt = time.Now().Add(s.srv.cfg.PingInterval)
-	s.timer.Reset(s.srv.cfg.PingInterval)
+	s.nextAt = s.srv.clock() + s.srv.cfg.PingInterval
+	s.srv.timers.set(s, s.nextAt)
 }
 
 // Send queues frames without blocking; they are written in order. Frames
@@ -291,9 +304,7 @@ func (s *Session) finalize() {
 		if reason == nil {
 			reason = ErrTransportClose
 		}
-		if s.timer != nil {
-			s.timer.Stop()
-		}
+		s.srv.timers.stop(s)
 		ws, transport, probing := s.ws, s.transport, s.probing
 		s.probing = nil
 		s.endProbe()
@@ -311,7 +322,12 @@ func (s *Session) finalize() {
 		s.handler.OnClose(s, reason)
 		s.hmu.Unlock()
 		s.srv.remove(s)
-		close(s.done)
+		s.mu.Lock()
+		s.ended = true
+		if s.done != nil {
+			close(s.done)
+		}
+		s.mu.Unlock()
 	})
 }
 

@@ -53,10 +53,15 @@ func (s *Server) openWebsocket(w http.ResponseWriter, r *http.Request) {
 // It parks in NextReader between messages, for the life of the session,
 // and keeps its own frame small so that the parked goroutine fits the
 // 2 KiB stack it starts with: the chain under NextReader down to the
-// netpoller takes about 1 KiB, the runtime keeps a guard of 928 bytes, and
-// a loop that held the message and its decoding in its own frame (264
-// bytes) grew every session's stack to 4 KiB for good. readMessage does
-// the rest of a message outside the parked frame.
+// netpoller takes about 0.9 KiB, the runtime keeps a guard of 928 bytes,
+// and a loop that held the message and its decoding in its own frame (264
+// bytes) grew every session's stack to 4 KiB for good. The stack never
+// shrinks back while the loop parks there (only below a quarter in use), so
+// every path this goroutine takes must fit too, not just the parked one:
+// readMessage reads the rest of a message in frames as small (a message
+// read with io.ReadAll, 376 bytes of frame, grew the stack whenever its
+// payload was not buffered yet: issue 16), and handleMessage decodes and
+// hands it over beside the read path, not under it.
 func (s *Session) readLoop(conn *websocket.Conn) {
 	for {
 		mt, r, err := conn.NextReader()
@@ -77,10 +82,35 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 // readMessage reads and handles the rest of one message; an error ends the
 // session with it as the reason.
 func (s *Session) readMessage(conn *websocket.Conn, mt int, r io.Reader) error {
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return s.readError(err)
 	}
+	return s.handleMessage(conn, mt, data)
+}
+
+// readAll is io.ReadAll in a frame a fifth of its size (see readLoop).
+func readAll(r io.Reader) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// handleMessage decodes one message and has it handled.
+//
+//go:noinline
+func (s *Session) handleMessage(conn *websocket.Conn, mt int, data []byte) error {
 	s.srv.stats.BytesIn.Add(uint64(len(data)))
 	p := engineio.DecodeBinary(data)
 	if mt == websocket.TextMessage {
@@ -90,13 +120,14 @@ func (s *Session) readMessage(conn *websocket.Conn, mt int, r io.Reader) error {
 				websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8"), time.Now().Add(time.Second))
 			return ErrInvalidUTF8
 		}
+		var err error
 		if p, err = engineio.DecodeText(data); err != nil {
 			conn.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.CloseProtocolError, "parse error"), time.Now().Add(time.Second))
 			return ErrParse // EIO-15
 		}
 	}
-	err = handleDeep(s, p)
+	err := handleDeep(s, p)
 	if n := s.readLimit.Load(); n > 0 {
 		conn.SetReadLimit(n)
 	} else {
@@ -346,7 +377,7 @@ func (s *Session) holdExtra(conn *websocket.Conn) {
 	defer close(stop)
 	go func() {
 		select {
-		case <-s.done:
+		case <-s.Done():
 			conn.NetConn().Close()
 		case <-stop:
 		}

@@ -14,6 +14,8 @@
 // bench/vs-node.sh).
 // STAMPEDE_BENCH_ADDR=host:port runs the handshake and fan-out benchmarks
 // against a server already running there (e.g. with --debug-addr to profile
-// it) instead of starting one. The
+// it) instead of starting one. STAMPEDE_BENCH_PROFILE=dir makes
+// BenchmarkSessionMemory save the server's heap profile, MemStats and
+// goroutines once its sessions are idle (profile_test.go). The
 // package has no code outside its tests.
 package loadbench

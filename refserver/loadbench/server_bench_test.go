@@ -35,6 +35,9 @@ func BenchmarkSessionMemory(b *testing.B) {
 		after := srv.rssBytes(b)
 		b.ReportMetric(float64(after-before)/float64(n)/1024, "KiB/session")
 		b.ReportMetric(float64(after)/(1<<20), "MiB-RSS")
+		if saveProfiles(b) {
+			b.ReportMetric(float64(srv.rssBytes(b)-before)/float64(n)/1024, "KiB/session-after-GC")
+		}
 		closeAll(clients)
 	}
 }

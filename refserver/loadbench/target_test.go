@@ -39,7 +39,12 @@ var readyURL = regexp.MustCompile(`ready on http://([^/\s]+)/`)
 var targets = map[string]benchTarget{
 	"stampede": {name: "stampede", path: "/ws/socket.io/", nsp: "/echo,", ready: readyURL, cmd: func(tb testing.TB) *exec.Cmd {
 		// A --secret of its own, so that serve prints no note on stderr.
-		return exec.Command(stampedeBinary(tb), "serve", "--addr", "127.0.0.1:0", "--log-level", "error", "--secret", "loadbench")
+		cmd := exec.Command(stampedeBinary(tb), "serve", "--addr", "127.0.0.1:0", "--log-level", "error", "--secret", "loadbench")
+		if profileDir != "" {
+			cmd.Args = append(cmd.Args, "--debug-addr", profileAddr)
+			cmd.Env = append(os.Environ(), "GODEBUG=memprofilerate="+profileRate)
+		}
+		return cmd
 	}},
 	"node": {name: "node", path: "/socket.io/", nsp: "/custom,", ready: regexp.MustCompile(`listening (\d+)`), cmd: func(testing.TB) *exec.Cmd {
 		cmd := exec.Command("node", "echo-server.js", "0")

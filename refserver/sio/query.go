@@ -24,11 +24,12 @@ func (h *Hub) Members(nsp, room string) []*Socket {
 // Sockets returns a snapshot of every connected socket of a namespace.
 func (s *Server) Sockets(nsp string) []*Socket {
 	var out []*Socket
-	s.sockets.Range(func(_, v any) bool {
-		if sock := v.(*Socket); sock.nsp.Name == nsp {
+	s.socksMu.RLock()
+	defer s.socksMu.RUnlock()
+	for _, sock := range s.sockets {
+		if sock.nsp.Name == nsp {
 			out = append(out, sock)
 		}
-		return true
-	})
+	}
 	return out
 }

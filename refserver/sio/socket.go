@@ -262,7 +262,7 @@ func (s *Socket) cleanup(reason string) {
 		close(ch)
 	}
 	s.conn.remove(s)
-	s.srv.sockets.Delete(s.id)
+	s.srv.removeSocket(s)
 	s.srv.stats.Sockets.Add(-1)
 	if s.nsp.Disconnected != nil {
 		s.nsp.Disconnected(s, reason)
