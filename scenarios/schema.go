@@ -260,6 +260,12 @@ type LoopStep struct {
 	// the client's seeded source: the same with the same --seed), so that
 	// clients that reach the loop together do not send together; aligned
 	// starts it at once, so that they do (a burst, asked for on purpose).
+	// Random and aligned iterations are paced: each is intended on the
+	// first line of a grid of a few milliseconds at or after its own time,
+	// so that the process's iterations start in small batches rather than
+	// one by one (which cost twice the CPU at 1,000 clients doing one emit
+	// a second); exact is random without the grid, every iteration at its
+	// own time.
 	Phase string `yaml:"phase"`
 	Steps []Step `yaml:"steps"` // at least one; loops may nest
 }
@@ -268,6 +274,7 @@ type LoopStep struct {
 const (
 	LoopPhaseRandom  = "random"
 	LoopPhaseAligned = "aligned"
+	LoopPhaseExact   = "exact"
 )
 
 // VanishStep goes silent without closing TCP (a laptop lid): no reads

@@ -197,8 +197,8 @@ func (c *checker) loop(l *LoopStep, at string, connected bool) (endConnected, fo
 		c.add(at+".rate", "%v is negative", l.Rate)
 	}
 	switch {
-	case l.Phase != "" && l.Phase != LoopPhaseRandom && l.Phase != LoopPhaseAligned:
-		c.add(at+".phase", "%q: want %s or %s", l.Phase, LoopPhaseRandom, LoopPhaseAligned)
+	case l.Phase != "" && l.Phase != LoopPhaseRandom && l.Phase != LoopPhaseAligned && l.Phase != LoopPhaseExact:
+		c.add(at+".phase", "%q: want %s, %s or %s", l.Phase, LoopPhaseRandom, LoopPhaseAligned, LoopPhaseExact)
 	case l.Phase != "" && l.Rate <= 0:
 		c.add(at+".phase", "only a loop with a rate has a phase")
 	}

@@ -107,7 +107,7 @@ func TestValidate(t *testing.T) {
           steps: [{think: {fixed: 1s}}]
       - loop: {count: 2, phase: aligned, steps: [{think: {fixed: 1s}}]}
 `, []string{
-			`f.yaml:10: flows[0].steps[2].loop.phase: "together": want random or aligned`,
+			`f.yaml:10: flows[0].steps[2].loop.phase: "together": want random, aligned or exact`,
 			"f.yaml:12: flows[0].steps[3].loop.phase: only a loop with a rate has a phase",
 		}},
 		{"connection state", phases + `flows:

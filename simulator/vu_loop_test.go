@@ -23,12 +23,23 @@ type iteration struct {
 // connection (think and loop need none), inside a synctest bubble, for at
 // most limit; it returns the rate-loop iterations.
 func runFlowSteps(t *testing.T, yaml string, limit time.Duration) ([]iteration, *Env) {
+	return runFlowStepsGrid(t, yaml, limit, -1)
+}
+
+// runFlowStepsGrid is runFlowSteps with the pacing grid fixed at grid, or
+// off (-1).
+func runFlowStepsGrid(t *testing.T, yaml string, limit, grid time.Duration) ([]iteration, *Env) {
 	t.Helper()
 	env := testEnv(t, "http://127.0.0.1:1", "auth: {mode: none}\n"+yaml)
 	var mu sync.Mutex
 	var its []iteration
 	t0 := time.Now()
 	env.Start = t0
+	if grid < 0 {
+		env.plan.pace.off = true // exact schedules (TestPacing has the grid)
+	} else {
+		env.plan.pace.grid.Store(int64(grid))
+	}
 	env.plan.onIteration = func(_, k int, intended, started time.Time) {
 		mu.Lock()
 		its = append(its, iteration{k, intended.Sub(t0), started.Sub(t0)})
@@ -191,6 +202,7 @@ func loopPhases(t *testing.T, yaml string, seed uint64, n int) []time.Duration {
 	t.Helper()
 	env := testEnv(t, "http://127.0.0.1:1", "auth: {mode: none}\n"+yaml)
 	env.Seed = seed
+	env.plan.pace.off = true // the phases themselves (TestPacing has the grid)
 	var out []time.Duration
 	var loopStart time.Time
 	env.plan.onIteration = func(_, k int, intended, _ time.Time) {
@@ -237,5 +249,79 @@ func TestRateLoopPhase(t *testing.T) {
 
 		aligned := loopPhases(t, strings.Replace(random, "count: 1,", "count: 1, phase: aligned,", 1), 7, 5)
 		assert.Equal(t, make([]time.Duration, 5), aligned, "aligned: every loop at its start")
+	})
+}
+
+// The pacing grid (issue 16) is sized from the last second's iterations so
+// that about pacingBatch fall on each line, within [pacingMinGrid,
+// pacingMaxGrid] and a quarter of the loop's period; an intended time is
+// rounded up to it, never down, and left alone without a grid.
+func TestPacing(t *testing.T) {
+	t.Parallel()
+	var pc pacing
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	at := t0.Add(1234567 * time.Nanosecond)
+	// onLine checks that x went to the first line of grid g at or after it.
+	onLine := func(x time.Time, rate float64, g time.Duration, msg string) {
+		t.Helper()
+		got := pc.onGrid(x, rate)
+		assert.Equal(t, got, got.Truncate(g), "%s: on a line of %v", msg, g)
+		assert.False(t, got.Before(x), "%s: never early", msg)
+		assert.Less(t, got.Sub(x), g, "%s: by less than a line", msg)
+	}
+	assert.Equal(t, at, pc.onGrid(at, 1), "no grid before a second of iterations")
+	burst := func(start time.Time, n int) {
+		for i := range n {
+			pc.count(start.Add(time.Duration(i) * time.Second / time.Duration(n)))
+		}
+	}
+	burst(t0, 1000)
+	pc.count(t0.Add(time.Second))
+	assert.Equal(t, 16*time.Millisecond, time.Duration(pc.grid.Load()), "1,000/s: 16 per line")
+	onLine(at, 1, 16*time.Millisecond, "1/s")
+	line := pc.onGrid(at, 1)
+	assert.Equal(t, line, pc.onGrid(line, 1), "on a line: unchanged")
+	onLine(at, 25, 10*time.Millisecond, "at most a quarter of a 40 ms period")
+	assert.Equal(t, at, pc.onGrid(at, 500), "a quarter of a 2 ms period is below a millisecond: none")
+
+	burst(t0.Add(time.Second), 40_000)
+	pc.count(t0.Add(2 * time.Second))
+	assert.Equal(t, at, pc.onGrid(at, 1), "40,000/s: the line would be under a millisecond, none")
+
+	burst(t0.Add(2*time.Second), 10)
+	pc.count(t0.Add(3 * time.Second))
+	assert.Equal(t, pacingMaxGrid, time.Duration(pc.grid.Load()), "10/s: the coarsest grid")
+	for i := range 100 {
+		onLine(t0.Add(time.Duration(i)*777*time.Microsecond), 1, pacingMaxGrid, "10/s")
+	}
+}
+
+// A paced loop's iterations are intended on the grid's lines, at or after
+// their own times, one period apart on average; phase: exact keeps them at
+// their own times.
+func TestRateLoopOnGrid(t *testing.T) {
+	t.Parallel()
+	const grid = 20 * time.Millisecond
+	synctest.Test(t, func(t *testing.T) {
+		const flow = `flows: [{steps: [{loop: {rate: 10, count: 20, steps: [{think: {fixed: 1ms}}]}}]}]`
+		t0 := time.Now()
+		its, _ := runFlowStepsGrid(t, flow, time.Hour, grid)
+		require.Len(t, its, 20)
+		for _, it := range its {
+			at := t0.Add(it.intended)
+			assert.Equal(t, at, at.Truncate(grid), "iteration %d on a line", it.k)
+			assert.Equal(t, it.intended, it.started, "iteration %d started on time", it.k)
+		}
+		span := its[19].intended - its[0].intended
+		assert.InDelta(t, float64(1900*msec), float64(span), float64(grid), "the rate kept")
+
+		t1 := time.Now()
+		its, _ = runFlowStepsGrid(t, strings.Replace(flow, "count: 20,", "count: 20, phase: exact,", 1), time.Hour, grid)
+		require.Len(t, its, 20)
+		first := t1.Add(its[0].intended)
+		assert.NotEqual(t, first, first.Truncate(grid), "exact: the random phase itself, off the lines")
+		for k := 1; k < 20; k++ {
+			assert.Equal(t, 100*msec, its[k].intended-its[k-1].intended, "exact: one period apart")
+		}
 	})
 }

@@ -53,6 +53,7 @@ type plan struct {
 	admin   adminToken
 	minted  premint // tokens minted before the run (Env.Premint)
 	acks    ackDeadlines
+	pace    pacing
 	vars    map[string]string
 
 	// onIteration, when set (tests), sees every iteration of a rate loop.
@@ -127,6 +128,7 @@ type loopPlan struct {
 	duration time.Duration
 	rate     float64
 	aligned  bool // phase: aligned; else a random phase per client
+	exact    bool // phase: exact: no pacing grid
 	steps    []step
 }
 
@@ -214,7 +216,7 @@ func (p *plan) compileSteps(fp *flowPlan, in []scenarios.Step, at string) ([]ste
 			c = step{kind: stepThink, think: *st.Think}
 		case st.Loop != nil:
 			l := &loopPlan{count: st.Loop.Count, duration: st.Loop.Duration, rate: st.Loop.Rate,
-				aligned: st.Loop.Phase == scenarios.LoopPhaseAligned}
+				aligned: st.Loop.Phase == scenarios.LoopPhaseAligned, exact: st.Loop.Phase == scenarios.LoopPhaseExact}
 			l.steps, err = p.compileSteps(fp, st.Loop.Steps, sat+".loop.steps")
 			c = step{kind: stepLoop, loop: l}
 		case st.Disconnect != nil:
