@@ -202,7 +202,10 @@ func badPlaceholder(t *testing.T, r *hostileRig, num int) int {
 	c := r.dial(t)
 	connect(t, c, "/echo", "")
 	require.NoError(t, c.Write(websocket.TextMessage, fmt.Sprintf(`451-/echo,["message",{"_placeholder":true,"num":%d}]`, num)))
-	require.NoError(t, c.Write(websocket.BinaryMessage, "x"))
+	// The attachment may not go out: LIM-2 closes on receipt of the header,
+	// and the test client answers the close before this write comes
+	// (websocket: close sent). The close itself is checked by the caller.
+	_ = c.Write(websocket.BinaryMessage, "x")
 	frames, _ := c.Rest(t)
 	for _, f := range frames {
 		assert.NotContains(t, f.Data, "message-back", "the bad placeholder was echoed back")
