@@ -160,9 +160,10 @@ func iterationOffset(k int, rate float64) time.Duration {
 // pacing batches the rate-loop iterations of a process's clients. With one
 // emit a second per client, each emit was a lone event: the runtime parked
 // a thread after it and woke one for its ack, and the write woke the idle
-// server, which cost several times the emit itself (issue 16: 80 µs of
-// simulator CPU per acked emit at 5,000 clients, 190 µs at 1,000, against
-// 11 back to back). So an iteration's intended time is rounded up to a grid,
+// server, which cost several times the emit itself (issue 16, one quiet
+// sitting of bench/paced-emit.sh: 78-79 µs of simulator CPU per acked emit
+// at 5,000 clients, 188-203 µs at 1,000; back to back the README's
+// BenchmarkVUEmitWithAckClientCPU reads 11-21 µs). So an iteration's intended time is rounded up to a grid,
 // and the iterations due on the same line of it start together: their
 // timers fire in one pass, the emits go out back to back and the acks come
 // back together. The grid is sized from the process's iterations of the

@@ -213,9 +213,8 @@ type ackDeadlines struct {
 }
 
 type ackDeadline struct {
-	done   <-chan struct{}
-	cancel context.CancelFunc // its deadline ends it: never called while waiters share it
-	at     time.Time
+	done <-chan struct{} // closed at at
+	at   time.Time
 }
 
 // expiry returns a channel closed between timeout and 1.5·timeout after now.
@@ -228,8 +227,9 @@ func (a *ackDeadlines) expiry(now time.Time, timeout time.Duration) <-chan struc
 			a.cur = map[time.Duration]ackDeadline{}
 		}
 		d.at = now.Add(timeout + timeout/2)
-		ctx, cancel := context.WithDeadline(context.Background(), d.at)
-		d.done, d.cancel = ctx.Done(), cancel
+		done := make(chan struct{})
+		time.AfterFunc(d.at.Sub(now), func() { close(done) })
+		d.done = done
 		a.cur[timeout] = d
 	}
 	return d.done
