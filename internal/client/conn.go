@@ -23,9 +23,9 @@ type Conn struct {
 	wdl int64      // write deadline last set on ws (UnixNano, 0: none), under wmu
 
 	mu        sync.Mutex
-	ws        *websocket.Conn // current transport when on websocket
-	poll      *poller         // current transport when on polling
-	probe     *websocket.Conn // websocket being probed during an upgrade
+	ws        *wsConn // current transport when on websocket
+	poll      *poller // current transport when on polling
+	probe     *wsConn // websocket being probed during an upgrade
 	upgrading bool
 	upgraded  chan struct{}
 	sockets   []*Socket // joined or joining namespaces; few, so a slice
@@ -147,8 +147,7 @@ func (c *Conn) closeWith(cause error) {
 	}
 	if ws != nil {
 		if cause == ErrClosed {
-			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-			_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			ws.writeClose(websocket.CloseNormalClosure)
 		}
 		_ = ws.Close()
 	}

@@ -3,7 +3,8 @@
 // connection counts) and the conformance suite (which needs to see and send
 // exactly what goes over the wire).
 //
-// It owns two layers over gorilla/websocket and net/http long-polling:
+// It owns two layers over websocket (gorilla/websocket dials; frames are
+// read and written here) and net/http long-polling:
 //
 //   - Engine.IO: Dial opens a Conn over websocket, polling, or polling then an
 //     upgrade to websocket (EIO-1, EIO-4, EIO-8, EIO-9, EIO-11). The Conn answers
@@ -30,8 +31,10 @@
 // Node refuses overlapping POSTs), and ping timeouts use the websocket read
 // deadline or the GET request's deadline. On websocket the Conn frames and
 // masks its messages itself and writes each in one write to the TCP
-// connection; gorilla reads, and writes only its control frames. All exported methods are safe
-// for concurrent use. Socket.AfterDisconnect runs its callback in a
+// connection, and reads frames itself too (wsConn): gorilla only does the
+// handshake. On a plain TCP socket the read goroutine waits with no read
+// buffer (syscall.RawConn) and takes a pooled one when bytes arrive. All
+// exported methods are safe for concurrent use. Socket.AfterDisconnect runs its callback in a
 // goroutine of its own once the Socket ends, so that a caller that only
 // waits for the end (the simulator's idle virtual clients) holds no
 // goroutine meanwhile.

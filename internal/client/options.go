@@ -103,10 +103,6 @@ type Options struct {
 	// HandshakeTimeout bounds Dial and the upgrade. Default 20 s, the
 	// socket.io-client connect timeout (CLIENT-3).
 	HandshakeTimeout time.Duration
-	// ReadBufferSize is the websocket read buffer. Default 512 bytes: small
-	// on purpose, it is held for the life of the connection (PERFORMANCE.md);
-	// larger messages still arrive whole, in more read calls.
-	ReadBufferSize int
 
 	// DisableAutoPong stops the Conn from answering server pings with a pong
 	// (EIO-5), so that the conformance suite can watch the server time out.
@@ -130,7 +126,6 @@ var defaultOptions Options
 const (
 	defaultPath             = "/socket.io/"
 	defaultHandshakeTimeout = 20 * time.Second
-	defaultReadBufferSize   = 512
 )
 
 func (o *Options) path() string {
@@ -145,13 +140,6 @@ func (o *Options) handshakeTimeout() time.Duration {
 		return defaultHandshakeTimeout
 	}
 	return o.HandshakeTimeout
-}
-
-func (o *Options) readBufferSize() int {
-	if o.ReadBufferSize <= 0 {
-		return defaultReadBufferSize
-	}
-	return o.ReadBufferSize
 }
 
 // endpoint builds the Engine.IO URL for a transport and, after the

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/binary"
 	"sync/atomic"
 	"testing"
 
@@ -13,13 +12,6 @@ import (
 // pushedEvent is an open-webui `events` push carrying sent_ms (CHAT-1), as
 // the simulator's listen steps receive it.
 const pushedEvent = `42["events",{"chat_id":"6f1c2a9e-8d4b-4f7a-9c3e-2b5d7a1f0e84","message_id":"b3e9d2c1","data":{"type":"typing","data":{"sent_ms":"1700000000123"}}}]`
-
-// serverFrame is pushedEvent as one unmasked websocket text frame.
-func serverFrame(payload string) []byte {
-	f := []byte{0x81, 126, 0, 0}
-	binary.BigEndian.PutUint16(f[2:], uint16(len(payload)))
-	return append(f, payload...)
-}
 
 // BenchmarkReceiveEvent is the receive path of a virtual client: a server
 // pushes b.N events to one websocket client whose OnAny handler counts
@@ -37,7 +29,7 @@ func BenchmarkReceiveEvent(b *testing.B) {
 func benchReceive(b *testing.B, listen func(s *Socket, count func())) {
 	batch := make([]byte, 0, 64*len(pushedEvent)+64*4)
 	for range 64 {
-		batch = append(batch, serverFrame(pushedEvent)...)
+		batch = append(batch, serverFrame(0x81, []byte(pushedEvent))...)
 	}
 	push := make(chan int)
 	url := wsServer(b, func(ws *websocket.Conn) {

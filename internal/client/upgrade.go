@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/stampede-sio/stampede/internal/excerpt"
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 )
@@ -79,7 +77,7 @@ func (c *Conn) upgrade(ctx context.Context, p *poller) error {
 }
 
 // probeWebsocket opens the session's websocket and exchanges the probe.
-func (c *Conn) probeWebsocket(ctx context.Context, p *poller) (*websocket.Conn, error) {
+func (c *Conn) probeWebsocket(ctx context.Context, p *poller) (*wsConn, error) {
 	ws, err := c.dialWebsocket(ctx, endpoint(p.base, engineio.TransportWebsocket, c.info.SID))
 	if err != nil {
 		return nil, err
@@ -94,7 +92,7 @@ func (c *Conn) probeWebsocket(ctx context.Context, p *poller) (*websocket.Conn, 
 	c.mu.Unlock()
 	ping := engineio.Packet{Type: engineio.Ping, Data: []byte(engineio.Probe)}
 	c.observe(Sent, ping)
-	if err := ws.WriteMessage(websocket.TextMessage, engineio.AppendText(nil, ping)); err != nil {
+	if err := ws.writeMessage(opText, engineio.AppendText(nil, ping)); err != nil {
 		_ = ws.Close()
 		return nil, err
 	}
@@ -114,11 +112,11 @@ func (c *Conn) probeWebsocket(ctx context.Context, p *poller) (*websocket.Conn, 
 
 // switchTo sends the upgrade packet and makes ws the Conn's transport, with
 // writes held off, then starts the websocket read loop.
-func (c *Conn) switchTo(ws *websocket.Conn, p *poller) error {
+func (c *Conn) switchTo(ws *wsConn, p *poller) error {
 	c.wmu.Lock()
 	upgrade := engineio.Packet{Type: engineio.Upgrade}
 	c.observe(Sent, upgrade)
-	werr := ws.WriteMessage(websocket.TextMessage, engineio.AppendText(nil, upgrade))
+	werr := ws.writeMessage(opText, engineio.AppendText(nil, upgrade))
 	c.mu.Lock()
 	cause := c.err
 	if cause == nil && werr == nil {

@@ -46,16 +46,19 @@ func (c *Conn) openWebsocket(ctx context.Context, base *url.URL) error {
 	return nil
 }
 
-// dialWebsocket performs the websocket handshake. A refusal is an *HTTPError.
-func (c *Conn) dialWebsocket(ctx context.Context, rawURL string) (*websocket.Conn, error) {
+// dialWebsocket performs the websocket handshake with gorilla and takes the
+// connection over. A refusal is an *HTTPError.
+func (c *Conn) dialWebsocket(ctx context.Context, rawURL string) (*wsConn, error) {
+	var hc *headerConn
+	plain, secure := c.opts.wsDialer(&hc)
 	d := websocket.Dialer{
-		NetDialContext:   c.opts.netDial(),
-		TLSClientConfig:  c.opts.TLSConfig,
-		HandshakeTimeout: c.opts.handshakeTimeout(),
-		ReadBufferSize:   c.opts.readBufferSize(),
-		WriteBufferPool:  &writePool,
+		NetDialContext:    plain,
+		NetDialTLSContext: secure,
+		HandshakeTimeout:  c.opts.handshakeTimeout(),
+		ReadBufferSize:    handshakeBufSize,
+		WriteBufferPool:   &writePool,
 	}
-	ws, resp, err := d.DialContext(ctx, rawURL, c.opts.Header)
+	_, resp, err := d.DialContext(ctx, rawURL, c.opts.Header)
 	if err != nil {
 		if resp != nil && errors.Is(err, websocket.ErrBadHandshake) {
 			body, _ := io.ReadAll(resp.Body)
@@ -63,32 +66,42 @@ func (c *Conn) dialWebsocket(ctx context.Context, rawURL string) (*websocket.Con
 		}
 		return nil, fmt.Errorf("client: websocket dial: %w", err)
 	}
-	return ws, nil
+	return newWSConn(hc.Conn, hc.rest, c), nil
 }
+
+// handshakeBufSize is gorilla's read buffer for the handshake response,
+// dropped with gorilla's Conn once the wsConn takes over.
+const handshakeBufSize = 1024
 
 // readText reads one text message before the read loop runs (the OPEN
 // packet, the `3probe`), bounded by ctx's deadline.
-func readText(ctx context.Context, ws *websocket.Conn) (engineio.Packet, error) {
+func readText(ctx context.Context, ws *wsConn) (engineio.Packet, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = ws.SetReadDeadline(dl)
 	}
 	// A cancelled ctx interrupts the read by moving the deadline to the past.
 	stop := context.AfterFunc(ctx, func() { _ = ws.SetReadDeadline(time.Unix(1, 0)) })
-	mt, data, err := ws.ReadMessage()
+	op, bp, data, err := ws.next()
 	if !stop() && ctx.Err() != nil {
+		if bp != nil {
+			putBuf(bp, data)
+		}
 		return engineio.Packet{}, ctx.Err() // the deadline is spoilt: give up
 	}
 	if err != nil {
 		return engineio.Packet{}, err
 	}
-	if mt != websocket.TextMessage {
+	defer putBuf(bp, data)
+	if op != opText {
 		return engineio.Packet{}, fmt.Errorf("%w: binary frame where a text packet was due", engineio.ErrMalformed)
 	}
-	return engineio.DecodeText(data)
+	p, err := engineio.DecodeText(data)
+	p.Data = bytes.Clone(p.Data)
+	return p, err
 }
 
 // websocketLoop is the one read goroutine of a websocket Conn.
-func (c *Conn) websocketLoop(ws *websocket.Conn) {
+func (c *Conn) websocketLoop(ws *wsConn) {
 	c.closeWith(c.readWebsocket(ws))
 	c.readerDone()
 }
@@ -101,13 +114,13 @@ func (c *Conn) websocketLoop(ws *websocket.Conn) {
 // is in use (plus 800 bytes), so a read goroutine that once grew to 4 KiB
 // keeps 4 KiB for good. Handling a packet goes deeper, so it runs on a
 // pooled goroutine (handleDeep): the read goroutine stays within 2 KiB.
-func (c *Conn) readWebsocket(ws *websocket.Conn) error {
+func (c *Conn) readWebsocket(ws *wsConn) error {
 	for {
-		mt, r, err := ws.NextReader()
+		op, bp, data, err := ws.next()
 		if err != nil {
 			return readError(err)
 		}
-		if err := c.handleFrame(ws, mt, r); err != nil {
+		if err := c.handleFrame(ws, op, bp, data); err != nil {
 			return err
 		}
 	}
@@ -121,18 +134,14 @@ func readError(err error) error {
 	return &TransportError{Transport: engineio.TransportWebsocket, Err: err}
 }
 
-// handleFrame reads the rest of one websocket message and handles it. The
-// message is read into a pooled buffer: an event OnEventPeek takes is never
-// copied, and an ack readAck hands over takes the buffer along (its waiter
-// copies what it keeps); anything else gets an exact-size copy, which
-// handlers may keep.
-func (c *Conn) handleFrame(ws *websocket.Conn, mt int, r io.Reader) error {
-	bp, data, err := readPooled(r)
-	if err != nil {
-		return readError(err)
-	}
+// handleFrame handles one websocket message, read into the pooled buffer
+// bp: an event OnEventPeek takes is never copied, and an ack readAck hands
+// over takes the buffer along (its waiter copies what it keeps); anything
+// else gets an exact-size copy, which handlers may keep.
+func (c *Conn) handleFrame(ws *wsConn, op byte, bp *[]byte, data []byte) error {
+	var err error
 	var p engineio.Packet
-	if mt == websocket.BinaryMessage {
+	if op == opBinary {
 		p = engineio.DecodeBinary(data)
 	} else if p, err = engineio.DecodeText(data); err != nil {
 		putBuf(bp, data)
@@ -201,25 +210,3 @@ type clientPacket struct {
 var deepRunner = deep.New(func(x clientPacket) error { return x.c.handlePacket(x.p) })
 
 func handleDeep(c *Conn, p engineio.Packet) error { return deepRunner.Run(clientPacket{c, p}) }
-
-// readPooled reads a whole message into a pooled buffer (io.ReadAll would
-// start every message with a fresh 512-byte buffer); the caller puts it
-// back with putBuf(bp, data) once done with data.
-func readPooled(r io.Reader) (bp *[]byte, data []byte, err error) {
-	bp = bufPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return bp, b, nil
-		}
-		if err != nil {
-			putBuf(bp, b)
-			return nil, nil, err
-		}
-	}
-}

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/stampede-sio/stampede/internal/protocol/engineio"
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
@@ -138,16 +136,14 @@ func (c *Conn) observeOut(o outbound) {
 // The frames are built here and written to the TCP connection in one
 // write, past gorilla's writer: per frame it allocated three times, locked
 // and set the socket's write deadline again, about 5% of a virtual
-// client's CPU per acked emit. Gorilla still reads, and writes its control frames
-// (close, pong) with WriteControl: each write is whole, and the socket's
-// write lock keeps whole writes apart.
-func (c *Conn) writeWebsocket(ctx context.Context, ws *websocket.Conn, o outbound) error {
+// client's CPU per acked emit.
+func (c *Conn) writeWebsocket(ctx context.Context, ws *wsConn, o outbound) error {
 	var dl time.Time
 	var ns int64
 	if d, ok := ctx.Deadline(); ok {
 		dl, ns = d, d.UnixNano()
 	}
-	nc := ws.NetConn()
+	nc := ws.nc
 	if ns != c.wdl {
 		_ = nc.SetWriteDeadline(dl)
 		c.wdl = ns
@@ -166,6 +162,16 @@ func (c *Conn) writeWebsocket(ctx context.Context, ws *websocket.Conn, o outboun
 		return c.writeError(ctx, err)
 	}
 	return nil
+}
+
+// writePong answers a websocket ping (RFC 6455 section 5.5.2) from the read
+// goroutine, between the Conn's writes, within a second.
+func (c *Conn) writePong(ws *wsConn, payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wdl = -1 // not a deadline: the next write sets its own
+	_ = ws.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	return ws.writeMessage(opPong, payload)
 }
 
 // writeError handles a failed websocket write. One cut short by its
