@@ -17,7 +17,7 @@ import (
 type Conn struct {
 	opts *Options
 	info engineio.OpenInfo
-	dec  socketio.Decoder // read goroutine only
+	dec  *socketio.Decoder // read goroutine only; only while attachments are awaited
 
 	wmu sync.Mutex // serialises writes; held while ws/poll change
 	wdl int64      // write deadline last set on ws (UnixNano, 0: none), under wmu
@@ -214,16 +214,30 @@ func (c *Conn) pong(data []byte) {
 }
 
 // handleMessage feeds a message to the Socket.IO decoder (SIO-5, SIO-6).
+// A Conn keeps a decoder only while a binary packet awaits its
+// attachments: the 112 bytes are otherwise a fresh one on the stack.
 func (c *Conn) handleMessage(p engineio.Packet) error {
 	var (
-		m   socketio.Message
-		ok  bool
-		err error
+		m     socketio.Message
+		ok    bool
+		err   error
+		fresh socketio.Decoder
 	)
+	d := c.dec
+	if d == nil {
+		d = &fresh
+	}
 	if p.Binary {
-		m, ok, err = c.dec.DecodeBinary(p.Data)
+		m, ok, err = d.DecodeBinary(p.Data)
 	} else {
-		m, ok, err = c.dec.DecodeText(p.Data)
+		m, ok, err = d.DecodeText(p.Data)
+	}
+	switch {
+	case d.Awaiting() == 0:
+		c.dec = nil
+	case d == &fresh:
+		c.dec = new(socketio.Decoder)
+		*c.dec = fresh
 	}
 	if err != nil {
 		return fmt.Errorf("client: bad Socket.IO packet: %w", err)

@@ -39,7 +39,7 @@ func (s *Socket) OnEventPeek(fn func(PeekedEvent) bool) {
 func (c *Conn) peekEvent(p engineio.Packet) bool {
 	d := p.Data
 	if p.Type != engineio.Message || p.Binary || len(d) < 4 || d[0] != '0'+byte(socketio.Event) ||
-		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec.Awaiting() > 0 {
+		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec != nil {
 		return false
 	}
 	nsp, i, ok := packetNamespace(d)

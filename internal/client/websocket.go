@@ -179,7 +179,7 @@ func (c *Conn) handleFrame(ws *wsConn, op byte, bp *[]byte, data []byte) error {
 func (c *Conn) readAck(p engineio.Packet, buf *[]byte) bool {
 	d := p.Data
 	if p.Type != engineio.Message || p.Binary || len(d) < 3 || d[0] != '0'+byte(socketio.Ack) ||
-		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec.Awaiting() > 0 {
+		c.opts.OnRaw != nil || c.opts.OnMessage != nil || c.dec != nil {
 		return false
 	}
 	nsp, i, ok := packetNamespace(d)
