@@ -55,6 +55,9 @@ func registerFuncMetrics(reg prometheus.Registerer, s *Server) {
 	counterFunc(reg, "stampede_handshakes_total", "Engine.IO sessions opened.", func() float64 {
 		return float64(s.app.Stats().Handshakes.Load() + s.raw.Stats().Handshakes.Load())
 	})
+	counterFunc(reg, "stampede_websocket_writes_total", "Websocket writes: each carries the frames queued when it began, so packets out per write is the coalescing.", func() float64 {
+		return float64(s.app.Stats().Batches.Load() + s.raw.Stats().Batches.Load())
+	})
 	counterFunc(reg, "stampede_broadcasts_total", "Room broadcasts sent.", load(&sio.Broadcasts))
 	counterFunc(reg, "stampede_broadcast_deliveries_total", "Sockets reached by room broadcasts.", load(&sio.Deliveries))
 	counterFunc(reg, "stampede_protocol_errors_total", "Connections closed for a malformed Socket.IO packet (SIO-6).", load(&sio.Protocol))

@@ -106,6 +106,7 @@ func TestMetricsFamiliesKeepTheirNames(t *testing.T) {
 		"stampede_handshake_failures_total counter", "stampede_handshakes_total counter",
 		"stampede_limit_closes_total counter", "stampede_packets_total counter",
 		"stampede_protocol_errors_total counter", "stampede_sessions gauge", "stampede_sockets gauge",
+		"stampede_websocket_writes_total counter",
 	} {
 		assert.Contains(t, body, "\n# TYPE "+family+"\n")
 	}

@@ -25,16 +25,19 @@ import (
 var selfExecutable = os.Executable
 
 // listenServe opens the listening socket: shared with the other processes
-// of --processes (SO_REUSEPORT) when reusePort is set.
+// of --processes (SO_REUSEPORT) when reusePort is set. Accepted connections
+// get no TCP keepalive: Engine.IO's pings find dead peers (EIO-5), as in
+// Node, whose HTTP server leaves it off too, and Go's default cost four
+// setsockopt calls per connection (issue 16: a handshake is mostly syscalls).
 func listenServe(addr string, reusePort bool) (net.Listener, error) {
-	if !reusePort {
-		return net.Listen("tcp", addr)
+	lc := net.ListenConfig{KeepAlive: -1}
+	if reusePort {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) { serr = setReusePort(fd) })
+			return errors.Join(err, serr)
+		}
 	}
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) { serr = setReusePort(fd) })
-		return errors.Join(err, serr)
-	}}
 	return lc.Listen(context.Background(), "tcp", addr)
 }
 

@@ -84,6 +84,7 @@ type Stats struct {
 	PacketsOut        atomic.Uint64
 	BytesIn           atomic.Uint64
 	BytesOut          atomic.Uint64
+	Batches           atomic.Uint64 // websocket writes: the frames queued when one began, in one writev
 	Handshakes        atomic.Uint64
 	Failures          [numFailures]atomic.Uint64
 }

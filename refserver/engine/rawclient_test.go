@@ -38,7 +38,22 @@ type closeEvent struct {
 // echoHandler sends every message back, as ECHO-1's raw echo does.
 type echoHandler struct{ ts *testServer }
 
-func (h echoHandler) OnMessage(s *Session, p engineio.Packet) { s.Reply(PacketFrame(p)) }
+// OnMessage echoes p, except that "batch" and "batch-close" answer "one"
+// and "two" from inside Session.Batch, the second closing the session too.
+func (h echoHandler) OnMessage(s *Session, p engineio.Packet) {
+	switch string(p.Data) {
+	case "batch", "batch-close":
+		s.Batch(func() {
+			s.Reply(MessageFrame([]byte("one")))
+			s.Send(MessageFrame([]byte("two")))
+			if string(p.Data) == "batch-close" {
+				s.Close(ErrServerClose)
+			}
+		})
+	default:
+		s.Reply(PacketFrame(p))
+	}
+}
 
 func (h echoHandler) OnClose(s *Session, reason error) {
 	select {

@@ -206,6 +206,7 @@ func (s *Session) takeBatch(mayWait bool) (*batch, *websocket.Conn) {
 		return nil, nil
 	}
 	s.mu.Unlock()
+	s.srv.stats.Batches.Add(1) // before the write: a client that has the bytes sees the count
 	return s.frameBatch(frames), ws
 }
 

@@ -119,3 +119,25 @@ func TestWebsocketServerClose(t *testing.T) {
 		assert.ErrorIs(t, ts.closeReason(t).reason, ErrTransportClose)
 	})
 }
+
+// Session.Batch: what a handler queues inside it (Reply and Send alike)
+// goes out after it, in order, in one write; a Close inside it still sends
+// the held frames before the close frame.
+func TestWebsocketBatch(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	c := openWS(t, ts)
+	c.send(t, "4ping?") // a plain echo first: the OPEN and its write are behind us
+	assert.Equal(t, "4ping?", c.nextText(t))
+	before := ts.Stats().Batches.Load()
+	c.send(t, "4batch")
+	assert.Equal(t, "4one", c.nextText(t))
+	assert.Equal(t, "4two", c.nextText(t))
+	assert.Equal(t, before+1, ts.Stats().Batches.Load(), "both frames in one write")
+
+	c.send(t, "4batch-close")
+	assert.Equal(t, "4one", c.nextText(t))
+	assert.Equal(t, "4two", c.nextText(t))
+	assert.Equal(t, websocket.CloseNormalClosure, closeCode(c.ended(t)))
+	assert.ErrorIs(t, ts.closeReason(t).reason, ErrServerClose)
+}

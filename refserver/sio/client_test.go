@@ -46,7 +46,8 @@ func newTestServer(t *testing.T, cfg engine.Config) *testServer {
 func newLimitedServer(t *testing.T, cfg engine.Config, l Limits) *testServer {
 	t.Helper()
 	ts := &testServer{}
-	ts.Server = New(nil, ts.namespace("/t"), ts.namespace("/u"))
+	greet := &Namespace{Name: "/greet", Connected: func(s *Socket) { _ = s.Emit("hello") }}
+	ts.Server = New(nil, ts.namespace("/t"), ts.namespace("/u"), greet)
 	ts.SetLimits(l)
 	cfg.OnOpen = ts.OnOpen
 	ts.eng = engine.New(cfg)

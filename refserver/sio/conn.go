@@ -175,10 +175,12 @@ func (c *conn) connect(name string, auth json.RawMessage) {
 	c.mu.Unlock()
 	c.srv.addSocket(s)
 	c.srv.stats.Sockets.Add(1)
-	c.reply(connectReply(s))
-	if nsp.Connected != nil {
-		nsp.Connected(s)
-	}
+	c.sess.Batch(func() { // the answer and what Connected sends: one write
+		c.reply(connectReply(s))
+		if nsp.Connected != nil {
+			nsp.Connected(s)
+		}
+	})
 }
 
 func connectReply(s *Socket) socketio.Packet {

@@ -36,6 +36,19 @@ func TestConnect(t *testing.T) {
 	assert.Equal(t, int64(2), ts.Stats().Sockets.Load())
 }
 
+// SIO-2: what a namespace sends on connection follows the CONNECT reply,
+// in the same write (engine.Session.Batch: one writev, not one per packet).
+func TestConnectedSendsWithTheReply(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, engine.Config{})
+	c := dial(t, ts)
+	c.connect(t, "/t", "") // the OPEN's write and this reply's are counted before
+	before := ts.eng.Stats().Batches.Load()
+	c.connect(t, "/greet", "")
+	assert.Equal(t, `2/greet,["hello"]`, c.packet(t))
+	assert.Equal(t, before+1, ts.eng.Stats().Batches.Load(), "the reply and the event in one write")
+}
+
 // SIO-6: a second CONNECT to a namespace the client already joined is a
 // protocol error that closes the connection, as Node does.
 func TestRepeatedConnectCloses(t *testing.T) {

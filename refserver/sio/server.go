@@ -25,7 +25,9 @@ type Namespace struct {
 	// non-nil error refuses the connection with CONNECT_ERROR carrying
 	// {"message": err.Error()}, or the data of a *ConnectError.
 	Authorize func(s *Socket, auth json.RawMessage) error
-	// Connected runs after the CONNECT reply is queued.
+	// Connected runs after the CONNECT reply is queued; what it sends goes
+	// out with the reply, in one write (engine.Session.Batch), so it must
+	// not block.
 	Connected func(s *Socket)
 	// Disconnected runs once when the socket leaves the namespace, for any reason.
 	Disconnected func(s *Socket, reason string)
