@@ -18,8 +18,9 @@ import (
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 )
 
-// writePool lends write buffers to every websocket for the duration of one
-// message, so that an idle connection holds none (PERFORMANCE.md).
+// writePool is gorilla's write buffer pool: gorilla never writes here (the
+// Conn frames its own messages), but without a pool its dial would make a
+// 4 KiB write buffer for every connection.
 var writePool sync.Pool
 
 // openWebsocket dials the websocket transport, reads the OPEN packet and
