@@ -213,32 +213,10 @@ func (c *Conn) pong(data []byte) {
 	_ = c.sendControl(ctx, engineio.Pong, data)
 }
 
-// handleMessage feeds a message to the Socket.IO decoder (SIO-5, SIO-6).
-// A Conn keeps a decoder only while a binary packet awaits its
-// attachments: the 112 bytes are otherwise a fresh one on the stack.
+// handleMessage feeds a message to the Socket.IO decoder (SIO-5, SIO-6),
+// which the Conn keeps only while attachments are awaited.
 func (c *Conn) handleMessage(p engineio.Packet) error {
-	var (
-		m     socketio.Message
-		ok    bool
-		err   error
-		fresh socketio.Decoder
-	)
-	d := c.dec
-	if d == nil {
-		d = &fresh
-	}
-	if p.Binary {
-		m, ok, err = d.DecodeBinary(p.Data)
-	} else {
-		m, ok, err = d.DecodeText(p.Data)
-	}
-	switch {
-	case d.Awaiting() == 0:
-		c.dec = nil
-	case d == &fresh:
-		c.dec = new(socketio.Decoder)
-		*c.dec = fresh
-	}
+	m, ok, err := socketio.DecodeHeld(&c.dec, nil, p.Data, p.Binary)
 	if err != nil {
 		return fmt.Errorf("client: bad Socket.IO packet: %w", err)
 	}

@@ -41,38 +41,20 @@ var invalidNamespace = json.RawMessage(`{"message":"Invalid namespace"}`)
 
 // OnMessage decodes one Engine.IO message and dispatches it.
 func (c *conn) OnMessage(_ *engine.Session, p engineio.Packet) {
-	var (
-		msg socketio.Message
-		ok  bool
-		err error
-	)
 	if c.broken {
 		return
 	}
-	d := c.dec
-	var fresh socketio.Decoder // on the stack unless a binary packet starts
-	if d == nil {
-		fresh.Limits = c.srv.limits.Decoder
-		d = &fresh
-	}
-	if p.Binary {
-		msg, ok, err = d.DecodeBinary(p.Data)
-	} else {
-		msg, ok, err = d.DecodeText(p.Data)
-	}
-	switch {
-	case d.Awaiting() == 0:
-		c.dec = nil
-	case d == &fresh:
-		c.dec = new(socketio.Decoder)
-		*c.dec = fresh
-	}
+	msg, ok, err := socketio.DecodeHeld(&c.dec, c.srv.limits.Decoder, p.Data, p.Binary)
 	if err != nil {
 		c.protocolError(err)
 		return
 	}
-	if d.Limits != nil { // LIM-1: the next read may take what the awaited attachments still may
-		c.sess.LimitNextMessage(d.Budget())
+	if c.srv.limits.Decoder != nil { // LIM-1: the next read may take what the awaited attachments still may
+		budget := -1 // nothing awaited (Decoder.Budget)
+		if c.dec != nil {
+			budget = c.dec.Budget()
+		}
+		c.sess.LimitNextMessage(budget)
 	}
 	if ok {
 		c.dispatch(msg)

@@ -66,6 +66,34 @@ func (d *Decoder) Budget() int {
 	return max(d.Limits.MaxBytes-d.size, 0)
 }
 
+// DecodeHeld feeds one message (binary: an attachment frame) to *held, the
+// decoder of a connection that keeps one only while a binary packet awaits
+// its attachments (SIO-5): with none held, a fresh decoder with limits
+// decodes on the stack, and moves to *held only when a binary packet
+// starts. The 112 bytes of a Decoder would otherwise sit in every idle
+// connection, of the refserver and of the simulator's clients alike.
+func DecodeHeld(held **Decoder, limits *Limits, data []byte, binary bool) (msg Message, ok bool, err error) {
+	var fresh Decoder
+	d := *held
+	if d == nil {
+		fresh.Limits = limits
+		d = &fresh
+	}
+	if binary {
+		msg, ok, err = d.DecodeBinary(data)
+	} else {
+		msg, ok, err = d.DecodeText(data)
+	}
+	switch {
+	case d.Awaiting() == 0:
+		*held = nil
+	case d == &fresh:
+		*held = new(Decoder)
+		**held = fresh
+	}
+	return msg, ok, err
+}
+
 // DecodeText feeds a text message. It returns ok=false while a binary packet
 // still awaits attachments. A delivered message's Data aliases s; a binary
 // packet kept until its attachments arrive is copied, so s may be reused.

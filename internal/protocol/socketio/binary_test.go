@@ -78,35 +78,76 @@ func TestDecoder(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.id+" "+tc.name, func(t *testing.T) {
-			t.Parallel()
-			var d sio.Decoder
-			for i, s := range tc.steps {
-				var (
-					msg sio.Message
-					ok  bool
-					err error
-				)
-				if s.in.binary != nil {
-					msg, ok, err = d.DecodeBinary(s.in.binary)
-				} else {
-					msg, ok, err = d.DecodeText([]byte(s.in.text))
-				}
-				if s.err != nil {
-					require.Error(t, err, "step %d", i)
-					assert.True(t, errors.Is(err, s.err), "step %d: error %v, want %v", i, err, s.err)
-					assert.True(t, errors.Is(err, sio.ErrMalformed), "step %d: error %v does not wrap ErrMalformed", i, err)
-				} else {
-					require.NoError(t, err, "step %d", i)
-				}
-				assert.Equal(t, s.ok, ok, "step %d: ok", i)
-				assert.Equal(t, s.waiting, d.Awaiting(), "step %d: Awaiting()", i)
-				if s.want != nil {
-					assert.Equal(t, *s.want, msg, "step %d: message", i)
-				}
+		for _, held := range []bool{false, true} { // a Decoder of its own, or one held by DecodeHeld
+			name := tc.id + " " + tc.name
+			if held {
+				name += " (DecodeHeld)"
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				var d sio.Decoder
+				var h *sio.Decoder
+				for i, s := range tc.steps {
+					var (
+						msg      sio.Message
+						ok       bool
+						err      error
+						awaiting int
+					)
+					switch {
+					case held:
+						data := []byte(s.in.text)
+						if s.in.binary != nil {
+							data = s.in.binary
+						}
+						msg, ok, err = sio.DecodeHeld(&h, nil, data, s.in.binary != nil)
+						assert.Equal(t, s.waiting > 0, h != nil, "step %d: a decoder is held only while attachments are awaited", i)
+						if h != nil {
+							awaiting = h.Awaiting()
+						}
+					case s.in.binary != nil:
+						msg, ok, err = d.DecodeBinary(s.in.binary)
+						awaiting = d.Awaiting()
+					default:
+						msg, ok, err = d.DecodeText([]byte(s.in.text))
+						awaiting = d.Awaiting()
+					}
+					if s.err != nil {
+						require.Error(t, err, "step %d", i)
+						assert.True(t, errors.Is(err, s.err), "step %d: error %v, want %v", i, err, s.err)
+						assert.True(t, errors.Is(err, sio.ErrMalformed), "step %d: error %v does not wrap ErrMalformed", i, err)
+					} else {
+						require.NoError(t, err, "step %d", i)
+					}
+					assert.Equal(t, s.ok, ok, "step %d: ok", i)
+					assert.Equal(t, s.waiting, awaiting, "step %d: Awaiting()", i)
+					if s.want != nil {
+						assert.Equal(t, *s.want, msg, "step %d: message", i)
+					}
+				}
+			})
+		}
 	}
+}
+
+// DecodeHeld gives a fresh decoder the limits (LIM-1 counts on them), and
+// decodes a plain packet with none held without allocating a decoder.
+func TestDecodeHeldLimitsAndAllocations(t *testing.T) {
+	var h *sio.Decoder
+	limits := &sio.Limits{MaxAttachments: 1}
+	_, _, err := sio.DecodeHeld(&h, limits, []byte(`52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), false)
+	assert.ErrorIs(t, err, sio.ErrMalformed, "two attachments over a limit of one")
+	assert.Nil(t, h)
+
+	_, _, err = sio.DecodeHeld(&h, limits, []byte(`51-["x",{"_placeholder":true,"num":0}]`), false)
+	require.NoError(t, err)
+	require.NotNil(t, h)
+	assert.Same(t, limits, h.Limits, "the held decoder keeps the limits")
+
+	text := []byte(`2["ev",1]`)
+	var none *sio.Decoder
+	allocs := testing.AllocsPerRun(100, func() { _, _, _ = sio.DecodeHeld(&none, limits, text, false) })
+	assert.Zero(t, allocs, "a plain packet needs no decoder on the heap")
 }
 
 // SIO-5: Reset drops a half-received packet.
