@@ -30,35 +30,21 @@ window=${WINDOW:-15}
 serve=$!
 trap 'kill -INT $serve 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-# tree PID: PID and its descendants (Artillery runs workers).
-tree() { echo "$1"; for c in $(pgrep -P "$1" || true); do tree "$c"; done; }
-ticks() { for p in $(tree "$1"); do awk '{sub(/^.*\) /, ""); print $12 + $13}' /proc/$p/stat 2>/dev/null; done | awk '{n += $1} END {print n+0}'; }
-rss() { for p in $(tree "$1"); do awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null; done | awk '{n += $1} END {print n+0}'; }
+. bench/paced-lib.sh
 token=$(./bin/stampede token --user u000001 --secret paced-bench --expires 1h)
 for r in $(seq 1 "${REPEATS:-1}"); do
   first_n=; first_rss=
   for n in ${CLIENTS:-1000 5000}; do
     sed -e "s/PORT/$port/" -e "s/CLIENTS/$n/" -e "s/TOKEN/$token/" bench/paced-artillery.yml > "$out/artillery-$n.yml"
-    "$art" run --quiet --output "$out/artillery-$n.json" "$out/artillery-$n.yml" > "$out/artillery-$n.txt" 2>&1 &
-    pid=$!
-    sleep 9
-    t0=$(ticks $pid); s0=$(date +%s.%N)
-    sleep "$window"
-    t1=$(ticks $pid); s1=$(date +%s.%N); kib=$(rss $pid)
-    rc=0; wait $pid || rc=$?
-    awk -v n="$n" -v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v rc="$rc" 'BEGIN {
-      secs = s1 - s0; acks = n * secs
-      printf "artillery, %d clients, 1 emit/s each: %.1f µs CPU per acked emit (%.2f s CPU over %.1f s; run exit %d)\n", n, (t1 - t0) * 10000 / acks, (t1 - t0) / 100, secs, rc }' |
-      tee -a "$out/summary.txt"
+    measure artillery CPU "$n" "$out/artillery-$n.txt" \
+      "$art" run --quiet --output "$out/artillery-$n.json" "$out/artillery-$n.yml"
     # What Artillery itself counted: every client's emits acked, none failed.
     python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))["aggregate"]; c = a["counters"]; print("artillery, %s clients: %d emits, %d acked, %d clients failed" % (sys.argv[2], c.get("socketio.emit", 0), a["summaries"].get("socketio.response_time", {}).get("count", 0), c.get("vusers.failed", 0)))' "$out/artillery-$n.json" "$n" |
       tee -a "$out/summary.txt"
     if [ -z "$first_n" ]; then
-      first_n=$n; first_rss=$kib
+      first_n=$n; first_rss=$measured_kib
     else
-      awk -v a="$first_n" -v b="$n" -v ra="$first_rss" -v rb="$kib" 'BEGIN {
-        printf "artillery, RSS %.1f MiB at %d clients, %.1f MiB at %d: %.1f KiB per added client\n", ra / 1024, a, rb / 1024, b, (rb - ra) / (b - a) }' |
-        tee -a "$out/summary.txt"
+      added "artillery," "$first_n" "$first_rss" "$n" "$measured_kib"
     fi
   done
 done
