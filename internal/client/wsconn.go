@@ -231,7 +231,10 @@ func (ws *wsConn) control(h frameHeader) error {
 			return ws.protocolError("one-byte close payload")
 		case len(p) >= 2:
 			code, text = int(binary.BigEndian.Uint16(p)), string(p[2:])
-			if !utf8.ValidString(text) {
+			switch {
+			case !sendableCloseCode(code):
+				return ws.protocolError(fmt.Sprintf("close code %d", code))
+			case !utf8.ValidString(text):
 				return ws.protocolError("close reason not UTF-8")
 			}
 		}
@@ -239,6 +242,19 @@ func (ws *wsConn) control(h frameHeader) error {
 		return &websocket.CloseError{Code: code, Text: text}
 	}
 	return ws.protocolError(fmt.Sprintf("opcode %d", h.op))
+}
+
+// sendableCloseCode tells a code an endpoint may put in a close frame (RFC
+// 6455 section 7.4: 1004-1006 and 1015 are reserved for reporting, below
+// 1000 and 1016-2999 unassigned), and so may be echoed.
+func sendableCloseCode(code int) bool {
+	switch {
+	case code >= 3000 && code <= 4999:
+		return true
+	case code < 1000 || code > 1014:
+		return false
+	}
+	return code < 1004 || code > 1006
 }
 
 // payload appends the next n payload bytes to data: those already read,

@@ -206,6 +206,8 @@ func TestWSConnRefusesBrokenFrames(t *testing.T) {
 		{"long ping", serverFrame(0x89, make([]byte, 126)), 1002, "control frame"},
 		{"one-byte close", serverFrame(0x88, []byte{3}), 1002, "one-byte close"},
 		{"close reason not UTF-8", serverFrame(0x88, []byte{3, 0xe8, 0xff}), 1002, "UTF-8"},
+		{"close code reserved for reports", serverFrame(0x88, []byte{0x03, 0xed}), 1002, "close code 1005"},
+		{"close code unassigned", serverFrame(0x88, []byte{0x07, 0xd0}), 1002, "close code 2000"},
 		{"a terabyte announced", huge, 1009, "message over"},
 		{"fragments over the bound", append(serverFrame(0x01, []byte("a")),
 			binary.BigEndian.AppendUint64([]byte{0x80, 127}, maxMessage)...), 1009, "message over"},
