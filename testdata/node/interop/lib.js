@@ -166,7 +166,12 @@ function main(fn) {
       process.stdin.resume();
     });
     for (const s of open) s.close();
-    process.exit(0);
+    // No process.exit here: a polling client's last packets (its DISCONNECT
+    // and its close, POSTs) and a GET it has only begun must reach the
+    // server, else the server keeps the session until pingTimeout and a
+    // test's shutdown waits on it. The process ends when they are done;
+    // the timer, which does not keep it alive, ends a straggler.
+    setTimeout(() => process.exit(0), 3000).unref();
   })().catch((err) => {
     process.stderr.write(`interop: ${err && err.stack ? err.stack : err}\n`);
     process.exit(1);
