@@ -12,11 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+
 	"github.com/stampede-sio/stampede/conformance/check"
 	"github.com/stampede-sio/stampede/reports"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakcheck.IgnoreParker) }
 
 func fakeTarget() *check.Target {
 	u, _ := url.Parse("http://127.0.0.1:1")

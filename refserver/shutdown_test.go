@@ -13,13 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
 )
 
 // TestMain fails the package when any test leaves a goroutine behind: after
 // Shutdown no session, read loop or pending request may be left. It is the
 // package's only TestMain (the interop and metrics tests share it).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, leakcheck.IgnoreParker)
 }
 
 // serve runs srv.Serve on a 127.0.0.1 listener; the channel gets Serve's

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stampede-sio/stampede/internal/client"
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
 	"github.com/stampede-sio/stampede/internal/threshold"
 	"github.com/stampede-sio/stampede/refserver"
 	"github.com/stampede-sio/stampede/reports"
@@ -113,7 +114,7 @@ func refServer(t *testing.T) *httptest.Server {
 // parallel, so that the goroutine check sees this run alone.
 func TestRunEchoBaselineEndToEnd(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // after the server's cleanup
+	t.Cleanup(func() { goleak.VerifyNone(t, before, leakcheck.IgnoreParker) }) // after the server's cleanup
 	hs := refServer(t)
 	out := filepath.Join(t.TempDir(), "results", "echo.json")
 	e, stdout, errb := testEnv(nil)

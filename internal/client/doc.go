@@ -33,7 +33,14 @@
 // masks its messages itself and writes each in one write to the TCP
 // connection, and reads frames itself too (wsConn): gorilla only does the
 // handshake. On a plain TCP socket the read goroutine waits with no read
-// buffer (syscall.RawConn) and takes a pooled one when bytes arrive. All
+// buffer (syscall.RawConn) and takes a pooled one when bytes arrive. With
+// Options.ParkIdle (the simulator's many clients; Linux) an idle websocket
+// has no goroutine at all: between messages, with nothing unparsed, its
+// read goroutine puts the socket in one epoll set shared by the process
+// (one-shot) and ends; the process's one epoll goroutine starts a new
+// read goroutine when the socket has bytes or hangs up, a timer does at
+// the ping deadline, and Close does. Exactly one read goroutine still
+// exists at a time while a Conn is not parked. All
 // exported methods are safe for concurrent use. Socket.AfterDisconnect runs its callback in a
 // goroutine of its own once the Socket ends, so that a caller that only
 // waits for the end (the simulator's idle virtual clients) holds no
@@ -45,6 +52,8 @@
 // so that the read goroutine, which an idle connection parks, never grows
 // its stack past the 2 KiB it may start with (decoding JSON and writing a
 // pong go deeper; the runtime never shrinks a stack below a quarter in use).
+// A parking Conn (Options.ParkIdle) runs them on its read goroutine
+// itself: that goroutine ends between messages, so its stack is not kept.
 // A plain ACK that an EmitWithAck waits for is the exception: the read
 // goroutine reads its header and hands it straight to the waiter, still in
 // the pooled buffer it was read into; the waiter checks and splits its

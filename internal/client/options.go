@@ -104,6 +104,14 @@ type Options struct {
 	// socket.io-client connect timeout (CLIENT-3).
 	HandshakeTimeout time.Duration
 
+	// ParkIdle lets an idle websocket (a plain TCP one, on Linux) wait
+	// without a goroutine: between messages its socket waits in one epoll
+	// set shared by the process, and a read goroutine starts when bytes
+	// arrive, the ping timeout passes or the Conn closes. It saves a 2 KiB
+	// stack per idle Conn (the simulator's many clients) for an epoll_ctl
+	// and a goroutine start per burst of messages read.
+	ParkIdle bool
+
 	// DisableAutoPong stops the Conn from answering server pings with a pong
 	// (EIO-5), so that the conformance suite can watch the server time out.
 	DisableAutoPong bool

@@ -103,9 +103,18 @@ func readText(ctx context.Context, ws *wsConn) (engineio.Packet, error) {
 
 // websocketLoop is the one read goroutine of a websocket Conn.
 func (c *Conn) websocketLoop(ws *wsConn) {
-	c.closeWith(c.readWebsocket(ws))
+	err := c.readWebsocket(ws)
+	if err == errParked {
+		return // the socket is the parker's until wake starts the next loop
+	}
+	ws.unpark()
+	c.closeWith(err)
 	c.readerDone()
 }
+
+// errParked ends a read loop whose socket went to the parker: the Conn
+// reads on when the next loop starts (wsConn.wake).
+var errParked = errors.New("client: parked")
 
 // readWebsocket reads and handles packets until an error. The read deadline
 // is the ping timeout: every ping moves it pingInterval+pingTimeout ahead.
@@ -117,6 +126,15 @@ func (c *Conn) websocketLoop(ws *wsConn) {
 // pooled goroutine (handleDeep): the read goroutine stays within 2 KiB.
 func (c *Conn) readWebsocket(ws *wsConn) error {
 	for {
+		if ws.parkable() {
+			got, err := ws.poll()
+			switch {
+			case err != nil:
+				return readError(err)
+			case !got && ws.parkIdle():
+				return errParked
+			}
+		}
 		op, bp, data, err := ws.next()
 		if err != nil {
 			return readError(err)
@@ -164,6 +182,9 @@ func (c *Conn) handleFrame(ws *wsConn, op byte, bp *[]byte, data []byte) error {
 		p.Data = []byte{}
 	}
 	putBuf(bp, data)
+	if ws.park != nil {
+		return c.handlePacket(p) // a parking read goroutine ends between messages: its stack may grow
+	}
 	return handleDeep(c, p)
 }
 
@@ -208,6 +229,10 @@ type clientPacket struct {
 	p engineio.Packet
 }
 
-var deepRunner = deep.New(func(x clientPacket) error { return x.c.handlePacket(x.p) })
+var deepRunner *deep.Runner[clientPacket]
+
+func init() { // not an initializer: handlePacket reaches deepRunner again (through wake)
+	deepRunner = deep.New(func(x clientPacket) error { return x.c.handlePacket(x.p) })
+}
 
 func handleDeep(c *Conn, p engineio.Packet) error { return deepRunner.Run(clientPacket{c, p}) }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -60,6 +61,22 @@ type wsConn struct {
 	r, w int
 	rerr error                 // what rawRead met
 	rfn  func(fd uintptr) bool // rawRead as a func value, made once
+
+	// Parking (Options.ParkIdle): between messages, with nothing read,
+	// the read goroutine hands the socket to the parker and ends; wake
+	// starts a new one on a readable socket, the read deadline passing
+	// (timer) or Close. parked says who owns the reading: whoever swaps
+	// it to false starts the goroutine.
+	park     *parker // nil: parking is off
+	parked   atomic.Bool
+	slot     uint32 // in the parker's table, while hasSlot
+	hasSlot  bool
+	armed    bool // the socket is in the parker's epoll set
+	deadline time.Time
+	timer    *time.Timer // wakes the parked socket at timerAt
+	timerAt  time.Time
+	timerDue atomic.Bool           // timer is set and has not fired
+	tryfn    func(fd uintptr) bool // rawRead that never waits
 }
 
 func newWSConn(nc net.Conn, rest []byte, c *Conn) *wsConn {
@@ -67,6 +84,10 @@ func newWSConn(nc net.Conn, rest []byte, c *Conn) *wsConn {
 	if sc, ok := nc.(*net.TCPConn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			ws.raw, ws.rfn = raw, ws.rawRead
+			if c.opts.ParkIdle {
+				ws.park = sharedParker()
+				ws.tryfn = func(fd uintptr) bool { ws.rawRead(fd); return true }
+			}
 		}
 	}
 	if len(rest) > 0 || ws.raw == nil {
@@ -79,11 +100,90 @@ func newWSConn(nc net.Conn, rest []byte, c *Conn) *wsConn {
 	return ws
 }
 
-func (ws *wsConn) SetReadDeadline(t time.Time) error { return ws.nc.SetReadDeadline(t) }
+// SetReadDeadline bounds the reads, a parked wait included.
+func (ws *wsConn) SetReadDeadline(t time.Time) error {
+	ws.deadline = t
+	return ws.nc.SetReadDeadline(t)
+}
 
 // Close closes the TCP (or TLS) connection; the read goroutine, if any,
-// returns from its read with an error.
-func (ws *wsConn) Close() error { return ws.nc.Close() }
+// returns from its read with an error, and a parked one is woken to.
+func (ws *wsConn) Close() error {
+	err := ws.nc.Close()
+	ws.wake()
+	return err
+}
+
+// parkable tells whether the read goroutine may end while the socket is
+// idle: parking is on and nothing read waits to be parsed.
+func (ws *wsConn) parkable() bool {
+	if ws.park == nil || ws.buf != nil && ws.r < ws.w {
+		return false
+	}
+	if ws.buf != nil {
+		readPool.Put(ws.buf)
+		ws.buf = nil
+	}
+	return true
+}
+
+// poll reads what the socket has without waiting; false when it had
+// nothing. An expired read deadline is an error, as in fill.
+func (ws *wsConn) poll() (bool, error) {
+	ws.rerr = nil
+	if err := ws.raw.Read(ws.tryfn); err != nil {
+		return false, err
+	}
+	return ws.buf != nil, ws.rerr
+}
+
+// parkIdle hands the socket to the parker: true when the read goroutine
+// must now end (a wake starts the next), false when parking failed and the
+// goroutine reads on, waiting as without parking.
+func (ws *wsConn) parkIdle() bool {
+	ws.parked.Store(true) // before timerDue is read: see timerFired
+	if !ws.deadline.IsZero() && (!ws.deadline.Equal(ws.timerAt) || !ws.timerDue.Load()) {
+		// Set once per deadline (a ping moves it), not once per park.
+		ws.timerAt = ws.deadline
+		ws.timerDue.Store(true)
+		if ws.timer == nil {
+			ws.timer = time.AfterFunc(time.Until(ws.deadline), ws.timerFired)
+		} else {
+			ws.timer.Reset(time.Until(ws.deadline))
+		}
+	}
+	if err := ws.park.arm(ws); err != nil && ws.parked.CompareAndSwap(true, false) {
+		return false
+	}
+	return true
+}
+
+// timerFired wakes the socket at its deadline. A socket not parked then
+// parks again later with the same deadline: timerDue, false from now on,
+// makes that park set the timer again.
+func (ws *wsConn) timerFired() {
+	ws.timerDue.Store(false)
+	ws.wake()
+}
+
+// wake starts a read goroutine for a parked socket; a no-op otherwise. A
+// stray wake (a timer that fired as the socket was re-parked) costs one
+// read that finds nothing, and the goroutine parks again.
+func (ws *wsConn) wake() {
+	if ws.park != nil && ws.parked.CompareAndSwap(true, false) {
+		go ws.c.websocketLoop(ws)
+	}
+}
+
+// unpark ends parking for good, as the read loop ends.
+func (ws *wsConn) unpark() {
+	if ws.timer != nil {
+		ws.timer.Stop()
+	}
+	if ws.park != nil {
+		ws.park.release(ws)
+	}
+}
 
 // writeMessage writes one data frame, outside the Conn's writes (the probe
 // exchange, which no other write can meet).

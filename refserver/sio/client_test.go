@@ -16,13 +16,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stampede-sio/stampede/internal/test/leakcheck"
+
 	"github.com/stampede-sio/stampede/internal/protocol/socketio"
 	"github.com/stampede-sio/stampede/internal/test/wstest"
 	"github.com/stampede-sio/stampede/refserver/engine"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, leakcheck.IgnoreParker)
 }
 
 // waitFor bounds every wait: a hang fails the test instead of timing out.

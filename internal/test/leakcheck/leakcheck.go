@@ -10,8 +10,11 @@ import (
 
 // Main runs the tests, then cleanup (nil: none), and, when every test
 // passed, fails the binary if goroutines are left that opts do not ignore.
-// It exits with the result.
+// The client's epoll waiter, one per process for good once a client
+// parked (client.Options.ParkIdle), is never a leak. It exits with the
+// result.
 func Main(m *testing.M, cleanup func(), opts ...goleak.Option) {
+	opts = append(opts, IgnoreParker)
 	code := m.Run()
 	if cleanup != nil {
 		cleanup()
@@ -24,3 +27,7 @@ func Main(m *testing.M, cleanup func(), opts ...goleak.Option) {
 	}
 	os.Exit(code)
 }
+
+// IgnoreParker is the goleak option that passes the client's epoll waiter,
+// for tests that call goleak themselves.
+var IgnoreParker = goleak.IgnoreAnyFunction("github.com/stampede-sio/stampede/internal/client.(*parker).loop")
