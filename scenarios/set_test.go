@@ -98,7 +98,7 @@ func TestSetErrors(t *testing.T) {
 		{"", "1", "scenarios: bad --set =1: want a dotted path such as client.heartbeat or phases.0.rate"},
 		{"client..heartbeat", "1s", "scenarios: bad --set client..heartbeat=1s: want a dotted path such as client.heartbeat or phases.0.rate"},
 		{"clinet.heartbeat", "1s", "scenarios: bad --set clinet.heartbeat=1s: a scenario has no field \"clinet\" (want one of name, description, target, auth, client, phases, teardown, flows, thresholds, vars, data, server)"},
-		{"client.hartbeat", "1s", "scenarios: bad --set client.hartbeat=1s: client has no field \"hartbeat\" (want one of heartbeat, user_join, fetch_config, ack_timeout, connect_timeout, reconnect)"},
+		{"client.hartbeat", "1s", "scenarios: bad --set client.hartbeat=1s: client has no field \"hartbeat\" (want one of heartbeat, user_join, fetch_config, ack_timeout, connect_timeout, reconnect, park_idle)"},
 		{"client.heartbeat", "often", `scenarios: bad --set client.heartbeat=often: "often" is not a duration (want e.g. 300ms, 2m)`},
 		{"client.heartbeat.x", "1s", "scenarios: bad --set client.heartbeat.x=1s: client.heartbeat is a duration: it has no field \"x\""},
 		{"phases.0.rate", "fast", `scenarios: bad --set phases.0.rate=fast: "fast" is not a number`},

@@ -196,6 +196,7 @@ func BenchmarkVUEmitWithAckClientCPU(b *testing.B) {
 // goroutines/client the goroutine count. N defaults to 2000
 // (STAMPEDE_BENCH_CLIENTS overrides). It ignores b.N: one run takes
 // seconds, so the default -benchtime runs it once (as -benchtime 1x does).
+// STAMPEDE_BENCH_PARK=1 runs the clients with client.park_idle.
 func BenchmarkVUMemory(b *testing.B) {
 	n := 2000
 	if s := os.Getenv("STAMPEDE_BENCH_CLIENTS"); s != "" {
@@ -208,8 +209,9 @@ func BenchmarkVUMemory(b *testing.B) {
 		runtime.MemProfileRate = 256 // fine enough to see every per-client allocation
 	}
 	target := serveChild(b)
+	park := os.Getenv("STAMPEDE_BENCH_PARK") == "1" // client.park_idle
 	env := testEnv(b, target, `
-client: {heartbeat: 1s}
+client: {heartbeat: 1s, park_idle: `+strconv.FormatBool(park)+`}
 auth: {user: 'u{{printf "%06d" (add (mod .Index 19000) 2)}}'}
 flows: [{steps: [connect]}]`)
 	rec := env.Recorder

@@ -183,3 +183,38 @@ flows: [{steps: [
 	// Three waits in turn, each between 200 and 300 ms.
 	assert.GreaterOrEqual(t, time.Since(start), 600*time.Millisecond)
 }
+
+// readGoroutines counts the goroutines reading a client websocket.
+func readGoroutines() int {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "client.(*Conn).websocketLoop")
+}
+
+// client.park_idle: true: between messages a client's connection holds no
+// read goroutine, and its acks still arrive and are timed; false (the
+// default) keeps one read goroutine per connection.
+func TestParkIdle(t *testing.T) {
+	rt := startRef(t, refserver.Config{})
+	for _, park := range []bool{false, true} {
+		t.Run(fmt.Sprint("park_idle=", park), func(t *testing.T) {
+			const n = 8
+			flow := strings.Replace(pacedFlow(10, 10), "heartbeat: -1s,", fmt.Sprintf("heartbeat: -1s, park_idle: %v,", park), 1)
+			env := testEnv(t, rt.url, flow)
+			c := startClients(t, env, n)
+			rec := env.Recorder
+			readers := 0
+			eventually(t, func() bool {
+				readers = readGoroutines()
+				return counterValue(rec, threshold.MetricMessagesSent, "event", "message-with-ack") >= n && (!park || readers == 0)
+			}, "acking (and, parking, no read goroutine between acks)")
+			if !park {
+				assert.Equal(t, n, readers, "one read goroutine per connection")
+			}
+			eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "done") == n }, "the step after the loop")
+			assert.EqualValues(t, 10*n, timerStats(rec)[threshold.MetricAck+"{message-with-ack}"].Count, "acks timed")
+			assert.Zero(t, counterValue(rec, threshold.MetricErrors), "errors")
+			c.stop()
+		})
+	}
+}

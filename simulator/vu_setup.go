@@ -259,7 +259,7 @@ func (e *Env) compile() (*plan, error) {
 	}
 	p.admin.secret = e.Secret
 	p.sources = e.Sources
-	p.buildOptions(s.Target.Path, e.TLSConfig)
+	p.buildOptions(s.Target.Path, e.TLSConfig, s.Client.ParkIdle)
 	p.http = e.HTTPClient
 	if p.http == nil {
 		e.ownHTTP = &http.Transport{
@@ -298,12 +298,12 @@ func (e *Env) hasControl(s *scenarios.Scenario) bool {
 // buildOptions makes the client.Options every connection shares: one per
 // transport mode and source address. Dial keeps the pointer and never
 // changes it, so thousands of connections share a handful.
-func (p *plan) buildOptions(path string, tlsConfig *tls.Config) {
+func (p *plan) buildOptions(path string, tlsConfig *tls.Config, park bool) {
 	n := max(len(p.sources), 1)
 	for mode := range p.opts {
 		p.opts[mode] = make([]*client.Options, n)
 		for i := range n {
-			o := &client.Options{Path: serverurl.EnginePath(path), Transports: client.Transports(mode), HandshakeTimeout: p.dialTO, TLSConfig: tlsConfig}
+			o := &client.Options{Path: serverurl.EnginePath(path), Transports: client.Transports(mode), HandshakeTimeout: p.dialTO, TLSConfig: tlsConfig, ParkIdle: park}
 			if len(p.sources) > 0 {
 				o.LocalAddr = p.sources[i]
 			}
