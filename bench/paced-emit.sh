@@ -10,6 +10,7 @@
 # the RSS per added client between the first and the last client count.
 # Usage: bench/paced-emit.sh   (CLIENTS="1000 5000", REPEATS=1,
 #   SIM_BIN=path to compare another simulator build, e.g. an older commit's,
+#   SIM_ARGS to add run flags, e.g. "--set client.park_idle=true",
 #   BACK_TO_BACK=0 to skip the benchmark). Writes bench/out/paced-emit/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ for r in $(seq 1 "${REPEATS:-1}"); do
   first_n=; first_rss=
   for n in ${CLIENTS:-1000 5000}; do
     measure paced "simulator CPU" "$n" "$out/run-$n.txt" \
-      "$sim" run bench/paced-emit.yaml --vus "$n" --target "http://127.0.0.1:$port" --out "$out/run-$n.json"
+      "$sim" run bench/paced-emit.yaml --vus "$n" --target "http://127.0.0.1:$port" --out "$out/run-$n.json" ${SIM_ARGS:-}
     if [ -z "$first_n" ]; then
       first_n=$n; first_rss=$measured_kib
     else
