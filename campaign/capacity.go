@@ -243,6 +243,9 @@ func (s *search) attempt(v int, stage string) (*reports.CapacityStep, *Result, e
 func (s *search) judge(step *reports.CapacityStep, res *Result) {
 	rec := res.Record
 	step.Figures = res.Figures.Values
+	if rec.Server != nil {
+		step.Processes, step.Watched = rec.Server.Processes, rec.Server.Watched
+	}
 	if rec.Interrupted && s.ctx.Err() == nil {
 		step.Cut = true
 		return

@@ -25,8 +25,10 @@ func TestJudge(t *testing.T) {
 		{"on time", reports.Generator{LagP99: 49}, false},
 	} {
 		step := &reports.CapacityStep{}
-		s.judge(step, &Result{Record: &reports.Run{Generator: tc.gen}, Figures: Figures{Values: map[string]float64{}}})
+		rec := &reports.Run{Generator: tc.gen, Server: &reports.Server{Processes: 3, Watched: 1}}
+		s.judge(step, &Result{Record: rec, Figures: Figures{Values: map[string]float64{}}})
 		assert.Equal(t, tc.saturated, step.Saturated, tc.name)
+		assert.Equal(t, [2]int{3, 1}, [2]int{step.Processes, step.Watched}, "the step keeps whose server figures they are")
 		if !tc.saturated {
 			assert.False(t, step.Held, "no client connected: nothing held")
 			assert.Len(t, step.SLOs, 1)

@@ -136,6 +136,9 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*reports.Sweep, error) {
 			default:
 				run.OK = thresholdsHeld(res.Record)
 				run.Figures, run.Open = res.Figures.Values, res.Figures.Open
+				if srv := res.Record.Server; srv != nil {
+					run.Processes, run.Watched = srv.Processes, srv.Watched
+				}
 				if len(run.Open) == 0 {
 					run.Open = nil
 				}

@@ -65,6 +65,9 @@ type CapacityStep struct {
 	SLOs      []ThresholdResult  `json:"slos,omitempty"`
 	Figures   map[string]float64 `json:"figures,omitempty"`
 	Record    string             `json:"record,omitempty"`
+	// Processes and Watched are as in SweepRun.
+	Processes int `json:"server_processes,omitempty"`
+	Watched   int `json:"watched_processes,omitempty"`
 }
 
 // CapacityLine is the last line of the text output: capacity: N clients,
@@ -155,6 +158,15 @@ func capacitySummary(c *Capacity) []string {
 	}
 	if c.Found && c.LowerBound {
 		out = append(out, fmt.Sprintf("the answer is a lower bound: %s held, and the search stopped before it found where the SLOs break", c.answerText()))
+	}
+	var pick CapacityStep
+	for _, s := range c.Steps {
+		if s.Processes > pick.Processes {
+			pick = s
+		}
+	}
+	if note := watchedNote(pick.Processes, pick.Watched); note != "" {
+		out = append(out, note)
 	}
 	return out
 }

@@ -89,6 +89,11 @@ type SweepRun struct {
 	// Open marks figures that are lower bounds (the vanished clients were
 	// still there when the run ended).
 	Open map[string]bool `json:"open,omitempty"`
+	// Processes and Watched are the run record's server.processes and
+	// server.watched_processes: with several processes the server figures
+	// are one process's (watchedNote).
+	Processes int `json:"server_processes,omitempty"`
+	Watched   int `json:"watched_processes,omitempty"`
 }
 
 // WriteSweepJSON writes the sweep record as indented JSON.
@@ -239,4 +244,27 @@ func writeMarkdownTable(w io.Writer, header []string, rows [][]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// watchedNote says where the server figures come from when a run had
+// several refserver processes of which the watch read fewer; "" otherwise.
+func watchedNote(processes, watched int) string {
+	if processes <= 1 || watched <= 0 || watched >= processes {
+		return ""
+	}
+	return fmt.Sprintf("the server figures (CPU, RSS and bytes per client) come from %d of %d refserver processes, per client of that process's own sessions", watched, processes)
+}
+
+// sweepWatched is watchedNote for the run of a sweep with the most
+// processes.
+func sweepWatched(s *Sweep) string {
+	var pick SweepRun
+	for _, r := range s.Rows {
+		for _, run := range r.Runs {
+			if run.Processes > pick.Processes {
+				pick = run
+			}
+		}
+	}
+	return watchedNote(pick.Processes, pick.Watched)
 }

@@ -38,9 +38,13 @@ func sweepMeta(s *Sweep) string {
 	if s.Managed {
 		where = "each on a fresh managed refserver"
 	}
-	return fmt.Sprintf("%d combinations of %s, %d runs (%d each) %s, started %s, %s in all.",
+	meta := fmt.Sprintf("%d combinations of %s, %d runs (%d each) %s, started %s, %s in all.",
 		len(s.Rows), strings.Join(s.Keys, " × "), runs, s.Repeat, where,
 		s.Start.UTC().Format(time.RFC3339), s.End.Sub(s.Start).Round(time.Second))
+	if note := sweepWatched(s); note != "" {
+		meta += " Mind: " + note + "."
+	}
+	return meta
 }
 
 // tablePage is the HTML page of a sweep or capacity search: a verdict or

@@ -75,3 +75,34 @@ func TestSweepReportInBrowser(t *testing.T) {
 	s := sampleSweep()
 	assertPageInBrowser(t, "sweep", func(b *bytes.Buffer) error { return WriteSweepHTML(b, s) }, 8)
 }
+
+// With several refserver processes of which the watch read one, the sweep
+// and capacity reports say whose the server figures are; with one
+// process, or every process watched, they say nothing of it.
+func TestWatchedProcessesNote(t *testing.T) {
+	t.Parallel()
+	const note = "come from 1 of 3 refserver processes"
+	for _, tc := range []struct {
+		processes, watched int
+		want               bool
+	}{{3, 1, true}, {1, 0, false}, {2, 2, false}, {3, 0, false}} {
+		s, c := sampleSweep(), sampleCapacity()
+		s.Rows[1].Runs[0].Processes, s.Rows[1].Runs[0].Watched = tc.processes, tc.watched
+		c.Steps[2].Processes, c.Steps[2].Watched = tc.processes, tc.watched
+		for name, render := range map[string]func(*bytes.Buffer) error{
+			"sweep.md":      func(b *bytes.Buffer) error { return WriteSweepMarkdown(b, s) },
+			"sweep.html":    func(b *bytes.Buffer) error { return WriteSweepHTML(b, s) },
+			"capacity.txt":  func(b *bytes.Buffer) error { return WriteCapacityText(b, c) },
+			"capacity.md":   func(b *bytes.Buffer) error { return WriteCapacityMarkdown(b, c) },
+			"capacity.html": func(b *bytes.Buffer) error { return WriteCapacityHTML(b, c) },
+		} {
+			var b bytes.Buffer
+			require.NoError(t, render(&b), name)
+			if tc.want {
+				assert.Contains(t, b.String(), note, "%s, %d of %d", name, tc.watched, tc.processes)
+			} else {
+				assert.NotContains(t, b.String(), "refserver processes", "%s, %d of %d", name, tc.watched, tc.processes)
+			}
+		}
+	}
+}
