@@ -66,13 +66,16 @@ func TestParkedPingTimeout(t *testing.T) {
 	const open = `0{"sid":"fake","upgrades":[],"pingInterval":100,"pingTimeout":50,"maxPayload":1000}`
 	t.Run("pinged", func(t *testing.T) {
 		t.Parallel()
+		// A window of 500 ms for pings every 200 ms: a loaded machine
+		// (CI, -race) may delay a ping, not by a whole window.
+		const open = `0{"sid":"fake","upgrades":[],"pingInterval":200,"pingTimeout":300,"maxPayload":1000}`
 		stop := make(chan struct{})
 		url := wsServer(t, func(ws *websocket.Conn) {
 			send(ws, open)
 			answerConnect(ws)
-			tick := time.NewTicker(100 * time.Millisecond)
+			tick := time.NewTicker(200 * time.Millisecond)
 			defer tick.Stop()
-			for range 8 {
+			for range 10 {
 				select {
 				case <-tick.C:
 					send(ws, "2")
@@ -90,7 +93,7 @@ func TestParkedPingTimeout(t *testing.T) {
 		select {
 		case <-c.Done():
 			t.Fatalf("a pinged parked Conn ended: %v", c.Err())
-		case <-time.After(700 * time.Millisecond): // five ping windows
+		case <-time.After(1500 * time.Millisecond): // three ping windows
 		}
 		parkedNow(t, c)
 		waitDone(t, c.Done(), "CLIENT-3: dead once the pings stop")
