@@ -208,8 +208,8 @@ func TestParkIdle(t *testing.T) {
 				readers = readGoroutines()
 				return counterValue(rec, threshold.MetricMessagesSent, "event", "message-with-ack") >= n && (!park || readers == 0)
 			}, "acking (and, parking, no read goroutine between acks)")
-			if !park {
-				assert.Equal(t, n, readers, "one read goroutine per connection")
+			if !park { // at least: a connection of an earlier test may still be closing
+				assert.GreaterOrEqual(t, readers, n, "one read goroutine per connection")
 			}
 			eventually(t, func() bool { return counterValue(rec, threshold.MetricMessagesSent, "event", "done") == n }, "the step after the loop")
 			assert.EqualValues(t, 10*n, timerStats(rec)[threshold.MetricAck+"{message-with-ack}"].Count, "acks timed")
