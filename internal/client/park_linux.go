@@ -56,8 +56,7 @@ func sharedParker() *parker {
 		// blocked in epoll_wait that must win a P back for every event.
 		f, rc, err := pollable(fd)
 		if err != nil {
-			syscall.Close(fd)
-			return
+			return // pollable closed fd
 		}
 		theParker = &parker{epfd: fd}
 		go theParker.loop(f, rc)
@@ -65,14 +64,20 @@ func sharedParker() *parker {
 	return theParker
 }
 
-// pollable registers the epoll fd with Go's netpoller.
+// pollable registers the epoll fd with Go's netpoller. On an error the fd
+// is closed, once: by the *os.File when there is one.
 func pollable(fd int) (*os.File, syscall.RawConn, error) {
 	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
 		return nil, nil, err
 	}
 	f := os.NewFile(uintptr(fd), "stampede-parker")
 	rc, err := f.SyscallConn()
-	return f, rc, err
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rc, nil
 }
 
 // loop wakes the sockets whose events the epoll set holds, taking them

@@ -25,6 +25,18 @@ func parkedNow(t *testing.T, c *Conn) {
 	require.Eventually(t, ws.parked.Load, waitLimit, time.Millisecond, "the idle socket is parked")
 }
 
+// dialParking dials url with ParkIdle, closes the Conn when the test ends
+// and connects to "/".
+func dialParking(t *testing.T, url string) (*Conn, *Socket) {
+	t.Helper()
+	c, err := Dial(testCtx(t), url, &Options{ParkIdle: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := c.Connect(testCtx(t), "/", nil)
+	require.NoError(t, err)
+	return c, s
+}
+
 // Against Node socket.io: a parked Conn gets its events, acks and the
 // server's calls after every idle spell, and parks again in between.
 func TestParkIdleAgainstNode(t *testing.T) {
@@ -85,11 +97,8 @@ func TestParkedPingTimeout(t *testing.T) {
 			}
 			<-stop
 		})
-		c, err := Dial(testCtx(t), url, &Options{ParkIdle: true})
-		require.NoError(t, err)
-		t.Cleanup(func() { close(stop); _ = c.Close() })
-		_, err = c.Connect(testCtx(t), "/", nil)
-		require.NoError(t, err)
+		t.Cleanup(func() { close(stop) }) // after the Conn's close: cleanups run last first
+		c, _ := dialParking(t, url)
 		select {
 		case <-c.Done():
 			t.Fatalf("a pinged parked Conn ended: %v", c.Err())
@@ -105,10 +114,7 @@ func TestParkedPingTimeout(t *testing.T) {
 			send(ws, open)
 			answerConnect(ws) // and never a ping
 		})
-		c, err := Dial(testCtx(t), url, &Options{ParkIdle: true})
-		require.NoError(t, err)
-		s, err := c.Connect(testCtx(t), "/", nil)
-		require.NoError(t, err)
+		c, s := dialParking(t, url)
 		waitDone(t, s.Disconnected(), "CLIENT-3: dead without pings")
 		assert.ErrorIs(t, c.Err(), ErrPingTimeout)
 		assert.Equal(t, ReasonPingTimeout, s.Reason())
@@ -126,11 +132,7 @@ func TestParkedServerGone(t *testing.T) {
 		<-gone
 		_ = ws.NetConn().Close()
 	})
-	c, err := Dial(testCtx(t), url, &Options{ParkIdle: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
-	_, err = c.Connect(testCtx(t), "/", nil)
-	require.NoError(t, err)
+	c, _ := dialParking(t, url)
 	parkedNow(t, c)
 	close(gone)
 	waitDone(t, c.Done(), "a parked Conn whose server went away")
@@ -187,4 +189,50 @@ func TestParkedBursts(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A server that lies or dawdles while the Conn is parked: a frame that
+// arrives a byte at a time wakes it, and it reads the rest waiting as an
+// unparked Conn does; a masked (broken) frame wakes it and ends it with a
+// protocol error, as an unparked Conn would.
+func TestParkedHostileServer(t *testing.T) {
+	t.Parallel()
+	t.Run("byte by byte", func(t *testing.T) {
+		t.Parallel()
+		start := make(chan struct{})
+		url := wsServer(t, func(ws *websocket.Conn) {
+			send(ws, fakeOpen)
+			answerConnect(ws)
+			_, _, _ = ws.ReadMessage() // "ready"
+			<-start
+			for _, b := range serverFrame(0x81, []byte(`42["n",1]`)) {
+				if _, err := ws.NetConn().Write([]byte{b}); err != nil {
+					return
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		})
+		c, s := dialParking(t, url)
+		got := collect(s, "n")
+		require.NoError(t, s.Emit(testCtx(t), "ready"))
+		parkedNow(t, c)
+		close(start)
+		assert.JSONEq(t, `[1]`, argsJSON(recv(t, got).Payload))
+		parkedNow(t, c)
+	})
+	t.Run("masked frame", func(t *testing.T) {
+		t.Parallel()
+		start := make(chan struct{})
+		url := wsServer(t, func(ws *websocket.Conn) {
+			send(ws, fakeOpen)
+			answerConnect(ws)
+			<-start
+			_, _ = ws.NetConn().Write([]byte{0x81, 0x81, 1, 2, 3, 4, 'x'})
+		})
+		c, _ := dialParking(t, url)
+		parkedNow(t, c)
+		close(start)
+		waitDone(t, c.Done(), "a parked Conn sent a broken frame")
+		assert.ErrorContains(t, c.Err(), "protocol error")
+	})
 }
